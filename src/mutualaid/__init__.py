@@ -1,0 +1,56 @@
+"""mutualaid: decides claims under the Guangdong trade unions' accident-medical mutual-aid plan
+for new-employment-form workers (《广东省工会会员专属意外医疗互助保障计划（新就业形态劳动者 2022 年版）》).
+
+    >>> from mutualaid import adjudicate
+    >>> decision = adjudicate(claim, history)   # claim and history as dicts or models
+    >>> decision.outcome, decision.payout
+
+``import mutualaid`` is cheap: pydantic, the ICD-10 tables and the holiday calendar load on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "adjudicate": "decide",
+    "InvalidClaim": "errors",
+    "FieldError": "errors",
+    "UnknownEngine": "errors",
+    "Claim": "model",
+    "HistoryEntry": "model",
+    "Decision": "model",
+    "Reason": "model",
+    "Edition": "edition",
+    "editions": "edition",
+    "load_edition": "edition",
+    "register": "edition",
+    "RULES": "rules",
+    "Rule": "rule",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .decide import adjudicate
+    from .edition import Edition, editions, load_edition, register
+    from .errors import FieldError, InvalidClaim, UnknownEngine
+    from .model import Claim, Decision, HistoryEntry, Reason
+    from .rule import Rule
+    from .rules import RULES
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mutualaid' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,147 @@
+"""The ``mutualaid`` command: adjudicate a claim file, check case files, print the JSON Schema.
+
+Bad input exits with status 2 and a message naming the fields; a failing case check exits 1.
+No traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+
+class UsageError(Exception):
+    """A file the command cannot read or understand (exit status 2)."""
+
+
+def _read_document(path: str) -> Any:
+    import yaml
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{path} is not YAML or JSON: {exc}") from None
+
+
+def _split(doc: Any) -> tuple[Any, Any]:
+    """A file holds ``{claim, history?}`` (CONTRACT §1), or a bare claim."""
+    if isinstance(doc, dict) and "claim" in doc:
+        extra = set(doc) - {"claim", "history"}
+        if extra:
+            from .errors import FieldError, InvalidClaim
+
+            raise InvalidClaim([FieldError(k, "unknown key; a claim file holds claim and history") for k in sorted(extra)])
+        return doc["claim"], doc.get("history") or ()
+    return doc, ()
+
+
+def _plan(value: str | None):
+    if value is None:
+        return None
+    if Path(value).is_file():
+        from .edition import load_edition
+
+        try:
+            return load_edition(value)
+        except Exception as exc:  # a pydantic ValidationError or YAML error, shown as text
+            raise UsageError(f"{value} is not an edition: {exc}") from None
+    return value
+
+
+def cmd_adjudicate(args) -> int:
+    from .decide import adjudicate
+
+    claim, history = _split(_read_document(args.file))
+    decision = adjudicate(claim, history, plan=_plan(args.plan))
+    if args.json:
+        print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print(decision)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .cases import CaseFileError, run
+
+    passed = failed = 0
+    try:
+        for result in run(args.paths):
+            if result.passed:
+                passed += 1
+            else:
+                failed += 1
+                print(result)
+    except CaseFileError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_schema(args) -> int:
+    from .model import Claim, Decision, HistoryEntry
+
+    schema = {
+        "claim": Claim.model_json_schema(),
+        "history_entry": HistoryEntry.model_json_schema(),
+        "decision": Decision.model_json_schema(mode="serialization"),
+    }
+    print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mutualaid", description="Adjudicate mutual-aid claims (广东省工会会员专属意外医疗互助保障计划).")
+    p.add_argument("--version", action="version", version=f"mutualaid {_version()}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("adjudicate", help="decide a claim file (YAML or JSON: {claim, history?})")
+    a.add_argument("file", help="the claim file, or - for standard input")
+    a.add_argument("--json", action="store_true", help="print the decision as JSON")
+    a.add_argument("--plan", help="an edition id or an edition file (default: the claim's plan)")
+    a.set_defaults(func=cmd_adjudicate)
+
+    c = sub.add_parser("check", help="run case files (CONTRACT §6)")
+    c.add_argument("paths", nargs="+", help="case files or folders of them")
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of the claim, a history entry and the decision")
+    s.set_defaults(func=cmd_schema)
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .errors import InvalidClaim, UnknownEngine
+
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InvalidClaim as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (UsageError, UnknownEngine) as exc:
+        print(f"mutualaid: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback on the terminal
+        print(f"mutualaid: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""An edition of the plan is data: its period, window, tiers, cap, filing limit, documents,
+hospital rule and exclusion codes (OpenFisca's lesson: amounts live in data, not in formulas).
+
+The 2022 edition ships as ``editions/gd-nef-2022.yaml``. A user can load another edition from a
+YAML or JSON file (:func:`load_edition`), build one in Python (:class:`Edition`), ``register`` it, or
+pass it straight to ``adjudicate(..., plan=edition)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .model import Circumstance, Document, HospitalKind, Ownership
+from .values import Day, Money
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Data):
+    start: Day
+    end: Day
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError("period.end is before period.start")
+        return self
+
+    def holds(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+    def distance(self, day: dt.date) -> int:
+        """Days from ``day`` to the period (0 inside it)."""
+        if day < self.start:
+            return (self.start - day).days
+        return max(0, (day - self.end).days)
+
+
+class Window(_Data):
+    days: int = Field(gt=0)
+    convention: str = ""
+
+
+class Tier(_Data):
+    """One row of the tier table: the lower edge, inclusive (``at_least``, 以上) or not (``over``, 超过)."""
+
+    at_least: Optional[Money] = None
+    over: Optional[Money] = None
+    pays: Money
+
+    @model_validator(mode="after")
+    def _one_edge(self):
+        if (self.at_least is None) == (self.over is None):
+            raise ValueError("a tier gives exactly one of at_least or over")
+        return self
+
+    @property
+    def edge(self) -> Decimal:
+        return self.at_least if self.at_least is not None else self.over  # type: ignore[return-value]
+
+    def holds(self, amount: Decimal) -> bool:
+        return amount >= self.at_least if self.at_least is not None else amount > self.over  # type: ignore[operator]
+
+
+class Cap(_Data):
+    amount: Money
+    scope: Literal["edition", "member"] = "edition"
+    """``edition``: only history of accidents in this edition's period counts; ``member``: all of it."""
+
+
+class Filing(_Data):
+    years: int = Field(gt=0)
+    filing_deadline_moves_to_workday: bool = True
+
+
+class Documents(_Data):
+    required: tuple[Document, ...]
+
+
+class HospitalRule(_Data):
+    min_grade: int = Field(ge=1, le=3)
+    ownership: Ownership
+    excluded_kinds: tuple[HospitalKind, ...]
+
+
+class DiagnosisGroup(_Data):
+    include: tuple[str, ...] = Field(min_length=1)
+    except_: tuple[str, ...] = Field((), alias="except")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Exclusions(_Data):
+    circumstances: dict[str, tuple[Circumstance, ...]]
+    diagnoses: dict[str, DiagnosisGroup]
+
+    @field_validator("circumstances")
+    @classmethod
+    def _each_code_once(cls, v):
+        seen: dict[str, str] = {}
+        for key, codes in v.items():
+            for c in codes:
+                if c in seen:
+                    raise ValueError(f"circumstance {c} is listed under both {seen[c]} and {key}")
+                seen[c] = key
+        return v
+
+
+class Edition(_Data):
+    """One edition of the plan. Build it from data; every rule reads its thresholds from here."""
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    source: str = ""
+    period: Period
+    window: Window
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    accumulate_same_accident: bool = True
+    cap: Cap
+    filing: Filing
+    documents: Documents
+    hospital: HospitalRule
+    exclusions: Exclusions
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    @field_validator("tiers")
+    @classmethod
+    def _rising(cls, tiers):
+        edges = [t.edge for t in tiers]
+        if edges != sorted(edges) or len(set(edges)) != len(edges):
+            raise ValueError("tier edges must rise strictly")
+        return tiers
+
+    # --- derived values, computed once per edition -------------------------------------------
+
+    @cached_property
+    def cap_fen(self) -> int:
+        return int(self.cap.amount * 100)
+
+    @cached_property
+    def top_tier_fen(self) -> int:
+        return max(int(t.pays * 100) for t in self.tiers)
+
+    @cached_property
+    def _tier_table(self) -> tuple[tuple[int, bool, int], ...]:
+        return tuple((int(t.edge * 100), t.at_least is not None, int(t.pays * 100)) for t in reversed(self.tiers))
+
+    def tier_fen(self, amount_fen: int) -> int:
+        """What the tier table pays for an accident's countable out-of-pocket, in fen (art5.2)."""
+        for edge, inclusive, pays in self._tier_table:
+            if amount_fen >= edge if inclusive else amount_fen > edge:
+                return pays
+        return 0
+
+    @cached_property
+    def params(self) -> dict[str, object]:
+        """The edition's values as the rule conditions see them: flat, integers and strings only.
+
+        Dates become day numbers (``date.toordinal()``), money becomes fen.
+        """
+        return {
+            "period_start": self.period.start.toordinal(),
+            "period_end": self.period.end.toordinal(),
+            "window_days": self.window.days,
+            "hospital_min_grade": self.hospital.min_grade,
+            "hospital_ownership": self.hospital.ownership,
+            "hospital_excluded_kinds": tuple(self.hospital.excluded_kinds),
+            "cap_fen": self.cap_fen,
+            "first_tier_edge": int(self.tiers[0].edge * 100),
+            "filing_years": self.filing.years,
+        }
+
+    @cached_property
+    def circumstance_group(self) -> dict[str, str]:
+        return {c: key for key, codes in self.exclusions.circumstances.items() for c in codes}
+
+    @cached_property
+    def diagnosis_groups(self):
+        from .icd10 import CodeGroups
+
+        return CodeGroups({k: (g.include, g.except_) for k, g in self.exclusions.diagnoses.items()})
+
+    def __hash__(self) -> int:  # editions key the compiled-rule cache
+        return hash(self.id)
+
+
+def load_edition(path: str | Path) -> Edition:
+    """Read an edition from a YAML or JSON file."""
+    import yaml
+
+    text = Path(path).read_text(encoding="utf-8")
+    return Edition.model_validate(yaml.safe_load(text))
+
+
+class Registry:
+    """The editions mutualaid knows by id. Thread-safe; the shipped editions load on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._editions: dict[str, Edition] | None = None
+
+    def _loaded(self) -> dict[str, Edition]:
+        if self._editions is None:
+            with self._lock:
+                if self._editions is None:
+                    import yaml
+
+                    shipped: dict[str, Edition] = {}
+                    for f in sorted(resources.files(__package__).joinpath("editions").iterdir(), key=lambda p: p.name):
+                        if f.name.endswith(".yaml"):
+                            e = Edition.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+                            shipped[e.id] = e
+                    self._editions = shipped
+        return self._editions
+
+    def register(self, edition: Edition, *, replace: bool = False) -> Edition:
+        """Make ``edition`` known by its id. Re-registering an equal edition is a no-op (a re-run cell)."""
+        self._loaded()
+        with self._lock:
+            old = self._editions.get(edition.id)  # type: ignore[union-attr]
+            if old is not None and old != edition and not replace:
+                raise ValueError(f"an edition {edition.id!r} is already registered; pass replace=True")
+            self._editions = {**self._editions, edition.id: edition}  # type: ignore[dict-item]
+        return edition
+
+    def get(self, edition_id: str) -> Edition | None:
+        return self._loaded().get(edition_id)
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self._loaded()))
+
+    def for_accident(self, day: dt.date) -> Edition:
+        """The edition whose period holds ``day``; else the nearest in time (CONTRACT §7, "Edition")."""
+        editions = self._loaded().values()
+        return min(editions, key=lambda e: (e.period.distance(day), e.period.start, e.id))
+
+    def for_history_day(self, day: dt.date) -> Edition | None:
+        """The edition whose period holds ``day``, or None."""
+        for e in self._loaded().values():
+            if e.period.holds(day):
+                return e
+        return None
+
+
+editions = Registry()
+
+
+def register(edition: Edition, *, replace: bool = False) -> Edition:
+    return editions.register(edition, replace=replace)

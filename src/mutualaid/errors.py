@@ -1,0 +1,49 @@
+"""The one exception a caller has to know: the claim breaks the contract and is not decided.
+
+CONTRACT §5: "A claim that breaks this contract is not decided: `adjudicate` raises one
+documented exception type whose message names every offending field (pydantic's paths)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One offending field: its dotted path (``treatments.0.items.1.out_of_pocket``) and why."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidClaim(ValueError):
+    """The claim or its history is bad input (CONTRACT §5); nothing was decided.
+
+    ``errors`` lists every offending field, in a stable order; ``fields`` their paths.
+    The message names each of them, one per line, so that a log line or the CLI's
+    stderr is enough to fix the input.
+    """
+
+    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...]):
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__(self._message())
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(e.field for e in self.errors)
+
+    def _message(self) -> str:
+        n = len(self.errors)
+        head = f"bad input: {n} offending field{'s' if n != 1 else ''}"
+        return "\n".join([head, *(f"  - {e}" for e in self.errors)])
+
+    def __reduce__(self):  # picklable across processes (batch runs)
+        return (InvalidClaim, (list(self.errors),))
+
+
+class UnknownEngine(ValueError):
+    """An engine name that mutualaid does not know, or whose extra is not installed."""

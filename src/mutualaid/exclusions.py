@@ -1,0 +1,119 @@
+"""第六条 除外责任 (art6): the thirteen exclusions, each with its clause text.
+
+> 下列情形之一者，省互助会将不承担给付专属意外医疗补贴保障的责任：
+
+An exclusion bites in one of three ways, and each is declared here:
+
+- a **circumstance** of the accident (``accident.circumstances``) denies the whole claim;
+- a **primary diagnosis** (主要诊断) in one of the exclusion's ICD-10 groups excludes that treatment;
+- an **item** of a kind the clause names (self-medication, dental care, assistive devices) stops counting.
+
+Which codes fall under which clause is the edition's data (``exclusions`` in the edition file);
+the derivation step names the clause on the fact, and the rules here test that name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .rule import Rule
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    clause: str
+    text: str
+    """The clause's words in 附件4."""
+    summary_en: str
+
+
+EXCLUSIONS = (
+    Exclusion("art6.1", "被保障人斗殴、酗酒、故意自伤或自杀、故意犯罪或者抗拒依法采取的刑事强制措施", "fighting, drunkenness, self-harm or suicide, an intentional crime, or resisting lawful arrest"),
+    Exclusion("art6.2", "被保障人主动吸食或注射毒品", "taking or injecting drugs"),
+    Exclusion("art6.3", "被保障人酒后驾驶、无合法有效驾驶证驾驶或驾驶无有效行驶证的机动车", "drunk driving, driving without a valid licence, or driving an unregistered motor vehicle"),
+    Exclusion("art6.4", "被保障人因妊娠(含宫外孕)、流产、分娩(含剖腹产)导致的伤害", "injury caused by pregnancy (ectopic included), miscarriage or childbirth (caesarean included)"),
+    Exclusion("art6.5", "椎间盘突出症(包括椎间盘膨出、椎间盘突出、椎间盘脱出、游离型椎间盘等类型)", "intervertebral disc disease (bulging, protruding, extruded or sequestered discs)"),
+    Exclusion("art6.6", "被保障人因医疗事故、药物过敏或精神和行为障碍(依照世界卫生组织《疾病和有关健康问题的国际统计分类(ICD-10)》确定)导致的伤害", "injury caused by a medical accident, drug allergy, or a mental and behavioural disorder (ICD-10)"),
+    Exclusion("art6.7", "被保障人未遵医嘱,私自使用药物,但按使用说明的规定使用非处方药(见释义)不在此限", "medication taken without a doctor's order, except over-the-counter drugs used as directed"),
+    Exclusion("art6.8", "被保障人接受牙科护理,或任何原因导致的牙齿修复或牙齿整形,以及类似非医疗性的服务", "dental care, dental repair or orthodontics for any cause, and similar non-medical services"),
+    Exclusion("art6.9", "被保障人助听器、义眼、义肢或其他辅助器械的装配", "fitting of hearing aids, artificial eyes, prosthetic limbs or other assistive devices"),
+    Exclusion("art6.10", "细菌、病毒等病原微生物或寄生虫感染,但因意外伤害所致的伤口发生感染者不在此限", "infection by bacteria, viruses or parasites, except an infection of a wound the accident caused"),
+    Exclusion("art6.11", "被保障人参加潜水、跳伞、攀岩、驾驶滑翔机或滑翔伞、探险、摔跤比赛、武术比赛、特技表演、赛马、赛车等高风险运动", "high-risk sports: diving, skydiving, rock climbing, gliding, expeditions, wrestling or martial-arts matches, stunts, horse or motor racing"),
+    Exclusion("art6.12", "战争、军事冲突、暴乱或武装叛乱", "war, military conflict, riot or armed rebellion"),
+    Exclusion("art6.13", "核爆炸、核辐射或核污染", "nuclear explosion, radiation or contamination"),
+)
+BY_CLAUSE = {e.clause: e for e in EXCLUSIONS}
+
+
+def _circumstance(clause: str) -> Rule:
+    e = BY_CLAUSE[clause]
+    return Rule(
+        id=f"exclusion.{clause[3:]}.circumstance",
+        clause=clause,
+        effect="deny",
+        scope="claim",
+        on="circumstance",
+        when={"exclusion": clause},
+        message_zh=f"除外责任：{e.text}（情形：{{code_zh}}），不予给付。",
+        message_en=f"Excluded: {e.summary_en} (circumstance: {{code_en}}); nothing is paid.",
+        text=e.text,
+    )
+
+
+def _diagnosis(clause: str) -> Rule:
+    e = BY_CLAUSE[clause]
+    return Rule(
+        id=f"exclusion.{clause[3:]}.diagnosis",
+        clause=clause,
+        effect="exclude",
+        scope="treatment",
+        when={"primary_exclusion": clause},
+        message_zh=f"除外责任：{e.text}。主要诊断 {{primary_diagnosis}} 属此类，该次治疗的费用不予计算。",
+        message_en=f"Excluded: {e.summary_en}. The primary diagnosis {{primary_diagnosis}} falls under it, so this treatment's costs do not count.",
+        text=e.text,
+    )
+
+
+# Claim-level circumstances (CONTRACT table 4, first part): each denies the claim.
+CIRCUMSTANCES = tuple(
+    _circumstance(c) for c in ("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13")
+)
+
+# Treatment-level, by primary diagnosis (CONTRACT table 4, second part).
+DIAGNOSES = tuple(_diagnosis(c) for c in ("art6.4", "art6.5", "art6.6", "art6.8", "art6.10"))
+
+# Item-level: what kind of cost it is.
+SELF_MEDICATION = Rule(
+    id="exclusion.6.7.self_medication",
+    clause="art6.7",
+    effect="exclude",
+    scope="item",
+    when={"$and": [{"category": "medication"}, {"medication_use": "self_medicated"}]},
+    message_zh=f"除外责任：{BY_CLAUSE['art6.7'].text}。该项为私自用药，不予计算。",
+    message_en="Excluded: medication taken without a doctor's order (over-the-counter drugs used as directed still count); this item does not count.",
+    text=BY_CLAUSE["art6.7"].text,
+)
+
+DENTAL = Rule(
+    id="exclusion.6.8.dental",
+    clause="art6.8",
+    effect="exclude",
+    scope="item",
+    when={"category": "dental"},
+    message_zh=f"除外责任：{BY_CLAUSE['art6.8'].text}。该项为牙科费用，不予计算。",
+    message_en="Excluded: dental care, repair or orthodontics; this item does not count.",
+    text=BY_CLAUSE["art6.8"].text,
+)
+
+ASSISTIVE_DEVICE = Rule(
+    id="exclusion.6.9.assistive_device",
+    clause="art6.9",
+    effect="exclude",
+    scope="item",
+    when={"category": "assistive_device"},
+    message_zh=f"除外责任：{BY_CLAUSE['art6.9'].text}。该项为辅助器械装配，不予计算。",
+    message_en="Excluded: fitting of hearing aids, artificial eyes, prosthetic limbs or other assistive devices; this item does not count.",
+    text=BY_CLAUSE["art6.9"].text,
+)
+
+ITEMS = (SELF_MEDICATION, DENTAL, ASSISTIVE_DEVICE)

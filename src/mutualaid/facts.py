@@ -1,0 +1,187 @@
+"""The one pure derivation step: a claim, its history and an edition → flat facts.
+
+Rule conditions test only these facts, so the facts carry what durable_rules can compare:
+integers and strings, never None, dates or Decimals. Dates become day numbers (days since the
+accident, or ``date.toordinal()``), money becomes integer fen, an ICD-10 code becomes the exclusion
+group of the primary diagnosis, each circumstance becomes a fact of its own.
+
+``SCHEMA`` is the contract between the facts and the rules: the linter refuses a condition that
+names a field not listed here, or compares it with a value of another type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .deadline import filing_deadline
+from .edition import Edition
+from .hospitals import kind_of_ws218
+from .icd10 import who_code
+from .model import Claim, HistoryEntry
+
+SCHEMA: dict[str, dict[str, type]] = {
+    "claim": {
+        "t": str,
+        "occupation": str,
+        "union_member": int,  # 1 when union_member_since is given
+        "union_member_since_day": int,  # union_member_since − occurred_on, in days (0 when absent)
+        "real_name_verified": int,
+        "real_name_verified_day": int,  # real_name_verified_on − occurred_on, in days (0 when absent)
+        "cause": str,
+        "accident_day": int,  # occurred_on as a day number
+        "filed_day": int,
+        "filing_deadline_day": int,
+        "filing_anniversary_day": int,
+        "filing_calendar_gap": int,  # 1 when the deadline's year has no holiday data
+        "member_name": str,
+        "member_id_number": str,  # "" when absent
+        "payee_holder_name": str,  # "" when absent
+        "payee_holder_id_number": str,
+        "payee_account_number": str,
+    },
+    "circumstance": {"t": str, "code": str, "exclusion": str},  # exclusion: clause key of table 4, or ""
+    "document": {"t": str, "document": str, "supplied": int},  # one per required document
+    "treatment": {
+        "t": str,
+        "grade": int,  # 0 for 未定级
+        "ownership": str,  # "" when not given
+        "kind": str,  # from ws218 when given
+        "primary_diagnosis": str,  # the WHO code it is judged by
+        "primary_exclusion": str,  # clause key of table 4, or ""
+    },
+    "item": {
+        "t": str,
+        "day": int,  # days since the accident (the accident day is day 0)
+        "category": str,
+        "medication_use": str,  # "" unless category is medication
+        "out_of_pocket_fen": int,
+    },
+    "assessment": {  # built by the shared assembly step, after the line rules have fired
+        "t": str,
+        "counted_fen": int,
+        "accident_fen": int,
+        "tier_fen": int,
+        "paid_for_accident_fen": int,
+        "due_fen": int,
+        "cap_left_fen": int,
+        "payout_fen": int,
+    },
+}
+
+STAGE_ONE = ("claim", "circumstance", "document", "treatment", "item")
+STAGE_TWO = ("assessment",)
+
+
+def fen(amount) -> int:
+    return int(amount * 100)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Stage-one facts of one claim, with what the assembly step needs besides them."""
+
+    facts: tuple[dict, ...]
+    subjects: tuple[str, ...]
+    """The subject of each fact: ``claim``, a treatment id, or ``T1/2``."""
+    items: tuple[tuple[int, int, int], ...]
+    """For each item: (its fact index, its treatment's fact index, its out-of-pocket fen)."""
+    history_counted_fen: int
+    """What history counted toward this claim's accident."""
+    paid_for_accident_fen: int
+    paid_in_cap_scope_fen: int
+    context: dict
+    """Values for messages that are not facts (dates as text)."""
+
+
+def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
+    m, a, payee = claim.member, claim.accident, claim.payee
+    occurred = a.occurred_on
+    deadline = filing_deadline(occurred, edition.filing.years, edition.filing.filing_deadline_moves_to_workday)
+    facts: list[dict] = [
+        {
+            "t": "claim",
+            "occupation": m.occupation,
+            "union_member": int(m.union_member_since is not None),
+            "union_member_since_day": (m.union_member_since - occurred).days if m.union_member_since else 0,
+            "real_name_verified": int(m.real_name_verified_on is not None),
+            "real_name_verified_day": (m.real_name_verified_on - occurred).days if m.real_name_verified_on else 0,
+            "cause": a.cause,
+            "accident_day": occurred.toordinal(),
+            "filed_day": claim.filed_on.toordinal(),
+            "filing_deadline_day": deadline.day.toordinal(),
+            "filing_anniversary_day": deadline.anniversary.toordinal(),
+            "filing_calendar_gap": int(deadline.calendar_gap),
+            "member_name": m.name.strip(),
+            "member_id_number": m.id_number or "",
+            "payee_holder_name": ((payee.holder_name or "").strip() if payee else ""),
+            "payee_holder_id_number": (payee.holder_id_number or "") if payee else "",
+            "payee_account_number": (payee.account_number or "") if payee else "",
+        }
+    ]
+    subjects = ["claim"]
+
+    groups = edition.circumstance_group
+    for code in dict.fromkeys(a.circumstances):  # each code once, in input order
+        facts.append({"t": "circumstance", "code": code, "exclusion": groups.get(code, "")})
+        subjects.append("claim")
+
+    supplied = set(claim.documents)
+    for doc in edition.documents.required:
+        facts.append({"t": "document", "document": doc, "supplied": int(doc in supplied)})
+        subjects.append("claim")
+
+    group_of = edition.diagnosis_groups.group_of
+    items: list[tuple[int, int, int]] = []
+    for t in claim.treatments:
+        h = t.hospital
+        primary = who_code(t.diagnoses[0])
+        t_index = len(facts)
+        facts.append(
+            {
+                "t": "treatment",
+                "grade": h.grade or 0,
+                "ownership": h.ownership or "",
+                "kind": kind_of_ws218(h.ws218) if h.ws218 else (h.kind or "general"),
+                "primary_diagnosis": primary,
+                "primary_exclusion": group_of(primary),
+            }
+        )
+        subjects.append(t.treatment_id)
+        for n, it in enumerate(t.items, 1):
+            f = fen(it.out_of_pocket)
+            items.append((len(facts), t_index, f))
+            facts.append(
+                {
+                    "t": "item",
+                    "day": (it.on - occurred).days,
+                    "category": it.category,
+                    "medication_use": (it.medication_use or "prescribed") if it.category == "medication" else "",
+                    "out_of_pocket_fen": f,
+                }
+            )
+            subjects.append(f"{t.treatment_id}/{n}")
+
+    counted = paid_accident = paid_scope = 0
+    for h in history:
+        if h.accident_id == a.accident_id:
+            if edition.accumulate_same_accident:
+                counted += fen(h.counted_out_of_pocket)
+            paid_accident += fen(h.paid)
+        if edition.cap.scope == "member" or edition.period.holds(h.accident_occurred_on):
+            paid_scope += fen(h.paid)
+
+    return Facts(
+        facts=tuple(facts),
+        subjects=tuple(subjects),
+        items=tuple(items),
+        history_counted_fen=counted,
+        paid_for_accident_fen=paid_accident,
+        paid_in_cap_scope_fen=paid_scope,
+        context={
+            "occurred_on": occurred.isoformat(),
+            "filed_on": claim.filed_on.isoformat(),
+            "filing_deadline": deadline.day.isoformat(),
+            "filing_anniversary": deadline.anniversary.isoformat(),
+            "days_late": max(0, (claim.filed_on - deadline.day).days),
+        },
+    )

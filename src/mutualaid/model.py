@@ -1,0 +1,183 @@
+"""The claim, its history and the decision, shaped exactly as CONTRACT §1 and §2 shape them.
+
+Every model is frozen (a decision never changes its input) and forbids unknown keys: a misspelt
+field must never vanish silently (CONTRACT §7, "Keys").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .values import AccountNumber, Day, Icd10Code, IdNumber, Money, Text, Ws218Code
+
+Occupation = Literal[
+    "truck_driver",  # 货车司机
+    "ride_hailing_driver",  # 网约车司机
+    "courier",  # 快递员
+    "delivery_rider",  # 网约配送员
+    "other_platform_worker",  # 其他平台就业群体
+    "not_platform_worker",
+]
+Cause = Literal["accident", "illness"]
+Circumstance = Literal[
+    # art6.1
+    "fight", "intoxication", "self_harm", "suicide", "intentional_crime", "resisting_arrest",
+    # art6.2
+    "drug_use",
+    # art6.3
+    "drunk_driving", "unlicensed_driving", "unregistered_vehicle",
+    # art6.4
+    "pregnancy",
+    # art6.6
+    "medical_accident", "drug_allergy", "mental_disorder",
+    # art6.10
+    "infection",
+    # art6.11
+    "diving", "skydiving", "rock_climbing", "gliding", "expedition", "wrestling_match",
+    "martial_arts_match", "stunt", "horse_racing", "motor_racing",
+    # art6.12
+    "war", "military_conflict", "riot", "armed_rebellion",
+    # art6.13
+    "nuclear_explosion", "nuclear_radiation", "nuclear_contamination",
+]  # fmt: skip
+Grade = Literal[1, 2, 3]
+Ownership = Literal["public", "private"]
+HospitalKind = Literal[
+    "general", "tcm", "specialty", "outpatient", "rehabilitation", "nursing", "sanatorium", "addiction"
+]
+Setting = Literal["outpatient", "emergency", "inpatient"]
+Category = Literal["treatment", "medication", "dental", "assistive_device"]
+MedicationUse = Literal["prescribed", "otc_as_directed", "self_medicated"]
+Document = Literal["invoice", "accident_proof", "medical_record", "other"]
+Outcome = Literal["approved", "denied", "pending"]
+Effect = Literal["deny", "exclude", "pend", "note"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, hide_input_in_errors=True)
+
+
+class Member(_Input):
+    member_id: Text
+    name: Text
+    id_number: Optional[IdNumber] = None
+    union_member_since: Optional[Day] = None
+    """工会会员 since; absent or null: not a union member."""
+    real_name_verified_on: Optional[Day] = None
+    """粤工惠 real-name verification; absent or null: not verified."""
+    occupation: Occupation
+
+
+class Accident(_Input):
+    accident_id: Text
+    occurred_on: Day
+    cause: Cause
+    circumstances: tuple[Circumstance, ...] = ()
+
+
+class Hospital(_Input):
+    name: Optional[str] = None
+    grade: Optional[Grade] = None
+    """1 | 2 | 3, or null for 未定级."""
+    ownership: Optional[Ownership] = None
+    """public | private; absent: not shown to be public, so art5.5 does not count it."""
+    kind: Optional[HospitalKind] = None
+    """Absent (and no ws218): nothing shows an excluded kind, so it is read as general."""
+    ws218: Optional[Ws218Code] = None
+    """WS 218-2002 institution code; when given it decides the kind."""
+
+
+class Item(_Input):
+    on: Day
+    category: Category
+    out_of_pocket: Money
+    """个人自付 inside basic medical insurance scope: the amount that counts."""
+    self_funded: Money = Decimal("0.00")
+    """个人自费 outside that scope: never counts."""
+    medication_use: Optional[MedicationUse] = None
+    """Only for category medication; defaults to prescribed."""
+
+
+class Treatment(_Input):
+    treatment_id: Text
+    hospital: Hospital
+    setting: Setting
+    diagnoses: tuple[Icd10Code, ...] = Field(min_length=1)
+    """主要诊断 first."""
+    items: tuple[Item, ...]
+
+
+class Payee(_Input):
+    holder_name: Optional[str] = None
+    holder_id_number: Optional[IdNumber] = None
+    account_number: Optional[AccountNumber] = None
+
+
+class Claim(_Input):
+    claim_id: Text
+    plan: Optional[str] = None
+    """An edition id; absent: the edition whose period holds accident.occurred_on."""
+    filed_on: Day
+    member: Member
+    accident: Accident
+    treatments: tuple[Treatment, ...] = Field(min_length=1)
+    documents: tuple[Document, ...] = ()
+    payee: Optional[Payee] = None
+
+
+class HistoryEntry(_Input):
+    """An earlier decided claim of the same member."""
+
+    claim_id: Text
+    accident_id: Text
+    accident_occurred_on: Day
+    counted_out_of_pocket: Money
+    paid: Money
+
+
+class Reason(BaseModel):
+    """One rule that bit: its clause, its stable id, what it does and to what, and why in two languages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clause: str
+    rule: str
+    effect: Effect
+    subject: str
+    """``claim``, a treatment id, or ``T1/2`` for the second item of T1."""
+    message_zh: str
+    message_en: str
+
+
+class Decision(BaseModel):
+    """The decision on one claim (CONTRACT §2): what to pay and every reason, in a stable order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    claim_id: str
+    plan: str
+    """The edition that decided it."""
+    outcome: Outcome
+    payout: Money
+    counted_out_of_pocket: Money
+    accident_out_of_pocket: Money
+    tier_amount: Money
+    cap_remaining: Money
+    reasons: tuple[Reason, ...]
+    passed: tuple[str, ...] = ()
+    """Ids of the rules that were checked and did not bite, in rule order."""
+    engine: str = "native"
+
+    def __str__(self) -> str:
+        from .render import decision_text
+
+        return decision_text(self)
+
+    def _repr_html_(self) -> str:
+        from .render import decision_html
+
+        return decision_html(self)

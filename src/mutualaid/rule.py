@@ -1,0 +1,99 @@
+"""What a rule is: a declaration, not a code path (GoRules' decision rows, Catala's clause-by-code).
+
+A rule holds a stable id, the clause it implements and that clause's text, its effect, its scope,
+its condition as data, and a message in Chinese and English. The evaluator knows no article: it
+binds the condition to an edition, lints it, compiles it and reports which facts it matched.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Mapping
+
+Effect = Literal["deny", "exclude", "pend", "note"]
+Scope = Literal["claim", "treatment", "item"]
+
+_CN = "〇一二三四五六七八九十"
+
+
+def param(name: str) -> dict:
+    """A placeholder for the edition's value ``name`` (see :mod:`mutualaid.conditions`)."""
+    return {"$param": name}
+
+
+def one_of(field_: str, param_name: str) -> dict:
+    """``field`` equals one of the edition's list ``param_name``."""
+    return {"$one_of": {field_: param(param_name)}}
+
+
+def _cn(n: int) -> str:
+    if n <= 10:
+        return _CN[n]
+    return ("十" if n < 20 else _CN[n // 10] + "十") + (_CN[n % 10] if n % 10 else "")
+
+
+_KEY = re.compile(r"^art(\d+)(?:\.(\d+))?$")
+
+
+def clause_label(key: str) -> tuple[str, str]:
+    """The clause key as a reader cites it: ``art6.3`` → ``第六条第(3)项`` / ``Art. 6(3)``.
+
+    第六条 numbers its items (项) with Arabic numerals in brackets, 第九条 lists them as 1., 2., and
+    the other articles number their paragraphs (款) (一), (二) (CONTRACT: "`art5.2` is 第五条第(二)款").
+    """
+    m = _KEY.match(key)
+    if not m:
+        raise ValueError(f"{key!r} is not a clause key such as art6.3")
+    art, sub = int(m.group(1)), m.group(2)
+    zh = f"第{_cn(art)}条"
+    en = f"Art. {art}"
+    if sub is not None:
+        n = int(sub)
+        zh += f"第({n})项" if art == 6 else (f"第{n}项" if art == 9 else f"第({_cn(n)})款")
+        en += f"({n})"
+    return zh, en
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared rule. ``when`` is a condition in the safe subset, tested on facts of type ``on``."""
+
+    id: str
+    clause: str
+    effect: Effect
+    scope: Scope
+    when: Mapping[str, Any]
+    message_zh: str
+    message_en: str
+    on: str = ""
+    """The fact type the condition tests; by default the scope's own facts."""
+    text: str = field(default="", repr=False)
+    """The clause's Chinese text that this rule implements (quoted, for docs and reviews)."""
+
+    def __post_init__(self) -> None:
+        clause_label(self.clause)  # a bad key fails at import
+        if not self.on:
+            object.__setattr__(self, "on", self.scope)
+
+    def pattern(self, params: Mapping[str, Any]) -> dict:
+        """The condition bound to an edition, with its type test first, as both engines receive it."""
+        from .conditions import bind
+
+        return {"$and": [{"t": self.on}, bind(dict(self.when), params)]}
+
+
+class MessageFormatter(string.Formatter):
+    """``{x!y}`` renders fen as yuan (``320000`` → ``3200.00``); ``{x!d}`` a day number as a date."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "y":
+            return f"{value // 100}.{value % 100:02d}" if value >= 0 else "-" + f"{-value // 100}.{-value % 100:02d}"
+        if conversion == "d":
+            return date.fromordinal(value).isoformat()
+        return super().convert_field(value, conversion)
+
+
+FORMAT = MessageFormatter()

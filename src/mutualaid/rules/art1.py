@@ -1,0 +1,48 @@
+"""第一条 保障对象 (art1): who the plan covers.
+
+> 全省加入工会组织并在“粤工惠”实名登记注册的新就业形态劳动者，包括货车司机、网约车司机、快递员、
+> 网约配送员等平台就业群体。
+
+Both conditions must hold on the accident day: a member who joins or verifies later was not
+covered when the accident happened. Joining or verifying on the accident day itself is enough,
+since 第四条 sets no waiting period ("无免责期").
+"""
+
+from ..rule import Rule
+
+TEXT = "全省加入工会组织并在“粤工惠”实名登记注册的新就业形态劳动者，包括货车司机、网约车司机、快递员、网约配送员等平台就业群体。"
+
+UNION_MEMBER = Rule(
+    id="eligibility.union_member",
+    clause="art1",
+    effect="deny",
+    scope="claim",
+    when={"$or": [{"union_member": 0}, {"$gt": {"union_member_since_day": 0}}]},
+    message_zh="保障对象须在事故发生时（{occurred_on}）已加入工会组织。",
+    message_en="The plan covers union members only, and the member had not joined the union by the accident day ({occurred_on}).",
+    text=TEXT,
+)
+
+REAL_NAME = Rule(
+    id="eligibility.real_name_verified",
+    clause="art1",
+    effect="deny",
+    scope="claim",
+    when={"$or": [{"real_name_verified": 0}, {"$gt": {"real_name_verified_day": 0}}]},
+    message_zh="保障对象须在事故发生时（{occurred_on}）已在“粤工惠”实名登记注册。",
+    message_en="The member had not completed real-name registration on 粤工惠 by the accident day ({occurred_on}).",
+    text=TEXT,
+)
+
+PLATFORM_WORKER = Rule(
+    id="eligibility.platform_worker",
+    clause="art1",
+    effect="deny",
+    scope="claim",
+    when={"occupation": "not_platform_worker"},
+    message_zh="保障对象为货车司机、网约车司机、快递员、网约配送员等平台就业的新就业形态劳动者。",
+    message_en="The plan covers new-employment-form platform workers (truck and ride-hailing drivers, couriers, delivery riders and the like) only.",
+    text=TEXT,
+)
+
+RULES = (UNION_MEMBER, REAL_NAME, PLATFORM_WORKER)

@@ -1,0 +1,23 @@
+"""第四条 保障期限 (art4): the edition's period.
+
+> （一）保障期限 2022 年 1 月 1 日零时开始生效，至 2022 年 12 月 31 日 24 时止，无免责期。
+> （二）在 2022 年内被保障人只允许参加一次本计划，超出次数视为无效。
+
+(一) is this rule; the dates are the edition's ``period``. (二) makes the annual cap a cap per
+edition: see ``cap.scope`` in the edition data and the art5.3 rules.
+"""
+
+from ..rule import Rule, param
+
+PERIOD = Rule(
+    id="period.accident_outside",
+    clause="art4.1",
+    effect="deny",
+    scope="claim",
+    when={"$or": [{"$lt": {"accident_day": param("period_start")}}, {"$gt": {"accident_day": param("period_end")}}]},
+    message_zh="事故发生日 {occurred_on} 不在本计划保障期限（{period_start!d} 至 {period_end!d}）内。",
+    message_en="The accident on {occurred_on} lies outside this edition's period ({period_start!d} to {period_end!d}).",
+    text="保障期限 2022 年 1 月 1 日零时开始生效，至 2022 年 12 月 31 日 24 时止，无免责期。",
+)
+
+RULES = (PERIOD,)

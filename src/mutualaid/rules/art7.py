@@ -1,0 +1,57 @@
+"""第七条 受领人 (art7): who receives the money.
+
+> 专属意外医疗补贴由新就业形态劳动者本人受领，转入受领人银行账户。
+
+A payee that is missing, or is someone else, does not deny the claim: it waits (pend) until the
+member gives an account in their own name.
+"""
+
+from ..rule import Rule
+
+TEXT = "专属意外医疗补贴由新就业形态劳动者本人受领，转入受领人银行账户。"
+
+MISSING = Rule(
+    id="payee.missing",
+    clause="art7",
+    effect="pend",
+    scope="claim",
+    when={"$or": [{"payee_holder_name": ""}, {"payee_account_number": ""}]},
+    message_zh="补贴转入受领人银行账户：请提供本人的账户户名和账号。",
+    message_en="The benefit is paid into the member's own bank account: give the account holder's name and the account number.",
+    text=TEXT,
+)
+
+NOT_THE_MEMBER = Rule(
+    id="payee.not_the_member",
+    clause="art7",
+    effect="pend",
+    scope="claim",
+    when={
+        "$and": [
+            {"$neq": {"payee_holder_name": ""}},
+            {"$neq": {"payee_holder_name": {"$m": "member_name"}}},
+        ]
+    },
+    message_zh="补贴由本人受领：账户户名“{payee_holder_name}”与被保障人“{member_name}”不符。",
+    message_en="The benefit is paid to the member only: the account holder '{payee_holder_name}' is not the member '{member_name}'.",
+    text=TEXT,
+)
+
+ID_MISMATCH = Rule(
+    id="payee.id_number_mismatch",
+    clause="art7",
+    effect="pend",
+    scope="claim",
+    when={
+        "$and": [
+            {"$neq": {"payee_holder_id_number": ""}},
+            {"$neq": {"member_id_number": ""}},
+            {"$neq": {"payee_holder_id_number": {"$m": "member_id_number"}}},
+        ]
+    },
+    message_zh="补贴由本人受领：账户持有人身份证号与被保障人不符。",
+    message_en="The benefit is paid to the member only: the account holder's ID number is not the member's.",
+    text=TEXT,
+)
+
+RULES = (MISSING, NOT_THE_MEMBER, ID_MISMATCH)

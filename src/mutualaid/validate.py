@@ -1,0 +1,218 @@
+"""Bad input (CONTRACT §5 and §7): turn plain data into models, or name every offending field.
+
+Field-by-field checks live in the models' types. The checks here span fields: dates against
+each other, the history against the claim and the cap. They read the raw data where the models
+could not be built, so that one bad amount does not hide a filing date before the accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any, Iterable
+
+from pydantic import TypeAdapter, ValidationError
+
+from .edition import Edition, editions
+from .errors import FieldError, InvalidClaim
+from .model import Claim, HistoryEntry
+from .values import to_date, to_money
+
+_history_adapter = TypeAdapter(tuple[HistoryEntry, ...])
+
+
+def _path(loc: tuple, prefix: str = "") -> str:
+    parts = [prefix] if prefix else []
+    parts += [str(p) for p in loc]
+    return ".".join(parts) or "claim"
+
+
+def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    out = []
+    for e in exc.errors(include_url=False, include_input=False):
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        out.append(FieldError(_path(e["loc"], prefix), msg))
+    return out
+
+
+def _get(obj: Any, *path: Any) -> Any:
+    """A field of a model or of raw data, or None where the path does not exist."""
+    for key in path:
+        if obj is None:
+            return None
+        if isinstance(key, int):
+            obj = obj[key] if isinstance(obj, (list, tuple)) and -len(obj) <= key < len(obj) else None
+        elif isinstance(obj, dict):
+            obj = obj.get(key)
+        else:
+            obj = getattr(obj, key, None)
+    return obj
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return to_date(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _money(value: Any):
+    try:
+        return to_money(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _seq(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> tuple[Claim, tuple[HistoryEntry, ...], Edition]:
+    """Validate a claim and its history; return the models and the edition that decides the claim.
+
+    Raises :class:`InvalidClaim` naming every offending field.
+    """
+    errors: list[FieldError] = []
+
+    model: Claim | None = None
+    if isinstance(claim, Claim):
+        model = claim
+    else:
+        try:
+            model = Claim.model_validate(claim)
+        except ValidationError as exc:
+            errors += _pydantic_errors(exc)
+    raw_claim = model if model is not None else claim
+
+    entries: tuple[HistoryEntry, ...] | None = None
+    if history is None:
+        history = ()
+    if not isinstance(history, (list, tuple)):
+        errors.append(FieldError("history", "history is a list of earlier decided claims"))
+        history = ()
+    elif all(isinstance(h, HistoryEntry) for h in history):
+        entries = tuple(history)
+    else:
+        try:
+            entries = _history_adapter.validate_python(tuple(history))
+        except ValidationError as exc:
+            errors += _pydantic_errors(exc, "history")
+    raw_history = entries if entries is not None else history
+
+    edition, plan_errors = _edition(raw_claim, plan)
+    errors += plan_errors
+    errors += _claim_cross_checks(raw_claim)
+    errors += _history_checks(raw_claim, raw_history, edition)
+
+    if errors:
+        raise InvalidClaim(_dedupe(errors))
+    assert model is not None and entries is not None and edition is not None
+    return model, entries, edition
+
+
+def _dedupe(errors: Iterable[FieldError]) -> list[FieldError]:
+    return list(dict.fromkeys(errors))
+
+
+def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, list[FieldError]]:
+    if isinstance(plan, Edition):
+        return plan, []
+    wanted = plan if plan is not None else _get(claim, "plan")
+    if wanted is not None:
+        found = editions.get(wanted) if isinstance(wanted, str) else None
+        if found is None:
+            known = ", ".join(editions.ids())
+            return None, [FieldError("plan", f"{wanted!r} names no known edition (known: {known})")]
+        return found, []
+    occurred = _date(_get(claim, "accident", "occurred_on"))
+    return (editions.for_accident(occurred) if occurred else None), []
+
+
+def _claim_cross_checks(claim: Any) -> list[FieldError]:
+    errors = []
+    occurred = _date(_get(claim, "accident", "occurred_on"))
+    filed = _date(_get(claim, "filed_on"))
+    if occurred and filed and filed < occurred:
+        errors.append(FieldError("filed_on", f"filed on {filed} before the accident on {occurred}"))
+    for i, t in enumerate(_seq(_get(claim, "treatments"))):
+        for j, item in enumerate(_seq(_get(t, "items"))):
+            on = _date(_get(item, "on"))
+            if on and filed and on > filed:
+                errors.append(
+                    FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}")
+                )
+            category = _get(item, "category")
+            if _get(item, "medication_use") is not None and isinstance(category, str) and category != "medication":
+                errors.append(
+                    FieldError(
+                        f"treatments.{i}.items.{j}.medication_use",
+                        f"medication_use applies to medication items only, not to a {category} item",
+                    )
+                )
+    return errors
+
+
+def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[FieldError]:
+    errors = []
+    claim_id = _get(claim, "claim_id")
+    accident_id = _get(claim, "accident", "accident_id")
+    occurred = _date(_get(claim, "accident", "occurred_on"))
+
+    seen_ids: set = set()
+    accident_dates: dict[Any, dt.date] = {}
+    if accident_id is not None and occurred is not None:
+        accident_dates[accident_id] = occurred
+    paid_by_accident: dict[Any, Any] = defaultdict(int)
+    paid_by_edition: dict[str, Any] = defaultdict(int)
+    claim_in_history = False
+
+    for n, h in enumerate(_seq(history)):
+        cid = _get(h, "claim_id")
+        if cid is not None and cid == claim_id:
+            claim_in_history = True
+        if cid is not None:
+            if cid in seen_ids:
+                errors.append(FieldError(f"history.{n}.claim_id", f"claim {cid!r} stands twice in history"))
+            seen_ids.add(cid)
+
+        aid, day = _get(h, "accident_id"), _date(_get(h, "accident_occurred_on"))
+        if aid is not None and day is not None:
+            known = accident_dates.setdefault(aid, day)
+            if known != day:
+                errors.append(
+                    FieldError(
+                        f"history.{n}.accident_occurred_on",
+                        f"accident {aid!r} occurred on {known}, not on {day}",
+                    )
+                )
+
+        paid = _money(_get(h, "paid"))
+        if paid is None or aid is None or day is None:
+            continue
+        ed = _edition_of_history_day(day, edition)
+        top = ed.top_tier_fen if ed else None
+        paid_by_accident[aid] += paid
+        if top is not None and paid_by_accident[aid] * 100 > top:
+            errors.append(
+                FieldError(f"history.{n}.paid", f"payments for accident {aid!r} exceed the top tier ({top // 100} yuan)")
+            )
+        if ed is not None:
+            paid_by_edition[ed.id] += paid
+            if paid_by_edition[ed.id] * 100 > ed.cap_fen:
+                errors.append(
+                    FieldError(
+                        f"history.{n}.paid",
+                        f"payments in edition {ed.id} exceed its cap of {ed.cap_fen // 100} yuan",
+                    )
+                )
+    if claim_in_history:
+        errors.insert(0, FieldError("claim_id", f"claim {claim_id!r} has already been decided (it stands in history)"))
+    return errors
+
+
+def _edition_of_history_day(day: dt.date, edition: Edition | None) -> Edition | None:
+    if edition is not None and edition.period.holds(day):
+        return edition
+    return editions.for_history_day(day)
