@@ -29,7 +29,11 @@ def _path(loc: tuple, prefix: str = "") -> str:
 
 def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     out = []
-    for e in exc.errors(include_url=False, include_input=False):
+    errs = exc.errors(include_url=False, include_input=False)
+    deeper = {e["loc"][:k] for e in errs for k in range(len(e["loc"]))}
+    for e in errs:
+        if e["type"] == "too_short" and e["loc"] in deeper:
+            continue  # "at least 1 item after validation": only because an item inside was bad
         msg = e["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]

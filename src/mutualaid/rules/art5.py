@@ -132,7 +132,7 @@ FILED_LATE = Rule(
     scope="claim",
     when={"$gt": {"filed_day": {"$m": "filing_deadline_day"}}},
     message_zh="自意外伤害发生日起超过一年未申报，视作自动放弃：申报期限为 {filing_deadline}，申报日为 {filed_on}，逾期 {days_late} 日。",
-    message_en="Filed more than a year after the accident, which counts as giving up the claim: the deadline was {filing_deadline}, the claim was filed on {filed_on}, {days_late} days late.",
+    message_en="Filed more than a year after the accident, which counts as giving up the claim: the deadline was {filing_deadline}, the claim was filed on {filed_on}, late by {days_late} day(s).",
     text=FILING_TEXT,
 )
 
