@@ -173,6 +173,11 @@ def _rhs(rhs: Any) -> str:
     return f"({_rhs(arg['$l'])} {ARITHMETIC[op]} {_rhs(arg['$r'])})"
 
 
+def expression(cond: Any) -> str:
+    """A bound, linted condition as a Python expression over the fact ``f``."""
+    return _expr(cond)
+
+
 def compile_condition(cond: Any) -> Callable[[Mapping[str, Any]], bool]:
     """One Python function for a bound, linted condition; built once, called per fact.
 

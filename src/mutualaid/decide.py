@@ -12,20 +12,29 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from .edition import Edition
-from .engine import native_engine
+from .engine import native_engine, per_edition
 from .errors import UnknownEngine
+from .explain import Explainer
 from .facts import Facts, derive
-from .model import Decision, Reason
-from .rule import FORMAT, Rule, clause_label
+from .model import Decision, build
+from .rule import Rule
 from .rules import RULES
 from .validate import parse
-from .vocabulary import named
 
 _ZERO = Decimal("0.00")
 
 
+_YUAN: dict[int, Decimal] = {}
+
+
 def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
+    """Fen as a two-place Decimal (cached: decisions repeat the same few amounts)."""
+    d = _YUAN.get(fen)
+    if d is None:
+        d = Decimal(fen).scaleb(-2)
+        if len(_YUAN) < 65536:
+            _YUAN[fen] = d
+    return d
 
 
 def _engine(name: str, rules: Sequence[Rule], edition: Edition):
@@ -54,16 +63,19 @@ def adjudicate(
     return assemble(model.claim_id, edition, facts, eng)
 
 
+def explainer(rules: Sequence[Rule], edition: Edition) -> Explainer:
+    return per_edition("explainer", rules, edition, lambda: Explainer(rules, edition.params))
+
+
 def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
     """Build the decision from the facts and the rules the engine fires on them."""
     rules = eng.rules
     fired = eng.fire(facts.facts)
 
-    excluded: set[int] = set()
-    for i, j in fired:
-        if rules[i].effect == "exclude":
-            excluded.add(j)
-    if any(facts.subjects[j] == "claim" for j in excluded):  # an exclusion of the whole claim
+    excluded = {j for i, j in fired if rules[i].effect == "exclude"}
+    if not excluded:
+        counted = sum(f for _, _, f in facts.items)
+    elif any(facts.subjects[j] == "claim" for j in excluded):  # an exclusion of the whole claim
         counted = 0
     else:
         counted = sum(f for item, treatment, f in facts.items if item not in excluded and treatment not in excluded)
@@ -86,32 +98,19 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
     fired += [(i, n) for i, _ in eng.fire((assessment,))]
     fired.sort()
 
-    params = edition.params
-    all_facts = (*facts.facts, assessment)
+    explain = explainer(rules, edition)
     reasons = []
-    bit = set()
     effects = set()
     for i, j in fired:
-        rule = rules[i]
-        bit.add(i)
-        effects.add(rule.effect)
-        fact = all_facts[j]
-        ctx = {**params, **facts.context, **fact, **named(fact)}
-        zh, en = clause_label(rule.clause)
-        reasons.append(
-            Reason.model_construct(
-                clause=rule.clause,
-                rule=rule.id,
-                effect=rule.effect,
-                subject=facts.subjects[j] if j < n else "claim",
-                message_zh=f"{zh}：{FORMAT.vformat(rule.message_zh, (), ctx)}",
-                message_en=f"{en}: {FORMAT.vformat(rule.message_en, (), ctx)}",
-            )
-        )
+        effects.add(rules[i].effect)
+        fact, subject = (facts.facts[j], facts.subjects[j]) if j < n else (assessment, "claim")
+        reasons.append(explain.reason(i, subject, explain.values(i, fact, facts.context)))
 
     outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
     payout = assessment["payout_fen"] if outcome == "approved" else 0
-    return Decision.model_construct(
+    passed = explain.passed(frozenset(i for i, _ in fired))
+    return build(
+        Decision,
         claim_id=claim_id,
         plan=edition.id,
         outcome=outcome,
@@ -121,6 +120,6 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
         tier_amount=_yuan(tier),
         cap_remaining=_yuan(cap_left - payout),
         reasons=tuple(reasons),
-        passed=tuple(r.id for i, r in enumerate(rules) if i not in bit),
+        passed=passed,
         engine=eng.name,
     )

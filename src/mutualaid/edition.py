@@ -209,6 +209,7 @@ class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._editions: dict[str, Edition] | None = None
+        self._nearest: dict[dt.date, Edition] = {}  # answers of for_accident; emptied on register
 
     def _loaded(self) -> dict[str, Edition]:
         if self._editions is None:
@@ -232,6 +233,7 @@ class Registry:
             if old is not None and old != edition and not replace:
                 raise ValueError(f"an edition {edition.id!r} is already registered; pass replace=True")
             self._editions = {**self._editions, edition.id: edition}  # type: ignore[dict-item]
+            self._nearest = {}
         return edition
 
     def get(self, edition_id: str) -> Edition | None:
@@ -242,8 +244,13 @@ class Registry:
 
     def for_accident(self, day: dt.date) -> Edition:
         """The edition whose period holds ``day``; else the nearest in time (CONTRACT §7, "Edition")."""
-        editions = self._loaded().values()
-        return min(editions, key=lambda e: (e.period.distance(day), e.period.start, e.id))
+        editions = self._loaded()
+        found = self._nearest.get(day)
+        if found is None:
+            found = min(editions.values(), key=lambda e: (e.period.distance(day), e.period.start, e.id))
+            if len(self._nearest) < 4096:
+                self._nearest[day] = found
+        return found
 
     def for_history_day(self, day: dt.date) -> Edition | None:
         """The edition whose period holds ``day``, or None."""

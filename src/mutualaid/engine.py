@@ -1,15 +1,16 @@
-"""The native engine: each edition's bound conditions compiled into Python functions, once.
+"""The native engine: each edition's bound conditions compiled into Python, once.
 
 The engine knows no article. It takes declared rules and an edition, binds, lints and compiles
-every condition, and then answers one question per call: which rules match which facts.
+every condition, and then answers one question per call: which rules match which facts. For
+speed, the conditions that test one fact type are compiled together into a single function.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from .conditions import ConditionError, bind, compile_condition, lint
+from .conditions import ConditionError, expression, lint
 from .edition import Edition
 from .facts import SCHEMA
 from .rule import Rule
@@ -34,45 +35,65 @@ def bound_patterns(rules: Sequence[Rule], edition: Edition) -> list[dict]:
     return patterns
 
 
+def _matcher(tests: list[tuple[int, str]]) -> Callable[[Mapping, int, list], None]:
+    """One function for every condition on one fact type: appends (rule index, j) for each match.
+
+    The source is generated from linted conditions only (field names from the fact schema,
+    values through ``repr``), so nothing a rule says can run as code.
+    """
+    body = "".join(f"    if {expr}: out.append(({i}, j))\n" for i, expr in tests) or "    pass\n"
+    namespace: dict[str, Any] = {}
+    exec(f"def match(f, j, out):\n{body}", {"__builtins__": {}}, namespace)  # noqa: S102
+    return namespace["match"]
+
+
 class NativeEngine:
-    """Rules bound to one edition, each condition a compiled function, grouped by fact type."""
+    """Rules bound to one edition, compiled per fact type."""
 
     name = "native"
 
     def __init__(self, rules: Sequence[Rule], edition: Edition):
         self.rules = tuple(rules)
         self.edition = edition
-        by_type: dict[str, list[tuple[int, Callable[[Mapping], bool]]]] = {}
+        tests: dict[str, list[tuple[int, str]]] = {}
         for i, (rule, pattern) in enumerate(zip(self.rules, bound_patterns(self.rules, edition))):
-            by_type.setdefault(rule.on, []).append((i, compile_condition(pattern["$and"][1])))
-        self._by_type = by_type
+            tests.setdefault(rule.on, []).append((i, expression(pattern["$and"][1])))
+        self._match = {t: _matcher(ts) for t, ts in tests.items()}
 
     def fire(self, facts: Sequence[Mapping]) -> Fired:
         """Every (rule, fact) pair whose condition holds, ordered by rule, then fact."""
-        fired = []
-        by_type = self._by_type
+        out: Fired = []
+        match = self._match
         for j, fact in enumerate(facts):
-            for i, test in by_type.get(fact["t"], ()):
-                if test(fact):
-                    fired.append((i, j))
-        fired.sort()
-        return fired
+            m = match.get(fact["t"])
+            if m is not None:
+                m(fact, j, out)
+        out.sort()
+        return out
 
 
-_cache: dict[tuple[str, int, int], NativeEngine] = {}
+_cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
 
 
-def native_engine(rules: Sequence[Rule], edition: Edition) -> NativeEngine:
-    """The compiled engine for ``rules`` under ``edition``, built once and shared (thread-safe)."""
-    key = (edition.id, id(edition), id(rules))
-    engine = _cache.get(key)
-    if engine is None:
+def per_edition(kind: str, rules: Sequence[Rule], edition: Edition, build: Callable[[], Any]) -> Any:
+    """Build once and share what ``build`` makes for ``rules`` under ``edition`` (thread-safe).
+
+    The value keeps the edition and rules alive, so their ids cannot be reused while cached.
+    """
+    key = (kind, edition.id, id(edition), id(rules))
+    value = _cache.get(key)
+    if value is None:
         with _lock:
-            engine = _cache.get(key)
-            if engine is None:
-                if len(_cache) >= 256:  # many throwaway editions (what-if runs, property tests)
+            value = _cache.get(key)
+            if value is None:
+                if len(_cache) >= 512:  # many throwaway editions (what-if runs, property tests)
                     _cache.clear()
-                engine = NativeEngine(rules, edition)
-                _cache[key] = engine
-    return engine
+                value = (build(), edition, rules)
+                _cache[key] = value
+    return value[0]
+
+
+def native_engine(rules: Sequence[Rule], edition: Edition) -> NativeEngine:
+    """The compiled engine for ``rules`` under ``edition``, built once and shared."""
+    return per_edition("native", rules, edition, lambda: NativeEngine(rules, edition))

@@ -11,7 +11,7 @@ names a field not listed here, or compares it with a value of another type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .deadline import filing_deadline
 from .edition import Edition
@@ -72,12 +72,7 @@ STAGE_ONE = ("claim", "circumstance", "document", "treatment", "item")
 STAGE_TWO = ("assessment",)
 
 
-def fen(amount) -> int:
-    return int(amount * 100)
-
-
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """Stage-one facts of one claim, with what the assembly step needs besides them."""
 
     facts: tuple[dict, ...]
@@ -120,10 +115,11 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
     ]
     subjects = ["claim"]
 
-    groups = edition.circumstance_group
-    for code in dict.fromkeys(a.circumstances):  # each code once, in input order
-        facts.append({"t": "circumstance", "code": code, "exclusion": groups.get(code, "")})
-        subjects.append("claim")
+    if a.circumstances:
+        groups = edition.circumstance_group
+        for code in dict.fromkeys(a.circumstances):  # each code once, in input order
+            facts.append({"t": "circumstance", "code": code, "exclusion": groups.get(code, "")})
+            subjects.append("claim")
 
     supplied = set(claim.documents)
     for doc in edition.documents.required:
@@ -148,7 +144,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         )
         subjects.append(t.treatment_id)
         for n, it in enumerate(t.items, 1):
-            f = fen(it.out_of_pocket)
+            f = int(it.out_of_pocket * 100)
             items.append((len(facts), t_index, f))
             facts.append(
                 {
@@ -165,10 +161,10 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
     for h in history:
         if h.accident_id == a.accident_id:
             if edition.accumulate_same_accident:
-                counted += fen(h.counted_out_of_pocket)
-            paid_accident += fen(h.paid)
+                counted += int(h.counted_out_of_pocket * 100)
+            paid_accident += int(h.paid * 100)
         if edition.cap.scope == "member" or edition.period.holds(h.accident_occurred_on):
-            paid_scope += fen(h.paid)
+            paid_scope += int(h.paid * 100)
 
     return Facts(
         facts=tuple(facts),

@@ -10,7 +10,7 @@ import re
 
 KINDS = ("general", "tcm", "specialty", "outpatient", "rehabilitation", "nursing", "sanatorium", "addiction")
 
-_SHAPE = re.compile(r"^[A-Z]\d{3}$")
+_SHAPE = re.compile(r"^[A-Z]\d{3}\Z", re.ASCII)
 
 # Exact codes first, then by class letter and first digit.
 _EXACT = {

@@ -15,9 +15,9 @@ import warnings
 from functools import lru_cache
 
 # WHO form: category S82, subcategory S82.2 or S822.
-_WHO = re.compile(r"^([A-Z]\d{2})(?:\.?(\d))?$")
+_WHO = re.compile(r"^([A-Z]\d{2})(?:\.?(\d))?\Z", re.ASCII)
 # China clinical edition 2.0: S82.201, S06.000x001; I10.x00 for a category without subcategories.
-_CLINICAL = re.compile(r"^([A-Z]\d{2})\.([\dX])\d{2}(?:X\d{3})?$")
+_CLINICAL = re.compile(r"^([A-Z]\d{2})\.([\dX])\d{2}(?:X\d{3})?\Z", re.ASCII)
 
 
 @lru_cache(maxsize=1)

@@ -6,10 +6,11 @@ The eighteenth character is ISO 7064 MOD 11-2 over the first seventeen digits.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^\d{17}[\dX]\Z", re.ASCII)
 
 
 def check_digit(first17: str) -> str:
@@ -17,6 +18,7 @@ def check_digit(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
 
 
+@lru_cache(maxsize=16384)
 def normalize_id_number(value: str) -> str:
     """Return the number with a lowercase x read as X; raise ValueError if it is not valid.
 

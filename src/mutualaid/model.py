@@ -139,6 +139,23 @@ class HistoryEntry(_Input):
     paid: Money
 
 
+def build(cls, **values):
+    """An instance of a result model from values the library computed itself, without validation.
+
+    ``model_construct`` does the same with more bookkeeping; this sits on the hot path of every
+    decision, and every field is given.
+    """
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+_set = object.__setattr__
+
+
 class Reason(BaseModel):
     """One rule that bit: its clause, its stable id, what it does and to what, and why in two languages."""
 

@@ -8,9 +8,7 @@ binds the condition to an edition, lints it, compiles it and reports which facts
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Literal, Mapping
 
 Effect = Literal["deny", "exclude", "pend", "note"]
@@ -83,17 +81,3 @@ class Rule:
         from .conditions import bind
 
         return {"$and": [{"t": self.on}, bind(dict(self.when), params)]}
-
-
-class MessageFormatter(string.Formatter):
-    """``{x!y}`` renders fen as yuan (``320000`` → ``3200.00``); ``{x!d}`` a day number as a date."""
-
-    def convert_field(self, value: Any, conversion: str | None) -> Any:
-        if conversion == "y":
-            return f"{value // 100}.{value % 100:02d}" if value >= 0 else "-" + f"{-value // 100}.{-value % 100:02d}"
-        if conversion == "d":
-            return date.fromordinal(value).isoformat()
-        return super().convert_field(value, conversion)
-
-
-FORMAT = MessageFormatter()

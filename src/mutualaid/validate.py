@@ -93,7 +93,9 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
     entries: tuple[HistoryEntry, ...] | None = None
     if history is None:
         history = ()
-    if not isinstance(history, (list, tuple)):
+    if not history and isinstance(history, (list, tuple)):
+        entries = ()
+    elif not isinstance(history, (list, tuple)):
         errors.append(FieldError("history", "history is a list of earlier decided claims"))
         history = ()
     elif all(isinstance(h, HistoryEntry) for h in history):
@@ -135,35 +137,54 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
 
 
 def _claim_cross_checks(claim: Any) -> list[FieldError]:
+    if isinstance(claim, Claim):  # the fast path: every field already validated
+        occurred, filed = claim.accident.occurred_on, claim.filed_on
+        items = [
+            (i, j, it.on, it.category, it.medication_use)
+            for i, t in enumerate(claim.treatments)
+            for j, it in enumerate(t.items)
+        ]
+    else:
+        occurred, filed = _date(_get(claim, "accident", "occurred_on")), _date(_get(claim, "filed_on"))
+        items = [
+            (i, j, _date(_get(it, "on")), _get(it, "category"), _get(it, "medication_use"))
+            for i, t in enumerate(_seq(_get(claim, "treatments")))
+            for j, it in enumerate(_seq(_get(t, "items")))
+        ]
     errors = []
-    occurred = _date(_get(claim, "accident", "occurred_on"))
-    filed = _date(_get(claim, "filed_on"))
     if occurred and filed and filed < occurred:
         errors.append(FieldError("filed_on", f"filed on {filed} before the accident on {occurred}"))
-    for i, t in enumerate(_seq(_get(claim, "treatments"))):
-        for j, item in enumerate(_seq(_get(t, "items"))):
-            on = _date(_get(item, "on"))
-            if on and filed and on > filed:
-                errors.append(
-                    FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}")
+    for i, j, on, category, use in items:
+        if on and filed and on > filed:
+            errors.append(FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}"))
+        if use is not None and isinstance(category, str) and category != "medication":
+            errors.append(
+                FieldError(
+                    f"treatments.{i}.items.{j}.medication_use",
+                    f"medication_use applies to medication items only, not to a {category} item",
                 )
-            category = _get(item, "category")
-            if _get(item, "medication_use") is not None and isinstance(category, str) and category != "medication":
-                errors.append(
-                    FieldError(
-                        f"treatments.{i}.items.{j}.medication_use",
-                        f"medication_use applies to medication items only, not to a {category} item",
-                    )
-                )
+            )
     return errors
 
 
 def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[FieldError]:
-    errors = []
-    claim_id = _get(claim, "claim_id")
-    accident_id = _get(claim, "accident", "accident_id")
-    occurred = _date(_get(claim, "accident", "occurred_on"))
+    if isinstance(claim, Claim):
+        claim_id, accident_id, occurred = claim.claim_id, claim.accident.accident_id, claim.accident.occurred_on
+    else:
+        claim_id = _get(claim, "claim_id")
+        accident_id = _get(claim, "accident", "accident_id")
+        occurred = _date(_get(claim, "accident", "occurred_on"))
+    if not history:
+        return []
+    if all(isinstance(h, HistoryEntry) for h in history):
+        rows = [(h.claim_id, h.accident_id, h.accident_occurred_on, h.paid) for h in history]
+    else:
+        rows = [
+            (_get(h, "claim_id"), _get(h, "accident_id"), _date(_get(h, "accident_occurred_on")), _money(_get(h, "paid")))
+            for h in _seq(history)
+        ]
 
+    errors = []
     seen_ids: set = set()
     accident_dates: dict[Any, dt.date] = {}
     if accident_id is not None and occurred is not None:
@@ -172,8 +193,7 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
     paid_by_edition: dict[str, Any] = defaultdict(int)
     claim_in_history = False
 
-    for n, h in enumerate(_seq(history)):
-        cid = _get(h, "claim_id")
+    for n, (cid, aid, day, paid) in enumerate(rows):
         if cid is not None and cid == claim_id:
             claim_in_history = True
         if cid is not None:
@@ -181,7 +201,6 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
                 errors.append(FieldError(f"history.{n}.claim_id", f"claim {cid!r} stands twice in history"))
             seen_ids.add(cid)
 
-        aid, day = _get(h, "accident_id"), _date(_get(h, "accident_occurred_on"))
         if aid is not None and day is not None:
             known = accident_dates.setdefault(aid, day)
             if known != day:
@@ -192,7 +211,6 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
                     )
                 )
 
-        paid = _money(_get(h, "paid"))
         if paid is None or aid is None or day is None:
             continue
         ed = _edition_of_history_day(day, edition)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from functools import lru_cache
+
+from pydantic import PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
 
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
@@ -21,56 +23,71 @@ from .idcard import normalize_id_number
 CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("10000000")  # CONTRACT §7: amounts must be below 10,000,000
 EARLIEST = dt.date(1900, 1, 1)  # CONTRACT §7: a date before 1900-01-01 is bad input
-_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?\Z", re.ASCII)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 
 
 def to_money(value: object) -> Decimal:
     """Yuan, exact in fen, 0 ≤ amount < 10,000,000, as a two-place Decimal."""
+    if type(value) is str:
+        return _money_text(value)
     if isinstance(value, bool):
         raise ValueError("an amount is a number or a decimal string, not a boolean")
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, int):
-        d = Decimal(value)
-    elif isinstance(value, float):
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("an amount must be a finite number")
-        d = Decimal(repr(value))  # the shortest decimal that reads back as this float
-    elif isinstance(value, str):
-        if not _AMOUNT.match(value.strip()):
-            raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
-        d = Decimal(value.strip())
-    else:
-        raise ValueError("an amount is a number or a decimal string such as '1200.00'")
-    try:
-        if not d.is_finite():
-            raise ValueError("an amount must be finite")
-        q = d.quantize(CENT)
-    except InvalidOperation:
-        raise ValueError("amount out of range") from None
+        return _exact(Decimal(repr(value)), value)  # the shortest decimal that reads back as this float
+    if isinstance(value, (int, Decimal)):
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise ValueError("an amount must be a finite number")
+        return _exact(Decimal(value), value)
+    if isinstance(value, str):  # a str subclass
+        return _money_text(str(value))
+    raise ValueError("an amount is a number or a decimal string such as '1200.00'")
+
+
+@lru_cache(maxsize=4096)
+def _money_text(value: str) -> Decimal:
+    text = value.strip()
+    if not _AMOUNT.match(text):
+        raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
+    return _exact(Decimal(text), value)
+
+
+def _exact(d: Decimal, value: object) -> Decimal:
+    if d >= MONEY_LIMIT:  # before quantize, which fails on huge numbers
+        raise ValueError("an amount must be below 10,000,000")
+    q = d.quantize(CENT)
     if q != d:
         raise ValueError(f"{value!r} is not exact in fen (at most two decimals that are not zero)")
     if q < 0:
         raise ValueError("an amount must not be negative")
-    if q >= MONEY_LIMIT:
-        raise ValueError("an amount must be below 10,000,000")
-    return q
+    return q if q else CENT * 0  # -0.00 reads as 0.00
 
 
 def to_date(value: object) -> dt.date:
     """A calendar date: a ``date`` or an ISO ``YYYY-MM-DD`` string, on or after 1900-01-01."""
+    if type(value) is str:
+        return _date_text(value)
     if isinstance(value, dt.datetime):
         raise ValueError("a date is YYYY-MM-DD, not a date and time")
     if isinstance(value, dt.date):
         d = value
-    elif isinstance(value, str) and _DATE.match(value):
-        try:
-            d = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date that exists") from None
     else:
         raise ValueError("a date is a string YYYY-MM-DD")
+    if d < EARLIEST:
+        raise ValueError("a date before 1900-01-01 is not accepted")
+    return d
+
+
+@lru_cache(maxsize=8192)
+def _date_text(value: str) -> dt.date:
+    if not _DATE.match(value):
+        raise ValueError("a date is a string YYYY-MM-DD")
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date that exists") from None
     if d < EARLIEST:
         raise ValueError("a date before 1900-01-01 is not accepted")
     return d
@@ -97,15 +114,7 @@ def to_ws218(value: object) -> str:
     return value.strip().upper()
 
 
-def to_text(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("expected a string")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-_ACCOUNT = re.compile(r"^\d{10,30}$")
+_ACCOUNT = re.compile(r"^\d{10,30}\Z", re.ASCII)
 
 
 def to_account_number(value: object) -> str:
@@ -117,19 +126,16 @@ def to_account_number(value: object) -> str:
 _money_schema = WithJsonSchema(
     {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "description": "yuan, exact in fen"}
 )
-Money = Annotated[
-    Decimal,
-    BeforeValidator(to_money),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
-    _money_schema,
-]
-Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
+Money = Annotated[Decimal, PlainValidator(to_money), PlainSerializer(str, return_type=str, when_used="json"), _money_schema]
+"""A two-place Decimal, written to JSON as its string, ``"1200.00"``."""
+Day = Annotated[dt.date, PlainValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
 IdNumber = Annotated[
-    str, BeforeValidator(to_id_number), WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$"})
+    str, PlainValidator(to_id_number), WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$"})
 ]
-Icd10Code = Annotated[str, BeforeValidator(to_icd10), WithJsonSchema({"type": "string", "examples": ["S82.2", "S82.201"]})]
-Ws218Code = Annotated[str, BeforeValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
-Text = Annotated[str, BeforeValidator(to_text), WithJsonSchema({"type": "string", "minLength": 1})]
+Icd10Code = Annotated[str, PlainValidator(to_icd10), WithJsonSchema({"type": "string", "examples": ["S82.2", "S82.201"]})]
+Ws218Code = Annotated[str, PlainValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
+Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S")]
+"""A string with at least one character that is not white space."""
 AccountNumber = Annotated[
-    str, BeforeValidator(to_account_number), WithJsonSchema({"type": "string", "pattern": r"^\d{10,30}$"})
+    str, PlainValidator(to_account_number), WithJsonSchema({"type": "string", "pattern": r"^\d{10,30}$"})
 ]

@@ -1,7 +1,7 @@
 """The plan's words for the contract's codes, in Chinese and English, for messages and output.
 
-A message may write ``{code_zh}`` for the fact field ``code``: the assembly step looks the value up
-here. A value missing from this table is shown as it is.
+A message may write ``{code_zh}`` for the fact field ``code``: :mod:`mutualaid.explain` looks the
+value up here. A value missing from this table is shown as it is.
 """
 
 from __future__ import annotations
@@ -59,11 +59,3 @@ NAMES: dict[str, tuple[str, str]] = {
 OUTCOMES = {"approved": ("给付", "approved"), "denied": ("不予给付", "denied"), "pending": ("待补充", "pending")}
 EFFECTS = {"deny": ("拒付", "deny"), "exclude": ("不计", "exclude"), "pend": ("待补", "pend"), "note": ("说明", "note")}
 
-
-def named(fields: dict) -> dict:
-    """``{field}_zh`` and ``{field}_en`` for each string field whose value the table names."""
-    out = {}
-    for k, v in fields.items():
-        if isinstance(v, str) and v in NAMES:
-            out[f"{k}_zh"], out[f"{k}_en"] = NAMES[v]
-    return out

@@ -1,0 +1,149 @@
+"""Throughput of ``adjudicate``: plain data → Decision → JSON-ready dict, on one core.
+
+    python benchmarks/bench_adjudicate.py [--claims 20000] [--seconds 5]
+
+It generates a batch of varied valid claims (with histories) from a fixed seed, decides them
+once to warm the caches, then repeats the batch for the time given and prints claims per second.
+Target (issue 2): at least 20,000 claims/s on one core of the development machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+
+from mutualaid import adjudicate  # noqa: E402
+from mutualaid.idcard import check_digit  # noqa: E402
+
+CODES = ["S82.2", "S82.201", "S06.0", "S06.000x001", "S52.5", "S62.3", "T79.3", "S42.0", "S83.5",
+         "S93.4", "S13.0", "S61.0", "S00.0", "S22.3", "S32.0", "T14.0"]  # fmt: skip
+EXCLUDED_CODES = ["M51.2", "K02.1", "S02.5", "A41.9", "O80", "F32.0"]
+CIRCUMSTANCES = ["drunk_driving", "rock_climbing", "fight", "riot", "infection"]
+OCCUPATIONS = ["truck_driver", "ride_hailing_driver", "courier", "delivery_rider", "other_platform_worker"]
+
+
+def id_number(rng: random.Random) -> str:
+    body = f"4401{rng.randint(0, 99):02d}{rng.randint(1960, 2003)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + check_digit(body)
+
+
+def amount(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        edge = rng.choice([200, 500, 2000, 5000, 10000])
+        return f"{edge + rng.choice([-0.01, 0, 0.01]):.2f}"
+    return f"{rng.uniform(10, 6000):.2f}"
+
+
+def claim(rng: random.Random, n: int) -> tuple[dict, list]:
+    """One claim and its history. Most claims are ordinary; every rule of the plan bites in some."""
+
+    def rare(p: float = 0.05) -> bool:
+        return rng.random() < p
+
+    occurred = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+    filed = occurred + dt.timedelta(days=rng.randint(370, 400) if rare(0.03) else rng.randint(1, 120))
+    ident = id_number(rng)
+    name = rng.choice(["张三", "李四", "王五", "赵六", "陈七", "周八"])
+    treatments = []
+    for t in range(rng.choice([1, 1, 1, 2, 3])):
+        items = []
+        for _ in range(rng.choice([1, 1, 2, 3, 4])):
+            offset = rng.choice([181, 200]) if rare(0.03) else rng.choice([0, 1, 5, 30, 90, 179, 180])
+            on = occurred + dt.timedelta(days=min(offset, (filed - occurred).days))
+            category = rng.choice(["dental", "assistive_device"]) if rare(0.04) else rng.choice(["treatment"] * 3 + ["medication"])
+            item = {"on": on.isoformat(), "category": category, "out_of_pocket": amount(rng), "self_funded": f"{rng.randint(0, 500)}.00"}
+            if category == "medication":
+                item["medication_use"] = rng.choice(["prescribed"] * 8 + ["otc_as_directed", "self_medicated"])
+            items.append(item)
+        hospital = {"name": "某市人民医院", "grade": rng.choice([2, 3, 3]), "ownership": "public", "kind": rng.choice(["general"] * 6 + ["tcm", "specialty"])}
+        if rare(0.08):
+            hospital.update(rng.choice([{"grade": 1}, {"grade": None}, {"ownership": "private"}, {"kind": "rehabilitation"}, {"kind": "outpatient"}]))
+        if rare(0.1):
+            hospital["ws218"] = rng.choice(["A100", "A210", "A511", "A527", "D100"])
+        treatments.append(
+            {
+                "treatment_id": f"T{t + 1}",
+                "hospital": hospital,
+                "setting": rng.choice(["outpatient", "emergency", "inpatient"]),
+                "diagnoses": [rng.choice(EXCLUDED_CODES) if rare(0.04) else rng.choice(CODES), rng.choice(CODES)],
+                "items": items,
+            }
+        )
+    c = {
+        "claim_id": f"C-{n:07d}",
+        "filed_on": filed.isoformat(),
+        "member": {
+            "member_id": f"M-{n:07d}",
+            "name": name,
+            "id_number": ident,
+            "union_member_since": None if rare(0.01) else (occurred - dt.timedelta(days=rng.randint(-5, 400) if rare(0.03) else rng.randint(0, 400))).isoformat(),
+            "real_name_verified_on": (occurred - dt.timedelta(days=rng.randint(0, 400))).isoformat(),
+            "occupation": "not_platform_worker" if rare(0.01) else rng.choice(OCCUPATIONS),
+        },
+        "accident": {
+            "accident_id": f"A-{n:07d}",
+            "occurred_on": occurred.isoformat(),
+            "cause": "illness" if rare(0.02) else "accident",
+            "circumstances": [rng.choice(CIRCUMSTANCES)] if rare(0.03) else [],
+        },
+        "treatments": treatments,
+        "documents": ["invoice", "medical_record"] if rare(0.04) else ["invoice", "accident_proof", "medical_record"],
+        "payee": {"holder_name": "李四" if rare(0.02) else name, "holder_id_number": ident, "account_number": "6222020200112233445"},
+    }
+    history = []
+    paid_total = 0
+    for h in range(rng.choice([0, 0, 0, 1, 2, 3])):
+        same = h == 0 and rng.random() < 0.5
+        paid = rng.choice([0, 200, 500, 2000, 5000])
+        if paid_total + paid > 10000:
+            break
+        paid_total += paid
+        history.append(
+            {
+                "claim_id": f"H-{n:07d}-{h}",
+                "accident_id": c["accident"]["accident_id"] if same else f"A-{n:07d}-{h}",
+                "accident_occurred_on": occurred.isoformat() if same else (dt.date(2022, 1, 1) + dt.timedelta(days=rng.randint(0, 364))).isoformat(),
+                "counted_out_of_pocket": f"{paid * 2}.00",
+                "paid": f"{paid}.00",
+            }
+        )
+    return c, history
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", type=int, default=20000, help="distinct claims in the batch")
+    ap.add_argument("--seconds", type=float, default=5.0, help="how long to repeat the batch")
+    ap.add_argument("--seed", type=int, default=2022)
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+
+    rng = random.Random(args.seed)
+    batch = [claim(rng, n) for n in range(args.claims)]
+    outcomes: dict[str, int] = {}
+    reasons = 0
+    for c, h in batch:  # warm-up: the caches fill here, as in a long-running backend
+        d = adjudicate(c, h)
+        outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+        reasons += len(d.reasons)
+
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < args.seconds:
+        for c, h in batch:
+            adjudicate(c, h).model_dump(mode="json")
+        done += len(batch)
+    elapsed = time.perf_counter() - start
+    mix = ", ".join(f"{k} {v * 100 // len(batch)}%" for k, v in sorted(outcomes.items()))
+    print(f"adjudicate: {done / elapsed:,.0f} claims/s on one core ({done:,} claims in {elapsed:.1f} s)")
+    print(f"batch: {len(batch):,} claims; {mix}; {reasons / len(batch):.2f} reasons a claim")
+
+
+if __name__ == "__main__":
+    main()
