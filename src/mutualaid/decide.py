@@ -103,8 +103,8 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
     effects = set()
     for i, j in fired:
         effects.add(rules[i].effect)
-        fact, subject = (facts.facts[j], facts.subjects[j]) if j < n else (assessment, "claim")
-        reasons.append(explain.reason(i, subject, explain.values(i, fact, facts.context)))
+        fact, subject = (facts.facts[j], facts.subject(j)) if j < n else (assessment, "claim")
+        reasons.append(explain.reason(i, subject, explain.values(i, fact)))
 
     outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
     payout = assessment["payout_fen"] if outcome == "approved" else 0

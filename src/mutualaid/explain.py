@@ -1,7 +1,6 @@
 """Reasons in words: each rule's bilingual message, filled from the fact it matched.
 
-A message template names fact fields, the edition's parameters and the claim's dates
-(``{occurred_on}``), with two conversions: ``{x!y}`` shows fen as yuan, ``{x!d}`` a day number as a
+A message template names fact fields and the edition's parameters, with two conversions: ``{x!y}`` shows fen as yuan, ``{x!d}`` a day number as a
 date; ``{x_zh}``/``{x_en}`` names a code in the plan's words (:mod:`mutualaid.vocabulary`).
 Templates are parsed once per rule and edition; a reason already built for the same values is
 reused (reasons are immutable), which keeps a stream of claims from formatting the same text again.
@@ -63,14 +62,12 @@ class Explainer:
         """The ids of the rules that were checked and did not bite, in rule order."""
         return tuple(r.id for i, r in enumerate(self.rules) if i not in bit)
 
-    def values(self, i: int, fact: Mapping[str, Any], context: Mapping[str, Any]) -> tuple:
+    def values(self, i: int, fact: Mapping[str, Any]) -> tuple:
         """The values rule ``i``'s message needs, as a hashable key."""
         out = []
         for key, field, conv in self._templates[i][2]:
             if field in fact:
                 v = fact[field]
-            elif field in context:
-                v = context[field]
             elif field in self.params:
                 v = self.params[field]
             elif field.endswith(("_zh", "_en")) and field[:-3] in fact:

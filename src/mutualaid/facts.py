@@ -33,6 +33,7 @@ SCHEMA: dict[str, dict[str, type]] = {
         "filing_deadline_day": int,
         "filing_anniversary_day": int,
         "filing_calendar_gap": int,  # 1 when the deadline's year has no holiday data
+        "days_late": int,  # days filed after the deadline (0 when on time)
         "member_name": str,
         "member_id_number": str,  # "" when absent
         "payee_holder_name": str,  # "" when absent
@@ -76,22 +77,26 @@ class Facts(NamedTuple):
     """Stage-one facts of one claim, with what the assembly step needs besides them."""
 
     facts: tuple[dict, ...]
-    subjects: tuple[str, ...]
-    """The subject of each fact: ``claim``, a treatment id, or ``T1/2``."""
+    subjects: tuple
+    """The subject of each fact: ``claim``, a treatment id, or (treatment id, item number) for an item."""
     items: tuple[tuple[int, int, int], ...]
     """For each item: (its fact index, its treatment's fact index, its out-of-pocket fen)."""
     history_counted_fen: int
     """What history counted toward this claim's accident."""
     paid_for_accident_fen: int
     paid_in_cap_scope_fen: int
-    context: dict
-    """Values for messages that are not facts (dates as text)."""
+
+    def subject(self, j: int) -> str:
+        """``claim``, ``T1``, or ``T1/2`` for the second item of T1 (CONTRACT §7, "Reason order")."""
+        s = self.subjects[j]
+        return s if type(s) is str else f"{s[0]}/{s[1]}"
 
 
 def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
     m, a, payee = claim.member, claim.accident, claim.payee
     occurred = a.occurred_on
     deadline = filing_deadline(occurred, edition.filing.years, edition.filing.filing_deadline_moves_to_workday)
+    filed_day, deadline_day = claim.filed_on.toordinal(), deadline.day.toordinal()
     facts: list[dict] = [
         {
             "t": "claim",
@@ -102,10 +107,11 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "real_name_verified_day": (m.real_name_verified_on - occurred).days if m.real_name_verified_on else 0,
             "cause": a.cause,
             "accident_day": occurred.toordinal(),
-            "filed_day": claim.filed_on.toordinal(),
-            "filing_deadline_day": deadline.day.toordinal(),
+            "filed_day": filed_day,
+            "filing_deadline_day": deadline_day,
             "filing_anniversary_day": deadline.anniversary.toordinal(),
             "filing_calendar_gap": int(deadline.calendar_gap),
+            "days_late": max(0, filed_day - deadline_day),
             "member_name": m.name.strip(),
             "member_id_number": m.id_number or "",
             "payee_holder_name": ((payee.holder_name or "").strip() if payee else ""),
@@ -113,7 +119,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "payee_account_number": (payee.account_number or "") if payee else "",
         }
     ]
-    subjects = ["claim"]
+    subjects: list = ["claim"]
 
     if a.circumstances:
         groups = edition.circumstance_group
@@ -121,7 +127,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             facts.append({"t": "circumstance", "code": code, "exclusion": groups.get(code, "")})
             subjects.append("claim")
 
-    supplied = set(claim.documents)
+    supplied = claim.documents
     for doc in edition.documents.required:
         facts.append({"t": "document", "document": doc, "supplied": int(doc in supplied)})
         subjects.append("claim")
@@ -132,6 +138,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         h = t.hospital
         primary = who_code(t.diagnoses[0])
         t_index = len(facts)
+        tid = t.treatment_id
         facts.append(
             {
                 "t": "treatment",
@@ -142,42 +149,35 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
                 "primary_exclusion": group_of(primary),
             }
         )
-        subjects.append(t.treatment_id)
-        for n, it in enumerate(t.items, 1):
+        subjects.append(tid)
+        n = 0
+        for it in t.items:
+            n += 1
             f = int(it.out_of_pocket * 100)
+            category = it.category
             items.append((len(facts), t_index, f))
             facts.append(
                 {
                     "t": "item",
                     "day": (it.on - occurred).days,
-                    "category": it.category,
-                    "medication_use": (it.medication_use or "prescribed") if it.category == "medication" else "",
+                    "category": category,
+                    "medication_use": (it.medication_use or "prescribed") if category == "medication" else "",
                     "out_of_pocket_fen": f,
                 }
             )
-            subjects.append(f"{t.treatment_id}/{n}")
+            subjects.append((tid, n))
 
     counted = paid_accident = paid_scope = 0
-    for h in history:
-        if h.accident_id == a.accident_id:
-            if edition.accumulate_same_accident:
-                counted += int(h.counted_out_of_pocket * 100)
-            paid_accident += int(h.paid * 100)
-        if edition.cap.scope == "member" or edition.period.holds(h.accident_occurred_on):
-            paid_scope += int(h.paid * 100)
+    if history:
+        accident_id = a.accident_id
+        whole_member = edition.cap.scope == "member"
+        start, end = edition.period.start, edition.period.end
+        for h in history:
+            if h.accident_id == accident_id:
+                if edition.accumulate_same_accident:
+                    counted += int(h.counted_out_of_pocket * 100)
+                paid_accident += int(h.paid * 100)
+            if whole_member or start <= h.accident_occurred_on <= end:
+                paid_scope += int(h.paid * 100)
 
-    return Facts(
-        facts=tuple(facts),
-        subjects=tuple(subjects),
-        items=tuple(items),
-        history_counted_fen=counted,
-        paid_for_accident_fen=paid_accident,
-        paid_in_cap_scope_fen=paid_scope,
-        context={
-            "occurred_on": occurred.isoformat(),
-            "filed_on": claim.filed_on.isoformat(),
-            "filing_deadline": deadline.day.isoformat(),
-            "filing_anniversary": deadline.anniversary.isoformat(),
-            "days_late": max(0, (claim.filed_on - deadline.day).days),
-        },
-    )
+    return Facts(tuple(facts), tuple(subjects), tuple(items), counted, paid_accident, paid_scope)

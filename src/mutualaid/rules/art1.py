@@ -18,8 +18,8 @@ UNION_MEMBER = Rule(
     effect="deny",
     scope="claim",
     when={"$or": [{"union_member": 0}, {"$gt": {"union_member_since_day": 0}}]},
-    message_zh="保障对象须在事故发生时（{occurred_on}）已加入工会组织。",
-    message_en="The plan covers union members only, and the member had not joined the union by the accident day ({occurred_on}).",
+    message_zh="保障对象须在事故发生时（{accident_day!d}）已加入工会组织。",
+    message_en="The plan covers union members only, and the member had not joined the union by the accident day ({accident_day!d}).",
     text=TEXT,
 )
 
@@ -29,8 +29,8 @@ REAL_NAME = Rule(
     effect="deny",
     scope="claim",
     when={"$or": [{"real_name_verified": 0}, {"$gt": {"real_name_verified_day": 0}}]},
-    message_zh="保障对象须在事故发生时（{occurred_on}）已在“粤工惠”实名登记注册。",
-    message_en="The member had not completed real-name registration on 粤工惠 by the accident day ({occurred_on}).",
+    message_zh="保障对象须在事故发生时（{accident_day!d}）已在“粤工惠”实名登记注册。",
+    message_en="The member had not completed real-name registration on 粤工惠 by the accident day ({accident_day!d}).",
     text=TEXT,
 )
 

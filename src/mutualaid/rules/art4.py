@@ -15,8 +15,8 @@ PERIOD = Rule(
     effect="deny",
     scope="claim",
     when={"$or": [{"$lt": {"accident_day": param("period_start")}}, {"$gt": {"accident_day": param("period_end")}}]},
-    message_zh="事故发生日 {occurred_on} 不在本计划保障期限（{period_start!d} 至 {period_end!d}）内。",
-    message_en="The accident on {occurred_on} lies outside this edition's period ({period_start!d} to {period_end!d}).",
+    message_zh="事故发生日 {accident_day!d} 不在本计划保障期限（{period_start!d} 至 {period_end!d}）内。",
+    message_en="The accident on {accident_day!d} lies outside this edition's period ({period_start!d} to {period_end!d}).",
     text="保障期限 2022 年 1 月 1 日零时开始生效，至 2022 年 12 月 31 日 24 时止，无免责期。",
 )
 

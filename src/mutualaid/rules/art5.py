@@ -131,8 +131,8 @@ FILED_LATE = Rule(
     effect="deny",
     scope="claim",
     when={"$gt": {"filed_day": {"$m": "filing_deadline_day"}}},
-    message_zh="自意外伤害发生日起超过一年未申报，视作自动放弃：申报期限为 {filing_deadline}，申报日为 {filed_on}，逾期 {days_late} 日。",
-    message_en="Filed more than a year after the accident, which counts as giving up the claim: the deadline was {filing_deadline}, the claim was filed on {filed_on}, late by {days_late} day(s).",
+    message_zh="自意外伤害发生日起超过一年未申报，视作自动放弃：申报期限为 {filing_deadline_day!d}，申报日为 {filed_day!d}，逾期 {days_late} 日。",
+    message_en="Filed more than a year after the accident, which counts as giving up the claim: the deadline was {filing_deadline_day!d}, the claim was filed on {filed_day!d}, late by {days_late} day(s).",
     text=FILING_TEXT,
 )
 
@@ -142,8 +142,8 @@ CALENDAR_GAP = Rule(
     effect="note",
     scope="claim",
     when={"filing_calendar_gap": 1},
-    message_zh="申报期限所在年份无法定节假日数据，期限仅按周末顺延（{filing_anniversary} → {filing_deadline}）。",
-    message_en="No statutory-holiday data covers the deadline's year, so only weekends moved it ({filing_anniversary} → {filing_deadline}).",
+    message_zh="申报期限所在年份无法定节假日数据，期限仅按周末顺延（{filing_anniversary_day!d} → {filing_deadline_day!d}）。",
+    message_en="No statutory-holiday data covers the deadline's year, so only weekends moved it ({filing_anniversary_day!d} → {filing_deadline_day!d}).",
     text=FILING_TEXT,
 )
 
