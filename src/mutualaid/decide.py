@@ -12,9 +12,8 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from .edition import Edition
-from .engine import native_engine, per_edition
+from .engine import native_engine
 from .errors import UnknownEngine
-from .explain import Explainer
 from .facts import Facts, derive
 from .model import Decision, build
 from .rule import Rule
@@ -25,6 +24,7 @@ _ZERO = Decimal("0.00")
 
 
 _YUAN: dict[int, Decimal] = {}
+_NONE: frozenset = frozenset()
 
 
 def _yuan(fen: int) -> Decimal:
@@ -63,22 +63,20 @@ def adjudicate(
     return assemble(model.claim_id, edition, facts, eng)
 
 
-def explainer(rules: Sequence[Rule], edition: Edition) -> Explainer:
-    return per_edition("explainer", rules, edition, lambda: Explainer(rules, edition.params))
-
-
 def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
     """Build the decision from the facts and the rules the engine fires on them."""
     rules = eng.rules
     fired = eng.fire(facts.facts)
 
-    excluded = {j for i, j in fired if rules[i].effect == "exclude"}
-    if not excluded:
-        counted = sum(f for _, _, f in facts.items)
-    elif any(facts.subjects[j] == "claim" for j in excluded):  # an exclusion of the whole claim
-        counted = 0
+    counted = 0
+    if fired:
+        excluded = {j for i, j in fired if rules[i].effect == "exclude"}
+        if not excluded:
+            counted = sum(f for _, _, f in facts.items)
+        elif not any(facts.subjects[j] == "claim" for j in excluded):  # else the whole claim is excluded
+            counted = sum(f for item, treatment, f in facts.items if item not in excluded and treatment not in excluded)
     else:
-        counted = sum(f for item, treatment, f in facts.items if item not in excluded and treatment not in excluded)
+        counted = sum(f for _, _, f in facts.items)
 
     accident = facts.history_counted_fen + counted
     tier = edition.tier_fen(accident)
@@ -95,20 +93,24 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
         "payout_fen": min(due, cap_left),
     }
     n = len(facts.facts)
-    fired += [(i, n) for i, _ in eng.fire((assessment,))]
-    fired.sort()
+    more = eng.fire((assessment,))
+    if more:
+        fired += [(i, n) for i, _ in more]
+        fired.sort()
 
-    explain = explainer(rules, edition)
-    reasons = []
-    effects = set()
-    for i, j in fired:
-        effects.add(rules[i].effect)
-        fact, subject = (facts.facts[j], facts.subject(j)) if j < n else (assessment, "claim")
-        reasons.append(explain.reason(i, subject, explain.values(i, fact)))
-
-    outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
+    explain = eng.explain
+    outcome = "approved"
+    reasons: tuple = ()
+    if fired:
+        effects = {rules[i].effect for i, _ in fired}
+        outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
+        reasons = tuple(
+            explain.reason(i, facts.subject(j), explain.values(i, facts.facts[j]))
+            if j < n
+            else explain.reason(i, "claim", explain.values(i, assessment))
+            for i, j in fired
+        )
     payout = assessment["payout_fen"] if outcome == "approved" else 0
-    passed = explain.passed(frozenset(i for i, _ in fired))
     return build(
         Decision,
         claim_id=claim_id,
@@ -119,7 +121,7 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
         accident_out_of_pocket=_yuan(accident),
         tier_amount=_yuan(tier),
         cap_remaining=_yuan(cap_left - payout),
-        reasons=tuple(reasons),
-        passed=passed,
+        reasons=reasons,
+        passed=explain.passed(frozenset(i for i, _ in fired) if fired else _NONE),
         engine=eng.name,
     )

@@ -164,6 +164,21 @@ class Edition(_Data):
         return 0
 
     @cached_property
+    def _deadlines(self) -> dict:
+        return {}
+
+    def filing_deadline(self, occurred_on: dt.date):
+        """The filing deadline (art5.4) for an accident on ``occurred_on``, under this edition's rule."""
+        found = self._deadlines.get(occurred_on)
+        if found is None:
+            from .deadline import filing_deadline
+
+            found = filing_deadline(occurred_on, self.filing.years, self.filing.filing_deadline_moves_to_workday)
+            if len(self._deadlines) < 8192:
+                self._deadlines[occurred_on] = found
+        return found
+
+    @cached_property
     def params(self) -> dict[str, object]:
         """The edition's values as the rule conditions see them: flat, integers and strings only.
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .conditions import ConditionError, expression, lint
 from .edition import Edition
+from .explain import Explainer
 from .facts import SCHEMA
 from .rule import Rule
 
@@ -48,7 +49,7 @@ def _matcher(tests: list[tuple[int, str]]) -> Callable[[Mapping, int, list], Non
 
 
 class NativeEngine:
-    """Rules bound to one edition, compiled per fact type."""
+    """Rules bound to one edition: conditions compiled per fact type, messages parsed (``explain``)."""
 
     name = "native"
 
@@ -59,6 +60,7 @@ class NativeEngine:
         for i, (rule, pattern) in enumerate(zip(self.rules, bound_patterns(self.rules, edition))):
             tests.setdefault(rule.on, []).append((i, expression(pattern["$and"][1])))
         self._match = {t: _matcher(ts) for t, ts in tests.items()}
+        self.explain = Explainer(self.rules, edition.params)
 
     def fire(self, facts: Sequence[Mapping]) -> Fired:
         """Every (rule, fact) pair whose condition holds, ordered by rule, then fact."""

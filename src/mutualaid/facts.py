@@ -11,9 +11,9 @@ names a field not listed here, or compares it with a value of another type.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
-from .deadline import filing_deadline
 from .edition import Edition
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
@@ -73,6 +73,19 @@ STAGE_ONE = ("claim", "circumstance", "document", "treatment", "item")
 STAGE_TWO = ("assessment",)
 
 
+_FEN: dict = {}
+
+
+def fen(amount: Decimal) -> int:
+    """A two-place amount in integer fen (cached: the same amounts recur across claims)."""
+    f = _FEN.get(amount)
+    if f is None:
+        f = int(amount.scaleb(2))
+        if len(_FEN) < 65536:
+            _FEN[amount] = f
+    return f
+
+
 class Facts(NamedTuple):
     """Stage-one facts of one claim, with what the assembly step needs besides them."""
 
@@ -95,7 +108,7 @@ class Facts(NamedTuple):
 def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
     m, a, payee = claim.member, claim.accident, claim.payee
     occurred = a.occurred_on
-    deadline = filing_deadline(occurred, edition.filing.years, edition.filing.filing_deadline_moves_to_workday)
+    deadline = edition.filing_deadline(occurred)
     filed_day, deadline_day = claim.filed_on.toordinal(), deadline.day.toordinal()
     facts: list[dict] = [
         {
@@ -153,7 +166,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         n = 0
         for it in t.items:
             n += 1
-            f = int(it.out_of_pocket * 100)
+            f = fen(it.out_of_pocket)
             category = it.category
             items.append((len(facts), t_index, f))
             facts.append(
@@ -175,9 +188,9 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         for h in history:
             if h.accident_id == accident_id:
                 if edition.accumulate_same_accident:
-                    counted += int(h.counted_out_of_pocket * 100)
-                paid_accident += int(h.paid * 100)
+                    counted += fen(h.counted_out_of_pocket)
+                paid_accident += fen(h.paid)
             if whole_member or start <= h.accident_occurred_on <= end:
-                paid_scope += int(h.paid * 100)
+                paid_scope += fen(h.paid)
 
     return Facts(tuple(facts), tuple(subjects), tuple(items), counted, paid_accident, paid_scope)

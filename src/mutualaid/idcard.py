@@ -6,6 +6,7 @@ The eighteenth character is ISO 7064 MOD 11-2 over the first seventeen digits.
 from __future__ import annotations
 
 import re
+from operator import mul
 from functools import lru_cache
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -15,7 +16,7 @@ _SHAPE = re.compile(r"^\d{17}[\dX]\Z", re.ASCII)
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check character for seventeen digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 @lru_cache(maxsize=16384)

@@ -8,7 +8,6 @@ could not be built, so that one bad amount does not hide a filing date before th
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any, Iterable
 
 from pydantic import TypeAdapter, ValidationError
@@ -125,6 +124,8 @@ def _dedupe(errors: Iterable[FieldError]) -> list[FieldError]:
 def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, list[FieldError]]:
     if isinstance(plan, Edition):
         return plan, []
+    if plan is None and isinstance(claim, Claim) and claim.plan is None:  # the usual case
+        return editions.for_accident(claim.accident.occurred_on), []
     wanted = plan if plan is not None else _get(claim, "plan")
     if wanted is not None:
         found = editions.get(wanted) if isinstance(wanted, str) else None
@@ -137,8 +138,15 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
 
 
 def _claim_cross_checks(claim: Any) -> list[FieldError]:
-    if isinstance(claim, Claim):  # the fast path: every field already validated
-        occurred, filed = claim.accident.occurred_on, claim.filed_on
+    if isinstance(claim, Claim):  # every field already validated: look for a fault before listing
+        filed = claim.filed_on
+        if claim.accident.occurred_on <= filed and not any(
+            it.on > filed or (it.medication_use is not None and it.category != "medication")
+            for t in claim.treatments
+            for it in t.items
+        ):
+            return []
+        occurred = claim.accident.occurred_on
         items = [
             (i, j, it.on, it.category, it.medication_use)
             for i, t in enumerate(claim.treatments)
@@ -189,52 +197,49 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
     accident_dates: dict[Any, dt.date] = {}
     if accident_id is not None and occurred is not None:
         accident_dates[accident_id] = occurred
-    paid_by_accident: dict[Any, Any] = defaultdict(int)
-    paid_by_edition: dict[str, Any] = defaultdict(int)
+    paid_by_accident: dict[Any, int] = {}  # fen
+    paid_by_edition: dict[str, int] = {}  # fen
     claim_in_history = False
 
     for n, (cid, aid, day, paid) in enumerate(rows):
-        if cid is not None and cid == claim_id:
-            claim_in_history = True
         if cid is not None:
+            if cid == claim_id:
+                claim_in_history = True
             if cid in seen_ids:
                 errors.append(FieldError(f"history.{n}.claim_id", f"claim {cid!r} stands twice in history"))
             seen_ids.add(cid)
-
-        if aid is not None and day is not None:
-            known = accident_dates.setdefault(aid, day)
-            if known != day:
-                errors.append(
-                    FieldError(
-                        f"history.{n}.accident_occurred_on",
-                        f"accident {aid!r} occurred on {known}, not on {day}",
-                    )
-                )
-
-        if paid is None or aid is None or day is None:
+        if aid is None or day is None:
+            continue
+        known = accident_dates.setdefault(aid, day)
+        if known != day:
+            errors.append(
+                FieldError(f"history.{n}.accident_occurred_on", f"accident {aid!r} occurred on {known}, not on {day}")
+            )
+        if paid is None:
             continue
         ed = _edition_of_history_day(day, edition)
-        top = ed.top_tier_fen if ed else None
-        paid_by_accident[aid] += paid
-        if top is not None and paid_by_accident[aid] * 100 > top:
+        if ed is None:
+            continue
+        fen = int(paid * 100)
+        total = paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
+        if total > ed.top_tier_fen:
             errors.append(
-                FieldError(f"history.{n}.paid", f"payments for accident {aid!r} exceed the top tier ({top // 100} yuan)")
-            )
-        if ed is not None:
-            paid_by_edition[ed.id] += paid
-            if paid_by_edition[ed.id] * 100 > ed.cap_fen:
-                errors.append(
-                    FieldError(
-                        f"history.{n}.paid",
-                        f"payments in edition {ed.id} exceed its cap of {ed.cap_fen // 100} yuan",
-                    )
+                FieldError(
+                    f"history.{n}.paid",
+                    f"payments for accident {aid!r} exceed the top tier ({ed.top_tier_fen // 100} yuan)",
                 )
+            )
+        total = paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
+        if total > ed.cap_fen:
+            errors.append(
+                FieldError(f"history.{n}.paid", f"payments in edition {ed.id} exceed its cap of {ed.cap_fen // 100} yuan")
+            )
     if claim_in_history:
         errors.insert(0, FieldError("claim_id", f"claim {claim_id!r} has already been decided (it stands in history)"))
     return errors
 
 
 def _edition_of_history_day(day: dt.date, edition: Edition | None) -> Edition | None:
-    if edition is not None and edition.period.holds(day):
+    if edition is not None and edition.period.start <= day <= edition.period.end:
         return edition
     return editions.for_history_day(day)

@@ -14,13 +14,14 @@ from typing import Annotated
 
 from functools import lru_cache
 
-from pydantic import PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import BeforeValidator, PlainValidator, StringConstraints, WithJsonSchema
 
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .idcard import normalize_id_number
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 MONEY_LIMIT = Decimal("10000000")  # CONTRACT §7: amounts must be below 10,000,000
 EARLIEST = dt.date(1900, 1, 1)  # CONTRACT §7: a date before 1900-01-01 is bad input
 _AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?\Z", re.ASCII)
@@ -46,12 +47,15 @@ def to_money(value: object) -> Decimal:
     raise ValueError("an amount is a number or a decimal string such as '1200.00'")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _money_text(value: str) -> Decimal:
     text = value.strip()
     if not _AMOUNT.match(text):
         raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
-    return _exact(Decimal(text), value)
+    d = Decimal(text)
+    if d.as_tuple().exponent == -2 and ZERO <= d < MONEY_LIMIT:  # the usual '1200.00'
+        return d
+    return _exact(d, value)
 
 
 def _exact(d: Decimal, value: object) -> Decimal:
@@ -62,7 +66,7 @@ def _exact(d: Decimal, value: object) -> Decimal:
         raise ValueError(f"{value!r} is not exact in fen (at most two decimals that are not zero)")
     if q < 0:
         raise ValueError("an amount must not be negative")
-    return q if q else CENT * 0  # -0.00 reads as 0.00
+    return q if q else ZERO  # -0.00 reads as 0.00
 
 
 def to_date(value: object) -> dt.date:
@@ -94,6 +98,8 @@ def _date_text(value: str) -> dt.date:
 
 
 def to_id_number(value: object) -> str:
+    if type(value) is str:
+        return normalize_id_number(value)
     if not isinstance(value, str):
         raise ValueError("a 身份证 number is a string of 18 characters")
     return normalize_id_number(value)
@@ -101,8 +107,15 @@ def to_id_number(value: object) -> str:
 
 def to_icd10(value: object) -> str:
     """Keep the code as given (upper-cased); the WHO parent is derived when facts are built."""
+    if type(value) is str:
+        return _icd_text(value)
     if not isinstance(value, str):
         raise ValueError("an ICD-10 code is a string such as 'S82.2'")
+    return _icd_text(str(value))
+
+
+@lru_cache(maxsize=8192)
+def _icd_text(value: str) -> str:
     who_code(value)
     return value.strip().upper()
 
@@ -126,9 +139,9 @@ def to_account_number(value: object) -> str:
 _money_schema = WithJsonSchema(
     {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "description": "yuan, exact in fen"}
 )
-Money = Annotated[Decimal, PlainValidator(to_money), PlainSerializer(str, return_type=str, when_used="json"), _money_schema]
+Money = Annotated[Decimal, BeforeValidator(to_money), _money_schema]
 """A two-place Decimal, written to JSON as its string, ``"1200.00"``."""
-Day = Annotated[dt.date, PlainValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
+Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
 IdNumber = Annotated[
     str, PlainValidator(to_id_number), WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$"})
 ]
