@@ -30,6 +30,7 @@ _EXPORTS = {
     "register": "edition",
     "RULES": "rules",
     "Rule": "rule",
+    "read_claim_file": "yamlio",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Claim, Decision, HistoryEntry, Reason
     from .rule import Rule
     from .rules import RULES
+    from .yamlio import read_claim_file
 
 
 def __getattr__(name: str):

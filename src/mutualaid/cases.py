@@ -46,11 +46,11 @@ def case_files(paths: list[str | Path]) -> list[Path]:
 
 
 def load_cases(path: Path) -> list[dict]:
-    import yaml
+    from . import yamlio
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = yamlio.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yamlio.YAMLError) as exc:
         raise CaseFileError(f"{path}: cannot read it as YAML: {exc}") from None
     if data is None:
         return []

@@ -18,28 +18,16 @@ class UsageError(Exception):
 
 
 def _read_document(path: str) -> Any:
-    import yaml
+    from . import yamlio
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        return yamlio.load(text)
+    except yamlio.YAMLError as exc:
         raise UsageError(f"{path} is not YAML or JSON: {exc}") from None
-
-
-def _split(doc: Any) -> tuple[Any, Any]:
-    """A file holds ``{claim, history?}`` (CONTRACT §1), or a bare claim."""
-    if isinstance(doc, dict) and "claim" in doc:
-        extra = set(doc) - {"claim", "history"}
-        if extra:
-            from .errors import FieldError, InvalidClaim
-
-            raise InvalidClaim([FieldError(k, "unknown key; a claim file holds claim and history") for k in sorted(extra)])
-        return doc["claim"], doc.get("history") or ()
-    return doc, ()
 
 
 def _plan(value: str | None):
@@ -58,7 +46,9 @@ def _plan(value: str | None):
 def cmd_adjudicate(args) -> int:
     from .decide import adjudicate
 
-    claim, history = _split(_read_document(args.file))
+    from .yamlio import split_claim_document
+
+    claim, history = split_claim_document(_read_document(args.file))
     decision = adjudicate(claim, history, plan=_plan(args.plan))
     if args.json:
         print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))

@@ -212,10 +212,9 @@ class Edition(_Data):
 
 def load_edition(path: str | Path) -> Edition:
     """Read an edition from a YAML or JSON file."""
-    import yaml
+    from . import yamlio
 
-    text = Path(path).read_text(encoding="utf-8")
-    return Edition.model_validate(yaml.safe_load(text))
+    return Edition.model_validate(yamlio.load(Path(path).read_text(encoding="utf-8")))
 
 
 class Registry:
@@ -230,12 +229,12 @@ class Registry:
         if self._editions is None:
             with self._lock:
                 if self._editions is None:
-                    import yaml
+                    from . import yamlio
 
                     shipped: dict[str, Edition] = {}
                     for f in sorted(resources.files(__package__).joinpath("editions").iterdir(), key=lambda p: p.name):
                         if f.name.endswith(".yaml"):
-                            e = Edition.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+                            e = Edition.model_validate(yamlio.load(f.read_text(encoding="utf-8")))
                             shipped[e.id] = e
                     self._editions = shipped
         return self._editions
