@@ -209,6 +209,21 @@ class Edition(_Data):
     def __hash__(self) -> int:  # editions key the compiled-rule cache
         return hash(self.id)
 
+    # Values derived from the data are cached on the instance (cached_property). A copy, such as
+    # ``model_copy(update=...)`` for a what-if, must derive them again from its own data.
+    def __copy__(self):
+        return _without_derived(super().__copy__())
+
+    def __deepcopy__(self, memo=None):
+        return _without_derived(super().__deepcopy__(memo))
+
+
+def _without_derived(edition: "Edition") -> "Edition":
+    for name, value in vars(Edition).items():
+        if isinstance(value, cached_property):
+            edition.__dict__.pop(name, None)
+    return edition
+
 
 def load_edition(path: str | Path) -> Edition:
     """Read an edition from a YAML or JSON file."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .values import AccountNumber, Day, Icd10Code, IdNumber, Money, Text, Ws218Code
 
@@ -57,6 +57,11 @@ Outcome = Literal["approved", "denied", "pending"]
 Effect = Literal["deny", "exclude", "pend", "note"]
 
 
+def _null_is_absent(default):
+    """An optional field given as null means the same as the field left out (a backend's habit)."""
+    return BeforeValidator(lambda v: default if v is None else v)
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, hide_input_in_errors=True)
 
@@ -76,7 +81,7 @@ class Accident(_Input):
     accident_id: Text
     occurred_on: Day
     cause: Cause
-    circumstances: tuple[Circumstance, ...] = ()
+    circumstances: Annotated[tuple[Circumstance, ...], _null_is_absent(())] = ()
 
 
 class Hospital(_Input):
@@ -96,7 +101,7 @@ class Item(_Input):
     category: Category
     out_of_pocket: Money
     """个人自付 inside basic medical insurance scope: the amount that counts."""
-    self_funded: Money = Decimal("0.00")
+    self_funded: Annotated[Money, _null_is_absent(Decimal("0.00"))] = Decimal("0.00")
     """个人自费 outside that scope: never counts."""
     medication_use: Optional[MedicationUse] = None
     """Only for category medication; defaults to prescribed."""
@@ -125,7 +130,7 @@ class Claim(_Input):
     member: Member
     accident: Accident
     treatments: tuple[Treatment, ...] = Field(min_length=1)
-    documents: tuple[Document, ...] = ()
+    documents: Annotated[tuple[Document, ...], _null_is_absent(())] = ()
     payee: Optional[Payee] = None
 
 

@@ -23,24 +23,22 @@ def decision_text(d) -> str:
 
 
 def decision_html(d) -> str:
+    """One compact table: the outcome and amounts on top, then a row per reason."""
     zh, en = OUTCOMES[d.outcome]
     colour = {"approved": "#1a7f37", "denied": "#cf222e", "pending": "#9a6700"}[d.outcome]
     head = (
-        f"<div><b>{escape(d.claim_id)}</b> <small>({escape(d.plan)})</small> "
-        f"<b style='color:{colour}'>{zh} / {en}</b> · 给付 payout <b>{d.payout:.2f}</b>"
-        f"<br><small>counted {d.counted_out_of_pocket:.2f} · accident total {d.accident_out_of_pocket:.2f}"
-        f" · tier {d.tier_amount:.2f} · cap left {d.cap_remaining:.2f}</small></div>"
+        f"<tr><th colspan='5' style='text-align:left'>{escape(d.claim_id)} <small>({escape(d.plan)})</small> "
+        f"<span style='color:{colour}'>{zh} / {en}</span> · 给付 payout {d.payout:.2f}</th></tr>"
+        f"<tr><td colspan='5'><small>counted {d.counted_out_of_pocket:.2f} · accident total "
+        f"{d.accident_out_of_pocket:.2f} · tier {d.tier_amount:.2f} · cap left {d.cap_remaining:.2f}</small></td></tr>"
     )
-    rows = "".join(
-        f"<tr><td>{escape(r.clause)}</td><td>{EFFECTS[r.effect][0]} {escape(r.effect)}</td>"
-        f"<td>{escape(r.subject)}</td><td>{escape(r.message_zh)}<br><small>{escape(r.message_en)}</small></td>"
-        f"<td><code>{escape(r.rule)}</code></td></tr>"
-        for r in d.reasons
-    )
-    table = (
-        "<table><thead><tr><th>clause</th><th>effect</th><th>subject</th><th>reason</th><th>rule</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-        if rows
-        else "<p><small>every rule was checked and none applied</small></p>"
-    )
-    return head + table
+    if d.reasons:
+        rows = "<tr><th>clause</th><th>effect</th><th>subject</th><th>reason</th><th>rule</th></tr>" + "".join(
+            f"<tr><td>{escape(r.clause)}</td><td>{EFFECTS[r.effect][0]} {escape(r.effect)}</td>"
+            f"<td>{escape(r.subject)}</td><td>{escape(r.message_zh)}<br><small>{escape(r.message_en)}</small></td>"
+            f"<td><code>{escape(r.rule)}</code></td></tr>"
+            for r in d.reasons
+        )
+    else:
+        rows = f"<tr><td colspan='5'><small>every rule was checked ({len(d.passed)}) and none applied</small></td></tr>"
+    return f"<table>{head}{rows}</table>"

@@ -68,6 +68,11 @@ def _money(value: Any):
         return None
 
 
+def _key(value: Any) -> str | None:
+    """An id usable as a key: ids are strings; anything else was already reported by the models."""
+    return value if isinstance(value, str) else None
+
+
 def _seq(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
@@ -179,8 +184,8 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
     if isinstance(claim, Claim):
         claim_id, accident_id, occurred = claim.claim_id, claim.accident.accident_id, claim.accident.occurred_on
     else:
-        claim_id = _get(claim, "claim_id")
-        accident_id = _get(claim, "accident", "accident_id")
+        claim_id = _key(_get(claim, "claim_id"))
+        accident_id = _key(_get(claim, "accident", "accident_id"))
         occurred = _date(_get(claim, "accident", "occurred_on"))
     if not history:
         return []
@@ -188,7 +193,12 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
         rows = [(h.claim_id, h.accident_id, h.accident_occurred_on, h.paid) for h in history]
     else:
         rows = [
-            (_get(h, "claim_id"), _get(h, "accident_id"), _date(_get(h, "accident_occurred_on")), _money(_get(h, "paid")))
+            (
+                _key(_get(h, "claim_id")),
+                _key(_get(h, "accident_id")),
+                _date(_get(h, "accident_occurred_on")),
+                _money(_get(h, "paid")),
+            )
             for h in _seq(history)
         ]
 

@@ -53,7 +53,7 @@ def _money_text(value: str) -> Decimal:
     if not _AMOUNT.match(text):
         raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
     d = Decimal(text)
-    if d.as_tuple().exponent == -2 and ZERO <= d < MONEY_LIMIT:  # the usual '1200.00'
+    if d.as_tuple().exponent == -2 and not d.is_signed() and d < MONEY_LIMIT:  # the usual '1200.00'
         return d
     return _exact(d, value)
 

@@ -2,7 +2,11 @@
 
 PyYAML follows YAML 1.1, where ``on``, ``off``, ``yes``, ``no``, ``y`` and ``n`` are booleans: an
 item's ``on: 2022-03-01`` would arrive as ``{True: date}``. This loader keeps YAML 1.2's booleans
-(``true`` and ``false`` only), so the contract's ``on`` key means what it says. Dates stay dates.
+(``true`` and ``false`` only), so the contract's ``on`` key means what it says.
+
+It also leaves dates as text (``2022-03-01`` stays a string): the models read them, so that an
+impossible date such as ``2022-02-30`` is reported as bad input naming its field, instead of
+failing inside the YAML parser.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ class ClaimLoader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader with YAML 1.2 booleans."""
 
 
+_DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
 ClaimLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 ClaimLoader.add_implicit_resolver(
