@@ -73,17 +73,9 @@ STAGE_ONE = ("claim", "circumstance", "document", "treatment", "item")
 STAGE_TWO = ("assessment",)
 
 
-_FEN: dict = {}
-
-
 def fen(amount: Decimal) -> int:
-    """A two-place amount in integer fen (cached: the same amounts recur across claims)."""
-    f = _FEN.get(amount)
-    if f is None:
-        f = int(amount.scaleb(2))
-        if len(_FEN) < 65536:
-            _FEN[amount] = f
-    return f
+    """An amount exact in fen, as integer fen. (Not cached: hashing a fresh Decimal costs more.)"""
+    return int(amount.scaleb(2))
 
 
 class Facts(NamedTuple):
