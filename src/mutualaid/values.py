@@ -24,7 +24,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY_LIMIT = Decimal("10000000")  # CONTRACT §7: amounts must be below 10,000,000
 EARLIEST = dt.date(1900, 1, 1)  # CONTRACT §7: a date before 1900-01-01 is bad input
-_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?\Z", re.ASCII)
+_AMOUNT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?\Z", re.ASCII)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 
 
@@ -49,13 +49,13 @@ def to_money(value: object) -> Decimal:
 
 @lru_cache(maxsize=16384)
 def _money_text(value: str) -> Decimal:
-    text = value.strip()
-    if not _AMOUNT.match(text):
+    m = _AMOUNT.match(value.strip())
+    if not m:
         raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
-    d = Decimal(text)
-    if d.as_tuple().exponent == -2 and not d.is_signed() and d < MONEY_LIMIT:  # the usual '1200.00'
-        return d
-    return _exact(d, value)
+    sign, whole, frac = m.groups()
+    if not sign and frac is not None and len(frac) == 2 and len(whole) < 8:  # the usual '1200.00'
+        return Decimal(m.group(0))
+    return _exact(Decimal(m.group(0)), value)
 
 
 def _exact(d: Decimal, value: object) -> Decimal:
