@@ -49,7 +49,7 @@ def cmd_adjudicate(args) -> int:
     from .yamlio import split_claim_document
 
     claim, history = split_claim_document(_read_document(args.file))
-    decision = adjudicate(claim, history, plan=_plan(args.plan))
+    decision = adjudicate(claim, history, plan=_plan(args.plan), engine=args.engine)
     if args.json:
         print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
@@ -62,7 +62,7 @@ def cmd_check(args) -> int:
 
     passed = failed = 0
     try:
-        for result in run(args.paths):
+        for result in run(args.paths, engine=args.engine):
             if result.passed:
                 passed += 1
             else:
@@ -86,6 +86,9 @@ def cmd_schema(args) -> int:
     return 0
 
 
+ENGINES = ("native", "durable")  # as mutualaid.engine.ENGINES, without importing it for --help
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mutualaid", description="Adjudicate mutual-aid claims (广东省工会会员专属意外医疗互助保障计划).")
     p.add_argument("--version", action="version", version=f"mutualaid {_version()}")
@@ -95,10 +98,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("file", help="the claim file, or - for standard input")
     a.add_argument("--json", action="store_true", help="print the decision as JSON")
     a.add_argument("--plan", help="an edition id or an edition file (default: the claim's plan)")
+    a.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     a.set_defaults(func=cmd_adjudicate)
 
     c = sub.add_parser("check", help="run case files (CONTRACT §6)")
     c.add_argument("paths", nargs="+", help="case files or folders of them")
+    c.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("schema", help="print the JSON Schema of the claim, a history entry and the decision")

@@ -9,14 +9,12 @@ as one more fact, so their reasons are declared like every other rule's.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from .edition import Edition
-from .engine import native_engine
-from .errors import UnknownEngine
+from .engine import engine_for
 from .facts import Facts, derive
 from .model import Decision, build
-from .rule import Rule
 from .rules import RULES
 from .validate import parse
 
@@ -37,12 +35,6 @@ def _yuan(fen: int) -> Decimal:
     return d
 
 
-def _engine(name: str, rules: Sequence[Rule], edition: Edition):
-    if name == "native":
-        return native_engine(rules, edition)
-    raise UnknownEngine(f"unknown engine {name!r}; mutualaid has the 'native' engine")
-
-
 def adjudicate(
     claim: Any,
     history: Any = (),
@@ -54,11 +46,12 @@ def adjudicate(
 
     ``claim`` and ``history`` are models or plain JSON-compatible data (CONTRACT §1). ``plan`` names
     or gives the edition; by default the claim's ``plan``, else the edition whose period holds the
-    accident. The function is pure: the same input gives the same decision, and the input is never
+    accident. ``engine`` is ``"native"`` (compiled Python, the default) or ``"durable"``
+    (durable_rules' Rete network, the reference; ``pip install 'mutualaid[durable]'``). The function is pure: the same input gives the same decision, and the input is never
     changed. Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
     """
     model, entries, edition = parse(claim, history, plan)
-    eng = _engine(engine, RULES, edition)
+    eng = engine_for(engine, RULES, edition)
     facts = derive(model, entries, edition)
     return assemble(model.claim_id, edition, facts, eng)
 

@@ -96,6 +96,17 @@ def per_edition(kind: str, rules: Sequence[Rule], edition: Edition, build: Calla
     return value[0]
 
 
-def native_engine(rules: Sequence[Rule], edition: Edition) -> NativeEngine:
-    """The compiled engine for ``rules`` under ``edition``, built once and shared."""
-    return per_edition("native", rules, edition, lambda: NativeEngine(rules, edition))
+ENGINES = ("native", "durable")
+
+
+def engine_for(name: str, rules: Sequence[Rule], edition: Edition):
+    """The engine ``name`` with ``rules`` bound to ``edition``, built once and shared."""
+    if name == "native":
+        return per_edition("native", rules, edition, lambda: NativeEngine(rules, edition))
+    if name == "durable":
+        from .durable_engine import DurableEngine
+
+        return per_edition("durable", rules, edition, lambda: DurableEngine(rules, edition))
+    from .errors import UnknownEngine
+
+    raise UnknownEngine(f"unknown engine {name!r}; the engines are {', '.join(ENGINES)}")
