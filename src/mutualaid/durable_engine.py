@@ -17,6 +17,8 @@ is how each is kept away:
   notebook cell or a second engine for the same edition never re-registers one;
 - exceptions in actions are swallowed into the state: the state is checked after each evaluation;
 - an action with two parameters is treated as asynchronous: actions take one;
+- each branch of an ``$or`` that matches fires the rule again on the same fact (seen here): the pairs
+  are made a set, since a rule either holds for a fact or not;
 - a fact that no rule matches makes ``assert_facts`` raise ``MessageNotHandledException``, after which
   ``delete_state`` crashes the process (seen here, not in the notes): each fact type has a catch-all
   rule that matches every fact of that type and does nothing.
@@ -110,5 +112,4 @@ class DurableEngine:
             self._fired = []
         if "exception" in state:
             raise RuntimeError(f"durable_rules: an action failed: {state['exception']}")
-        fired.sort()
-        return fired
+        return sorted(set(fired))  # each branch of a matching $or fires on its own: once per fact is meant
