@@ -136,10 +136,13 @@ def to_account_number(value: object) -> str:
     return value
 
 
-_money_schema = WithJsonSchema(
-    {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "description": "yuan, exact in fen"}
-)
-Money = Annotated[Decimal, BeforeValidator(to_money), _money_schema]
+_MONEY_TEXT = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "yuan, exact in fen, below 10,000,000"}
+Money = Annotated[
+    Decimal,
+    BeforeValidator(to_money),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 10_000_000}, _MONEY_TEXT]}, mode="validation"),
+    WithJsonSchema({**_MONEY_TEXT, "pattern": r"^\d+\.\d{2}$"}, mode="serialization"),
+]
 """A two-place Decimal, written to JSON as its string, ``"1200.00"``."""
 Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
 IdNumber = Annotated[
