@@ -18,9 +18,6 @@ from .model import Decision, build
 from .rules import RULES
 from .validate import parse
 
-_ZERO = Decimal("0.00")
-
-
 _YUAN: dict[int, Decimal] = {}
 _NONE: frozenset = frozenset()
 
@@ -47,8 +44,10 @@ def adjudicate(
     ``claim`` and ``history`` are models or plain JSON-compatible data (CONTRACT §1). ``plan`` names
     or gives the edition; by default the claim's ``plan``, else the edition whose period holds the
     accident. ``engine`` is ``"native"`` (compiled Python, the default) or ``"durable"``
-    (durable_rules' Rete network, the reference; ``pip install 'mutualaid[durable]'``). The function is pure: the same input gives the same decision, and the input is never
-    changed. Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
+    (durable_rules' Rete network, the reference; ``pip install 'mutualaid[durable]'``).
+
+    The function is pure: the same input gives the same decision, and the input is never changed.
+    Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
     """
     model, entries, edition = parse(claim, history, plan)
     eng = engine_for(engine, RULES, edition)

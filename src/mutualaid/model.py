@@ -6,7 +6,6 @@ field must never vanish silently (CONTRACT §7, "Keys").
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
