@@ -291,8 +291,8 @@ def _item_day(draw, occurred: dt.date, filed: dt.date) -> dt.date:
     edges = [d for d in (-1, 0, 1, 179, 180, 181) if d <= most]
     offset = _weighted(
         draw,
-        (12, st.integers(0, min(most, 180))),
-        (2, st.sampled_from(edges)),
+        (10, st.integers(0, min(most, 180))),
+        (4, st.sampled_from(edges)),
         (2, st.integers(earliest, most)),
     )
     return occurred + dt.timedelta(days=offset)
@@ -418,17 +418,26 @@ def payees(draw, member: dict, matching: bool = False) -> Optional[dict]:
 # --- claims ---------------------------------------------------------------------------------------------
 
 
+def anniversary(day: dt.date) -> dt.date:
+    """The same day a year later; 29 February → 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 @st.composite
 def filing_days(draw, occurred: dt.date) -> dt.date:
-    """filed_on: on or after the accident, often around the anniversary (the filing deadline)."""
-    offset = _weighted(
+    """filed_on: on or after the accident, often in the days after the anniversary, where a deadline
+    that falls on a rest day or holiday is moved (Spring Festival can move it by a week)."""
+    return _weighted(
         draw,
-        (12, st.integers(0, 200)),
-        (2, st.integers(355, 375)),
-        (1, st.sampled_from((0, 1, 180, 181, 364, 365, 366, 367, 368))),
-        (1, st.integers(0, 800)),
+        (9, st.integers(0, 200).map(lambda k: occurred + dt.timedelta(days=k))),
+        (2, st.integers(181, 300).map(lambda k: occurred + dt.timedelta(days=k))),
+        (3, st.integers(-2, 9).map(lambda k: anniversary(occurred) + dt.timedelta(days=k))),
+        (1, st.sampled_from((0, 1, 180, 181, 355, 364, 365, 366, 367, 368, 375)).map(lambda k: occurred + dt.timedelta(days=k))),
+        (1, st.integers(0, 800).map(lambda k: occurred + dt.timedelta(days=k))),
     )
-    return occurred + dt.timedelta(days=offset)
 
 
 @st.composite

@@ -14,8 +14,7 @@ import json
 from collections import Counter
 from decimal import Decimal
 
-import pytest
-from hypothesis import example, given, note, settings
+from hypothesis import example, given, note
 from hypothesis import strategies as st
 
 import mutualaid
@@ -27,7 +26,6 @@ MONEY_FIELDS = ("payout", "counted_out_of_pocket", "accident_out_of_pocket", "ti
 CAP = Decimal("10000.00")
 TOP_TIER = Decimal("6000.00")
 TIERS = tuple(Decimal(S.yuan(f)) for f in S.TIER_PAYS_FEN)
-CENT = Decimal("0.01")
 ALL_RULES = {r.id for r in mutualaid.RULES}
 
 
@@ -498,8 +496,22 @@ def test_money_fields_are_decimals_in_fen(cw):
         assert dumped[f] == str(v)
 
 
+def _window_edges():
+    c = _base()
+    c["filed_on"] = "2022-09-10"
+    c["treatments"][0]["items"] = [
+        {"on": "2022-02-28", "category": "treatment", "out_of_pocket": "100.00"},  # day −1
+        {"on": "2022-03-01", "category": "treatment", "out_of_pocket": "100.00"},  # day 0
+        {"on": "2022-08-28", "category": "treatment", "out_of_pocket": "100.00"},  # day 180
+        {"on": "2022-08-29", "category": "treatment", "out_of_pocket": "100.00"},  # day 181
+    ]
+    return c
+
+
 @given(S.claims_with_history())
 @example((_base(), []))
+@example((_window_edges(), []))
+@example((_base(), [_hist("H-1", "A-9", "2022-01-05", "20000.00", "6000.00"), _hist("H-2", "A-8", "2022-02-05", "8000.00", "4000.00")]))
 def test_the_decision_is_what_the_contract_computes(cw):
     """第五条 保障待遇, 第六条 除外责任, 第一条, 第四条(一), 第七条, 第八条(二), 第九条 1, as CONTRACT §3, §4
     and §7 restate them.
