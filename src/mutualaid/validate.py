@@ -145,7 +145,7 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
 def _claim_cross_checks(claim: Any) -> list[FieldError]:
     if isinstance(claim, Claim):  # every field already validated: look for a fault before listing
         filed = claim.filed_on
-        if claim.accident.occurred_on <= filed and not any(
+        if claim.accident.occurred_on <= filed and not _treatment_id_checks(claim) and not any(
             it.on > filed or (it.medication_use is not None and it.category != "medication")
             for t in claim.treatments
             for it in t.items
@@ -164,7 +164,7 @@ def _claim_cross_checks(claim: Any) -> list[FieldError]:
             for i, t in enumerate(_seq(_get(claim, "treatments")))
             for j, it in enumerate(_seq(_get(t, "items")))
         ]
-    errors = []
+    errors = _treatment_id_checks(claim)
     if occurred and filed and filed < occurred:
         errors.append(FieldError("filed_on", f"filed on {filed} before the accident on {occurred}"))
     for i, j, on, category, use in items:
@@ -177,6 +177,21 @@ def _claim_cross_checks(claim: Any) -> list[FieldError]:
                     f"medication_use applies to medication items only, not to a {category} item",
                 )
             )
+    return errors
+
+
+def _treatment_id_checks(claim: Any) -> list[FieldError]:
+    """Treatment ids name the subjects of reasons (``T1``, ``T1/2``): each must be unique and free of ``/``."""
+    errors, seen = [], set()
+    for i, t in enumerate(_seq(_get(claim, "treatments"))):
+        tid = _key(_get(t, "treatment_id"))
+        if tid is None:
+            continue
+        if "/" in tid:
+            errors.append(FieldError(f"treatments.{i}.treatment_id", f"{tid!r}: a treatment id may not contain '/'"))
+        elif tid in seen:
+            errors.append(FieldError(f"treatments.{i}.treatment_id", f"treatment id {tid!r} stands twice in the claim"))
+        seen.add(tid)
     return errors
 
 
