@@ -21,6 +21,7 @@ import mutualaid
 from mutualaid import Claim, HistoryEntry, adjudicate
 
 import strategies as S
+from claimdata import base_claim
 
 MONEY_FIELDS = ("payout", "counted_out_of_pocket", "accident_out_of_pocket", "tier_amount", "cap_remaining")
 CAP = Decimal("10000.00")
@@ -233,30 +234,10 @@ def test_every_listed_icd10_code_is_accepted():
 
 
 def _base():
-    return {
-        "claim_id": "C-0001",
-        "filed_on": "2022-04-10",
-        "member": {
-            "member_id": "M-0001",
-            "name": "张三",
-            "id_number": "440106199003071231",
-            "union_member_since": "2021-08-01",
-            "real_name_verified_on": "2021-08-01",
-            "occupation": "courier",
-        },
-        "accident": {"accident_id": "A-0001", "occurred_on": "2022-03-01", "cause": "accident", "circumstances": []},
-        "treatments": [
-            {
-                "treatment_id": "T1",
-                "hospital": {"grade": 3, "ownership": "public", "kind": "general"},
-                "setting": "inpatient",
-                "diagnoses": ["S82.2"],
-                "items": [{"on": "2022-03-01", "category": "treatment", "out_of_pocket": "5000.01"}],
-            }
-        ],
-        "documents": ["invoice", "accident_proof", "medical_record"],
-        "payee": {"holder_name": "张三", "holder_id_number": "440106199003071231", "account_number": "6222020200112233445"},
-    }
+    """claimdata's valid claim with 5000.01 out of pocket, the least amount of the 5000 tier."""
+    c = base_claim()
+    c["treatments"][0]["items"] = [{"on": "2022-03-01", "category": "treatment", "out_of_pocket": "5000.01"}]
+    return c
 
 
 def _hist(cid, aid, on, counted, paid):

@@ -193,7 +193,6 @@ class Edition(_Data):
             "hospital_excluded_kinds": tuple(self.hospital.excluded_kinds),
             "cap_fen": self.cap_fen,
             "first_tier_edge": int(self.tiers[0].edge * 100),
-            "filing_years": self.filing.years,
         }
 
     @cached_property

@@ -69,10 +69,6 @@ SCHEMA: dict[str, dict[str, type]] = {
     },
 }
 
-STAGE_ONE = ("claim", "circumstance", "document", "treatment", "item")
-STAGE_TWO = ("assessment",)
-
-
 def fen(amount: Decimal) -> int:
     """An amount exact in fen, as integer fen. (Not cached: hashing a fresh Decimal costs more.)"""
     return int(amount.scaleb(2))
