@@ -21,7 +21,9 @@ belongs. They are bound to the edition's data *before* linting, and neither surv
 fact type, every comparison compares like types. A typo such as ``$le`` or ``grdae`` is refused when
 the rule set is loaded, instead of silently never matching.
 
-:func:`compile_condition` turns a bound, linted condition into one Python function, once per edition.
+:func:`expression` turns a bound, linted condition into Python source; the native engine joins the
+expressions of one fact type into one function per edition. :func:`compile_condition` compiles a
+single condition, for tests and for readers trying one out.
 """
 
 from __future__ import annotations

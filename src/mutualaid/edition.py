@@ -68,9 +68,6 @@ class Tier(_Data):
     def edge(self) -> Decimal:
         return self.at_least if self.at_least is not None else self.over  # type: ignore[return-value]
 
-    def holds(self, amount: Decimal) -> bool:
-        return amount >= self.at_least if self.at_least is not None else amount > self.over  # type: ignore[operator]
-
 
 class Cap(_Data):
     amount: Money
@@ -205,7 +202,7 @@ class Edition(_Data):
 
         return CodeGroups({k: (g.include, g.except_) for k, g in self.exclusions.diagnoses.items()})
 
-    def __hash__(self) -> int:  # editions key the compiled-rule cache
+    def __hash__(self) -> int:  # frozen data: hashable by its id, equal by its values
         return hash(self.id)
 
     # Values derived from the data are cached on the instance (cached_property). A copy, such as
