@@ -9,12 +9,14 @@ as one more fact, so their reasons are declared like every other rule's.
 from __future__ import annotations
 
 from decimal import Decimal
+from hashlib import sha256
 from typing import Any
 
+from . import __version__
 from .edition import Edition
 from .engine import engine_for
 from .facts import Facts, derive
-from .model import Decision, build
+from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, build
 from .rules import RULES
 from .validate import parse
 
@@ -52,10 +54,34 @@ def adjudicate(
     model, entries, edition = parse(claim, history, plan)
     eng = engine_for(engine, RULES, edition)
     facts = derive(model, entries, edition)
-    return assemble(model.claim_id, edition, facts, eng)
+    return assemble(model.claim_id, edition, facts, eng, record_of(model, entries, edition))
 
 
-def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
+def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
+    """The validated claim and history as JSON (``{"claim":…,"history":[…]}``), as the record hashes them.
+
+    Validation has already normalised what may vary between equal inputs (``"1200"`` and
+    ``1200.00`` are both ``"1200.00"``; a lowercase x in a 身份证 number is X; null lists are
+    empty), and the keys follow the models' field order, which ``schema_version`` pins.
+    """
+    parts = [b'{"claim":', claim.__pydantic_serializer__.to_json(claim), b',"history":[']
+    parts.append(b",".join(h.__pydantic_serializer__.to_json(h) for h in history))
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
+def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Record:
+    """What the decision is made from: library version, the edition's hash and the input's hash."""
+    return build(
+        Record,
+        schema_version=SCHEMA_VERSION,
+        library_version=__version__,
+        edition_hash=edition.content_hash,
+        input_hash="sha256:" + sha256(canonical_input(claim, history)).hexdigest(),
+    )
+
+
+def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record | None = None) -> Decision:
     """Build the decision from the facts and the rules the engine fires on them."""
     rules = eng.rules
     fired = eng.fire(facts.facts)
@@ -74,6 +100,7 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
     tier = edition.tier_fen(accident)
     due = max(0, tier - facts.paid_for_accident_fen)
     cap_left = max(0, edition.cap_fen - facts.paid_in_cap_scope_fen)
+    more, next_tier = edition.next_tier(accident)
     assessment = {
         "t": "assessment",
         "counted_fen": counted,
@@ -83,6 +110,8 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
         "due_fen": due,
         "cap_left_fen": cap_left,
         "payout_fen": min(due, cap_left),
+        "next_tier_more_fen": more,
+        "next_tier_fen": next_tier,
     }
     n = len(facts.facts)
     more = eng.fire((assessment,))
@@ -93,15 +122,19 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
     explain = eng.explain
     outcome = "approved"
     reasons: tuple = ()
+    hints: tuple = ()
     if fired:
         effects = {rules[i].effect for i, _ in fired}
         outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
-        reasons = tuple(
-            explain.reason(i, facts.subject(j), explain.values(i, facts.facts[j]))
+        claim_fact = facts.facts[0]
+        explained = [
+            explain.reason_and_hint(i, facts.subject(j), explain.values(i, facts.facts[j], claim_fact))
             if j < n
-            else explain.reason(i, "claim", explain.values(i, assessment))
+            else explain.reason_and_hint(i, "claim", explain.values(i, assessment, claim_fact))
             for i, j in fired
-        )
+        ]
+        reasons = tuple(r for r, _ in explained)
+        hints = tuple(h for _, h in explained if h is not None)
     payout = assessment["payout_fen"] if outcome == "approved" else 0
     return build(
         Decision,
@@ -116,4 +149,6 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng) -> Decision:
         reasons=reasons,
         passed=explain.passed(frozenset(i for i, _ in fired) if fired else _NONE),
         engine=eng.name,
+        hints=hints,
+        record=record,
     )

@@ -160,6 +160,33 @@ class Edition(_Data):
                 return pays
         return 0
 
+    def next_tier(self, amount_fen: int) -> tuple[int, int]:
+        """(how many more fen reach the next tier that pays more, what it pays), or (0, 0) at the top.
+
+        The why-not hint of art5.2 (issue 6): read off the tier table, so a what-if edition's
+        hints follow its own tiers. An ``over`` edge (超过) is reached one fen above it.
+        """
+        now = self.tier_fen(amount_fen)
+        for edge, inclusive, pays in reversed(self._tier_table):
+            if pays > now:
+                reach = edge if inclusive else edge + 1
+                if reach > amount_fen:
+                    return reach - amount_fen, pays
+        return 0, 0
+
+    @cached_property
+    def content_hash(self) -> str:
+        """``sha256:`` of the edition's data as canonical JSON (sorted keys, no spaces).
+
+        Two editions with the same id but other values (a corrected file, a what-if copy) hash
+        differently, so a stored decision record can tell which data decided it.
+        """
+        import hashlib
+        import json
+
+        data = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+
     @cached_property
     def _deadlines(self) -> dict:
         return {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rule import Rule
+from .rule import HintTemplate, Rule
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,29 @@ EXCLUSIONS = (
 )
 BY_CLAUSE = {e.clause: e for e in EXCLUSIONS}
 
+# What a member can do about an exclusion: correct a wrong record; otherwise know what still counts.
+CIRCUMSTANCE_HINT = HintTemplate(
+    kind="not_covered",
+    data={"circumstance": "code"},
+    message_zh="事故情形“{code_zh}”属除外责任，本次事故不予给付；如情形记录有误，请提供更正后的事故证明再申报。",
+    message_en="An accident in the circumstance '{code_en}' is excluded, so nothing is paid for it. If the circumstance was recorded in error, send a corrected accident proof and file again.",
+)
+DIAGNOSIS_HINT = HintTemplate(
+    kind="not_counted",
+    data={"out_of_pocket": "out_of_pocket_fen!y", "diagnosis": "primary_diagnosis"},
+    message_zh="该次治疗（主要诊断 {primary_diagnosis}）的个人自付 {out_of_pocket_fen!y} 元不计入，其他治疗照常计算；如主要诊断记录有误，请提供更正后的诊治记录。",
+    message_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket (primary diagnosis {primary_diagnosis}) does not count; other treatments still do. If the primary diagnosis is recorded wrongly, send the corrected medical record.",
+)
+
+
+def _item_hint(zh: str, en: str) -> HintTemplate:
+    return HintTemplate(
+        kind="not_counted",
+        data={"out_of_pocket": "out_of_pocket_fen!y", "category": "category"},
+        message_zh="本项 {out_of_pocket_fen!y} 元不计入，其余费用照常计算。" + zh,
+        message_en="This item's {out_of_pocket_fen!y} yuan does not count; the other costs still do." + en,
+    )
+
 
 def _circumstance(clause: str) -> Rule:
     e = BY_CLAUSE[clause]
@@ -57,6 +80,7 @@ def _circumstance(clause: str) -> Rule:
         message_zh=f"除外责任：{e.text}（情形：{{code_zh}}），不予给付。",
         message_en=f"Excluded: {e.summary_en} (circumstance: {{code_en}}); nothing is paid.",
         text=e.text,
+        hint=CIRCUMSTANCE_HINT,
     )
 
 
@@ -71,6 +95,7 @@ def _diagnosis(clause: str) -> Rule:
         message_zh=f"除外责任：{e.text}。主要诊断 {{primary_diagnosis}} 属此类，该次治疗的费用不予计算。",
         message_en=f"Excluded: {e.summary_en}. The primary diagnosis {{primary_diagnosis}} falls under it, so this treatment's costs do not count.",
         text=e.text,
+        hint=DIAGNOSIS_HINT,
     )
 
 
@@ -92,6 +117,7 @@ SELF_MEDICATION = Rule(
     message_zh=f"除外责任：{BY_CLAUSE['art6.7'].text}。该项为私自用药，不予计算。",
     message_en="Excluded: medication taken without a doctor's order (over-the-counter drugs used as directed still count); this item does not count.",
     text=BY_CLAUSE["art6.7"].text,
+    hint=_item_hint("如该药品系遵医嘱使用，请提供处方或医嘱。", " If a doctor ordered the medication, send the prescription."),
 )
 
 DENTAL = Rule(
@@ -103,6 +129,7 @@ DENTAL = Rule(
     message_zh=f"除外责任：{BY_CLAUSE['art6.8'].text}。该项为牙科费用，不予计算。",
     message_en="Excluded: dental care, repair or orthodontics; this item does not count.",
     text=BY_CLAUSE["art6.8"].text,
+    hint=_item_hint("", ""),
 )
 
 ASSISTIVE_DEVICE = Rule(
@@ -114,6 +141,7 @@ ASSISTIVE_DEVICE = Rule(
     message_zh=f"除外责任：{BY_CLAUSE['art6.9'].text}。该项为辅助器械装配，不予计算。",
     message_en="Excluded: fitting of hearing aids, artificial eyes, prosthetic limbs or other assistive devices; this item does not count.",
     text=BY_CLAUSE["art6.9"].text,
+    hint=_item_hint("", ""),
 )
 
 ITEMS = (SELF_MEDICATION, DENTAL, ASSISTIVE_DEVICE)

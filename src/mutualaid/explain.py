@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
-from .model import Reason, build
+from .model import Hint, Reason, build
 from .rule import Rule, clause_label
 from .vocabulary import NAMES
 
@@ -42,7 +42,7 @@ def _plain(template: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
 
 
 class Explainer:
-    """Every rule's templates for one edition, ready to fill."""
+    """Every rule's templates for one edition, ready to fill: its reason and, if declared, its hint."""
 
     def __init__(self, rules: Sequence[Rule], params: Mapping[str, Any]):
         self.rules = tuple(rules)
@@ -52,22 +52,39 @@ class Explainer:
             zh_label, en_label = clause_label(rule.clause)
             zh, zh_needs = _plain(rule.message_zh)
             en, en_needs = _plain(rule.message_en)
-            self._templates.append(
-                (zh_label.replace("{", "{{") + "：" + zh, en_label + ": " + en, tuple(dict.fromkeys(zh_needs + en_needs)))
-            )
-        self.reason = lru_cache(maxsize=4096)(self._reason)
+            needs = zh_needs + en_needs
+            hint = None
+            if rule.hint is not None:
+                h = rule.hint
+                data = []
+                for key, source in h.data.items():
+                    (_, source_needs) = _plain("{" + source + "}")
+                    data.append((key, source_needs[0][0]))
+                    needs += source_needs
+                hzh, hzh_needs = _plain(h.message_zh)
+                hen, hen_needs = _plain(h.message_en)
+                needs += hzh_needs + hen_needs
+                hint = (h.kind, tuple(data), hzh, hen)
+            self._templates.append((zh_label.replace("{", "{{") + "：" + zh, en_label + ": " + en, tuple(dict.fromkeys(needs)), hint))
+        self.explain = lru_cache(maxsize=4096)(self._explain)
         self.passed = lru_cache(maxsize=1024)(self._passed)
 
     def _passed(self, bit: frozenset) -> tuple[str, ...]:
         """The ids of the rules that were checked and did not bite, in rule order."""
         return tuple(r.id for i, r in enumerate(self.rules) if i not in bit)
 
-    def values(self, i: int, fact: Mapping[str, Any]) -> tuple:
-        """The values rule ``i``'s message needs, as a hashable key."""
+    def values(self, i: int, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple:
+        """The values rule ``i``'s message and hint need, as a hashable key.
+
+        A name is looked up in the fact the rule matched, then in the claim's own fact (so an
+        item's hint can name the accident's window), then in the edition's parameters.
+        """
         out = []
         for key, field, conv in self._templates[i][2]:
             if field in fact:
                 v = fact[field]
+            elif field in claim:
+                v = claim[field]
             elif field in self.params:
                 v = self.params[field]
             elif field.endswith(("_zh", "_en")) and field[:-3] in fact:
@@ -77,11 +94,11 @@ class Explainer:
             out.append(_yuan(v) if conv == "y" else date.fromordinal(v).isoformat() if conv == "d" else v)
         return tuple(out)
 
-    def _reason(self, i: int, subject: str, values: tuple) -> Reason:
-        zh, en, needs = self._templates[i]
+    def _explain(self, i: int, subject: str, values: tuple) -> tuple[Reason, tuple | None]:
+        zh, en, needs, hint = self._templates[i]
         ctx = {key: v for (key, _, _), v in zip(needs, values)}
         rule = self.rules[i]
-        return build(
+        reason = build(
             Reason,
             clause=rule.clause,
             rule=rule.id,
@@ -90,3 +107,15 @@ class Explainer:
             message_zh=zh.format_map(ctx),
             message_en=en.format_map(ctx),
         )
+        if hint is None:
+            return reason, None
+        kind, data, hzh, hen = hint
+        return reason, (kind, rule.id, subject, tuple((key, ctx[source]) for key, source in data), hzh.format_map(ctx), hen.format_map(ctx))
+
+    def reason_and_hint(self, i: int, subject: str, values: tuple) -> tuple[Reason, Hint | None]:
+        """Rule ``i``'s reason (shared: it is immutable) and a hint of its own (its ``data`` is a dict)."""
+        reason, hint = self.explain(i, subject, values)
+        if hint is None:
+            return reason, None
+        kind, rule, subject, data, zh, en = hint
+        return reason, build(Hint, kind=kind, rule=rule, subject=subject, data=dict(data), message_zh=zh, message_en=en)

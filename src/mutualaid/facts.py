@@ -34,6 +34,7 @@ SCHEMA: dict[str, dict[str, type]] = {
         "filing_anniversary_day": int,
         "filing_calendar_gap": int,  # 1 when the deadline's year has no holiday data
         "days_late": int,  # days filed after the deadline (0 when on time)
+        "window_last_day": int,  # the last day (as a day number) whose costs the window counts
         "member_name": str,
         "member_id_number": str,  # "" when absent
         "payee_holder_name": str,  # "" when absent
@@ -49,6 +50,7 @@ SCHEMA: dict[str, dict[str, type]] = {
         "kind": str,  # from ws218 when given
         "primary_diagnosis": str,  # the WHO code it is judged by
         "primary_exclusion": str,  # clause key of table 4, or ""
+        "out_of_pocket_fen": int,  # the sum of its items' out-of-pocket
     },
     "item": {
         "t": str,
@@ -66,6 +68,8 @@ SCHEMA: dict[str, dict[str, type]] = {
         "due_fen": int,
         "cap_left_fen": int,
         "payout_fen": int,
+        "next_tier_more_fen": int,  # how much more out-of-pocket reaches a tier that pays more (0: none)
+        "next_tier_fen": int,  # what that tier pays (0: none)
     },
 }
 
@@ -113,6 +117,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "filing_anniversary_day": deadline.anniversary.toordinal(),
             "filing_calendar_gap": int(deadline.calendar_gap),
             "days_late": max(0, filed_day - deadline_day),
+            "window_last_day": occurred.toordinal() + edition.window.days,
             "member_name": m.name.strip(),
             "member_id_number": m.id_number or "",
             "payee_holder_name": ((payee.holder_name or "").strip() if payee else ""),
@@ -148,10 +153,11 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
                 "kind": kind_of_ws218(h.ws218) if h.ws218 else (h.kind or "general"),
                 "primary_diagnosis": primary,
                 "primary_exclusion": group_of(primary),
+                "out_of_pocket_fen": 0,  # the items' sum, filled in below
             }
         )
         subjects.append(tid)
-        n = 0
+        n = t_fen = 0
         for it in t.items:
             n += 1
             f = fen(it.out_of_pocket)
@@ -167,6 +173,8 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
                 }
             )
             subjects.append((tid, n))
+            t_fen += f
+        facts[t_index]["out_of_pocket_fen"] = t_fen
 
     counted = paid_accident = paid_scope = 0
     if history:

@@ -7,10 +7,11 @@ field must never vanish silently (CONTRACT §7, "Keys").
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from .rule import HintKind
 from .values import AccountNumber, Day, Icd10Code, IdNumber, Money, Text, Ws218Code
 
 Occupation = Literal[
@@ -174,6 +175,43 @@ class Reason(BaseModel):
     message_en: str
 
 
+
+
+class Hint(BaseModel):
+    """What the member can do about one reason, for a person and for a program.
+
+    ``data`` holds the values the words are made of: amounts as two-place yuan strings, dates as
+    ``YYYY-MM-DD``, day counts as integers, codes as the contract spells them.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: HintKind
+    rule: str
+    """The rule whose reason this hint answers."""
+    subject: str
+    data: dict[str, Union[int, str]]
+    message_zh: str
+    message_en: str
+
+
+SCHEMA_VERSION = "1"
+"""The version of the decision's JSON shape; it changes whenever a field is added, renamed or retyped."""
+
+
+class Record(BaseModel):
+    """What a decision was made from, so that an auditor can decide it again years later."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: str = SCHEMA_VERSION
+    library_version: str
+    edition_hash: str
+    """``sha256:`` of the deciding edition's data (its id is the decision's ``plan``)."""
+    input_hash: str
+    """``sha256:`` of the canonical input: the validated claim and history as JSON."""
+
+
 class Decision(BaseModel):
     """The decision on one claim (CONTRACT §2): what to pay and every reason, in a stable order."""
 
@@ -192,6 +230,10 @@ class Decision(BaseModel):
     passed: tuple[str, ...] = ()
     """Ids of the rules that were checked and did not bite, in rule order."""
     engine: str = "native"
+    hints: tuple[Hint, ...] = ()
+    """For each reason that stops or lowers the payout, what would change it (in reason order)."""
+    record: Optional[Record] = None
+    """The library version, the edition's hash and the input's hash (see ``mutualaid replay``)."""
 
     def __str__(self) -> str:
         from .render import decision_text

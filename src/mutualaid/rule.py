@@ -55,6 +55,28 @@ def clause_label(key: str) -> tuple[str, str]:
     return zh, en
 
 
+HintKind = Literal[
+    "eligibility", "period", "not_covered", "filing_deadline", "window", "qualifying_hospital",
+    "not_counted", "next_tier", "cap_left", "missing_document", "payee",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HintTemplate:
+    """What a member can do about a reason, declared beside the rule (issue 6, "why-not hints").
+
+    ``data`` maps each machine-readable key to a fact field or an edition value, written as in a
+    message: ``"filing_deadline_day!d"`` (a day number shown as a date), ``"cap_fen!y"`` (fen shown
+    as yuan), or a bare name. The values come from the facts and the edition, never from text typed
+    here, so a what-if edition's hints follow its own numbers.
+    """
+
+    kind: HintKind
+    data: Mapping[str, str]
+    message_zh: str
+    message_en: str
+
+
 @dataclass(frozen=True)
 class Rule:
     """One declared rule. ``when`` is a condition in the safe subset, tested on facts of type ``on``."""
@@ -70,6 +92,8 @@ class Rule:
     """The fact type the condition tests; by default the scope's own facts."""
     text: str = field(default="", repr=False)
     """The clause's Chinese text that this rule implements (quoted, for docs and reviews)."""
+    hint: HintTemplate | None = field(default=None, repr=False)
+    """What the member can do about it; every rule that stops or lowers a payout declares one."""
 
     def __post_init__(self) -> None:
         clause_label(self.clause)  # a bad key fails at import

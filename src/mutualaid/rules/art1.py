@@ -8,7 +8,7 @@ covered when the accident happened. Joining or verifying on the accident day its
 since 第四条 sets no waiting period ("无免责期").
 """
 
-from ..rule import Rule
+from ..rule import HintTemplate, Rule
 
 TEXT = "全省加入工会组织并在“粤工惠”实名登记注册的新就业形态劳动者，包括货车司机、网约车司机、快递员、网约配送员等平台就业群体。"
 
@@ -21,6 +21,12 @@ UNION_MEMBER = Rule(
     message_zh="保障对象须在事故发生时（{accident_day!d}）已加入工会组织。",
     message_en="The plan covers union members only, and the member had not joined the union by the accident day ({accident_day!d}).",
     text=TEXT,
+    hint=HintTemplate(
+        kind="eligibility",
+        data={"accident_date": "accident_day!d"},
+        message_zh="只有事故发生时（{accident_day!d}）已是工会会员的，事故才获保障；如入会日期记录有误，请提供入会证明后重新申报。",
+        message_en="Only accidents on or after the day the member joined a trade union are covered, and {accident_day!d} is not. If the joining date is recorded wrongly, send proof of it and file again.",
+    ),
 )
 
 REAL_NAME = Rule(
@@ -32,6 +38,12 @@ REAL_NAME = Rule(
     message_zh="保障对象须在事故发生时（{accident_day!d}）已在“粤工惠”实名登记注册。",
     message_en="The member had not completed real-name registration on 粤工惠 by the accident day ({accident_day!d}).",
     text=TEXT,
+    hint=HintTemplate(
+        kind="eligibility",
+        data={"accident_date": "accident_day!d"},
+        message_zh="只有事故发生时（{accident_day!d}）已在“粤工惠”实名登记的，事故才获保障；如登记日期记录有误，请提供登记记录后重新申报。",
+        message_en="Only accidents on or after the member's real-name registration on 粤工惠 are covered, and {accident_day!d} is not. If the registration date is recorded wrongly, send the registration record and file again.",
+    ),
 )
 
 PLATFORM_WORKER = Rule(
@@ -43,6 +55,12 @@ PLATFORM_WORKER = Rule(
     message_zh="保障对象为货车司机、网约车司机、快递员、网约配送员等平台就业的新就业形态劳动者。",
     message_en="The plan covers new-employment-form platform workers (truck and ride-hailing drivers, couriers, delivery riders and the like) only.",
     text=TEXT,
+    hint=HintTemplate(
+        kind="eligibility",
+        data={"occupation": "occupation"},
+        message_zh="本计划只保障平台就业的新就业形态劳动者；如职业（{occupation}）登记有误，请更正后重新申报。",
+        message_en="Only platform workers are covered; if the occupation ({occupation}) is recorded wrongly, correct it and file again.",
+    ),
 )
 
 RULES = (UNION_MEMBER, REAL_NAME, PLATFORM_WORKER)

@@ -5,7 +5,7 @@ Each rule below quotes the paragraph it implements. Thresholds are the edition's
 rules here only read its result (the ``assessment`` fact).
 """
 
-from ..rule import Rule, one_of, param
+from ..rule import HintTemplate, Rule, one_of, param
 
 # --- （一） the 180-day window -------------------------------------------------------------------
 
@@ -20,11 +20,25 @@ OUTSIDE_WINDOW = Rule(
     message_zh="该项费用发生于事故后第 {day} 日，不在事故发生之日起 {window_days} 日内（事故当日不计入），不予计算。",
     message_en="This cost falls on day {day} after the accident, outside the {window_days} days from the accident (the accident day is not counted); it does not count.",
     text=WINDOW_TEXT,
+    hint=HintTemplate(
+        kind="window",
+        data={"day": "day", "window_days": "window_days", "last_day": "window_last_day!d", "out_of_pocket": "out_of_pocket_fen!y"},
+        message_zh="只计算事故发生之日起 {window_days} 日内（至 {window_last_day!d}）发生的费用；本项 {out_of_pocket_fen!y} 元发生于第 {day} 日，不计入，其余费用照常计算。",
+        message_en="Only costs up to day {window_days} after the accident (until {window_last_day!d}) count; this item's {out_of_pocket_fen!y} yuan fell on day {day} and does not, while the other costs still count.",
+    ),
 )
 
 # --- （五） the hospital ---------------------------------------------------------------------------
 
 HOSPITAL_TEXT = "本条款所指医院，是指国家卫生行政管理部门医院等级分类中的二级或二级以上的公立医院(不包括主要提供门诊、康复、护理、疗养、戒酒、戒毒或相类似服务之医疗机构)。"
+
+# What would make a treatment count: the same care at a hospital that art5.5 accepts.
+QUALIFYING_HOSPITAL = HintTemplate(
+    kind="qualifying_hospital",
+    data={"out_of_pocket": "out_of_pocket_fen!y", "min_grade": "hospital_min_grade", "ownership": "hospital_ownership"},
+    message_zh="该次治疗的个人自付 {out_of_pocket_fen!y} 元，在{hospital_min_grade}级或以上的公立医院（不含主要提供门诊、康复、护理、疗养、戒酒、戒毒服务的机构）就诊即可计入；如医院等级或性质记录有误，请提供证明。",
+    message_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket would count at a public hospital of grade {hospital_min_grade} or above that is not mainly an outpatient, rehabilitation, nursing, sanatorium or addiction institution. If the hospital's grade, ownership or kind is recorded wrongly, send proof.",
+)
 
 HOSPITAL_GRADE = Rule(
     id="hospital.grade_below_minimum",
@@ -35,6 +49,7 @@ HOSPITAL_GRADE = Rule(
     message_zh="就诊医院须为二级或二级以上医院（等级 {grade} 级，0 为未定级），该次治疗的费用不予计算。",
     message_en="The hospital must be of grade {hospital_min_grade} or above (its grade: {grade}; 0 means ungraded); this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
+    hint=QUALIFYING_HOSPITAL,
 )
 
 HOSPITAL_OWNERSHIP = Rule(
@@ -46,6 +61,7 @@ HOSPITAL_OWNERSHIP = Rule(
     message_zh="就诊医院须为公立医院，该次治疗的费用不予计算。",
     message_en="The hospital must be a public hospital; this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
+    hint=QUALIFYING_HOSPITAL,
 )
 
 HOSPITAL_KIND = Rule(
@@ -57,6 +73,7 @@ HOSPITAL_KIND = Rule(
     message_zh="主要提供门诊、康复、护理、疗养、戒酒、戒毒或相类似服务的医疗机构（{kind_zh}）不属本计划所指医院，该次治疗的费用不予计算。",
     message_en="Institutions that mainly provide outpatient, rehabilitation, nursing, sanatorium or addiction services ({kind_en}) do not count as hospitals; this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
+    hint=QUALIFYING_HOSPITAL,
 )
 
 HOSPITAL = (HOSPITAL_GRADE, HOSPITAL_OWNERSHIP, HOSPITAL_KIND)
@@ -75,6 +92,12 @@ BELOW_FIRST_TIER = Rule(
     message_zh="该次事故累计可计个人自付金额 {accident_fen!y} 元，未达到最低给付档次（{first_tier_edge!y} 元）。",
     message_en="The accident's countable out-of-pocket so far is {accident_fen!y} yuan, below the first tier ({first_tier_edge!y} yuan).",
     text=TIER_TEXT,
+    hint=HintTemplate(
+        kind="next_tier",
+        data={"more": "next_tier_more_fen!y", "tier_amount": "next_tier_fen!y", "accident_out_of_pocket": "accident_fen!y"},
+        message_zh="再有 {next_tier_more_fen!y} 元可计个人自付（同一事故、{window_days} 日内）即达到补偿 {next_tier_fen!y} 元的档次；同一事故的费用累计计算，可届时再次申报。",
+        message_en="{next_tier_more_fen!y} yuan more countable out-of-pocket for this accident (within {window_days} days of it) reaches the tier that pays {next_tier_fen!y} yuan. The same accident's costs add up, so file again when they do.",
+    ),
 )
 
 TIER_ALREADY_PAID = Rule(
@@ -87,6 +110,12 @@ TIER_ALREADY_PAID = Rule(
     message_zh="该次事故累计个人自付 {accident_fen!y} 元对应补偿 {tier_fen!y} 元，已给付 {paid_for_accident_fen!y} 元，无新增应付。",
     message_en="The accident's tier pays {tier_fen!y} yuan for {accident_fen!y} yuan out-of-pocket, and {paid_for_accident_fen!y} yuan has already been paid for it; nothing more is due.",
     text=TIER_TEXT,
+    hint=HintTemplate(
+        kind="next_tier",
+        data={"more": "next_tier_more_fen!y", "tier_amount": "next_tier_fen!y", "paid": "paid_for_accident_fen!y"},
+        message_zh="本事故已给付 {paid_for_accident_fen!y} 元；再有 {next_tier_more_fen!y} 元可计个人自付可达到补偿 {next_tier_fen!y} 元的档次（均为 0.00 表示已达最高档）。",
+        message_en="{paid_for_accident_fen!y} yuan has been paid for this accident. {next_tier_more_fen!y} yuan more countable out-of-pocket would reach the tier that pays {next_tier_fen!y} yuan in all (both 0.00: the top tier is reached).",
+    ),
 )
 
 TIER = (BELOW_FIRST_TIER, TIER_ALREADY_PAID)
@@ -105,6 +134,12 @@ CAP_EXHAUSTED = Rule(
     message_zh="累计给付金额已达 {cap_fen!y} 元上限，保障责任终止。",
     message_en="Payments have reached the cap of {cap_fen!y} yuan; cover has ended.",
     text=CAP_TEXT,
+    hint=HintTemplate(
+        kind="cap_left",
+        data={"cap": "cap_fen!y", "cap_remaining": "cap_left_fen!y"},
+        message_zh="累计给付已达上限 {cap_fen!y} 元，剩余额度 {cap_left_fen!y} 元；本计划期内不再给付。",
+        message_en="Payments have reached the {cap_fen!y} yuan cap and {cap_left_fen!y} yuan is left; nothing more can be paid in this edition's period.",
+    ),
 )
 
 CAP_LIMITS_PAYOUT = Rule(
@@ -117,6 +152,12 @@ CAP_LIMITS_PAYOUT = Rule(
     message_zh="应付 {due_fen!y} 元，但累计给付不超过 {cap_fen!y} 元，本次只给付剩余额度 {cap_left_fen!y} 元。",
     message_en="{due_fen!y} yuan is due, but total payments may not exceed {cap_fen!y} yuan; only the remaining {cap_left_fen!y} yuan is paid.",
     text=CAP_TEXT,
+    hint=HintTemplate(
+        kind="cap_left",
+        data={"cap": "cap_fen!y", "cap_remaining": "cap_left_fen!y", "due": "due_fen!y"},
+        message_zh="剩余额度 {cap_left_fen!y} 元（上限 {cap_fen!y} 元），少于应付的 {due_fen!y} 元；本次给付后额度用尽。",
+        message_en="Only {cap_left_fen!y} yuan of the {cap_fen!y} yuan cap is left, less than the {due_fen!y} yuan due; after this payment the cap is used up.",
+    ),
 )
 
 CAP = (CAP_EXHAUSTED, CAP_LIMITS_PAYOUT)
@@ -134,6 +175,12 @@ FILED_LATE = Rule(
     message_zh="自意外伤害发生日起超过一年未申报，视作自动放弃：申报期限为 {filing_deadline_day!d}，申报日为 {filed_day!d}，逾期 {days_late} 日。",
     message_en="Filed more than a year after the accident, which counts as giving up the claim: the deadline was {filing_deadline_day!d}, the claim was filed on {filed_day!d}, late by {days_late} day(s).",
     text=FILING_TEXT,
+    hint=HintTemplate(
+        kind="filing_deadline",
+        data={"deadline": "filing_deadline_day!d", "filed_on": "filed_day!d", "days_late": "days_late"},
+        message_zh="申报期限为 {filing_deadline_day!d}（逢节假日已顺延至工作日），本次于 {filed_day!d} 申报，逾期 {days_late} 日；逾期视作自动放弃，本次事故无法再获给付。",
+        message_en="The deadline was {filing_deadline_day!d} (moved to the next working day where it fell on a holiday); this claim was filed on {filed_day!d}, {days_late} day(s) late. A late claim counts as given up, so nothing can be paid for this accident.",
+    ),
 )
 
 CALENDAR_GAP = Rule(

@@ -6,7 +6,7 @@ A payee that is missing, or is someone else, does not deny the claim: it waits (
 member gives an account in their own name.
 """
 
-from ..rule import Rule
+from ..rule import HintTemplate, Rule
 
 TEXT = "专属意外医疗补贴由新就业形态劳动者本人受领，转入受领人银行账户。"
 
@@ -19,6 +19,12 @@ MISSING = Rule(
     message_zh="补贴转入受领人银行账户：请提供本人的账户户名和账号。",
     message_en="The benefit is paid into the member's own bank account: give the account holder's name and the account number.",
     text=TEXT,
+    hint=HintTemplate(
+        kind="payee",
+        data={"member_name": "member_name"},
+        message_zh="请提供以本人（{member_name}）名义开立的银行账户户名和账号，然后以同一申报号重新提交。",
+        message_en="Give the name and number of a bank account in the member's own name ({member_name}), then file again under the same claim id.",
+    ),
 )
 
 NOT_THE_MEMBER = Rule(
@@ -35,6 +41,12 @@ NOT_THE_MEMBER = Rule(
     message_zh="补贴由本人受领：账户户名“{payee_holder_name}”与被保障人“{member_name}”不符。",
     message_en="The benefit is paid to the member only: the account holder '{payee_holder_name}' is not the member '{member_name}'.",
     text=TEXT,
+    hint=HintTemplate(
+        kind="payee",
+        data={"member_name": "member_name", "holder_name": "payee_holder_name"},
+        message_zh="请改用户名为本人（{member_name}）的银行账户，然后以同一申报号重新提交。",
+        message_en="Give a bank account held by the member ({member_name}) rather than '{payee_holder_name}', then file again under the same claim id.",
+    ),
 )
 
 ID_MISMATCH = Rule(
@@ -52,6 +64,12 @@ ID_MISMATCH = Rule(
     message_zh="补贴由本人受领：账户持有人身份证号与被保障人不符。",
     message_en="The benefit is paid to the member only: the account holder's ID number is not the member's.",
     text=TEXT,
+    hint=HintTemplate(
+        kind="payee",
+        data={"member_name": "member_name"},
+        message_zh="请改用本人（{member_name}）身份证号开立的银行账户，然后以同一申报号重新提交。",
+        message_en="Give a bank account opened with the member's own ID number ({member_name}), then file again under the same claim id.",
+    ),
 )
 
 RULES = (MISSING, NOT_THE_MEMBER, ID_MISMATCH)

@@ -9,7 +9,7 @@
 not deny the claim, it waits for the document.
 """
 
-from ..rule import Rule
+from ..rule import HintTemplate, Rule
 
 MISSING_DOCUMENT = Rule(
     id="documents.missing",
@@ -21,6 +21,12 @@ MISSING_DOCUMENT = Rule(
     message_zh="申报材料不全，请补充：{document_zh}。",
     message_en="A required document is missing: {document_en}.",
     text="申报材料：1. 由医疗机构出具的医疗收费票据(发票)原件；2. 与意外伤害事故的发生日期、性质、原因、伤害程度等有关的证明和资料；3. 诊治记录，包括病历卡、出院小结、影像学报告、手术报告、病理报告等。",
+    hint=HintTemplate(
+        kind="missing_document",
+        data={"document": "document"},
+        message_zh="请补充：{document_zh}；补齐后以同一申报号重新提交。",
+        message_en="Send {document_en}, then file again under the same claim id.",
+    ),
 )
 
 RULES = (MISSING_DOCUMENT,)
