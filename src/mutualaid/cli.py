@@ -50,10 +50,51 @@ def cmd_adjudicate(args) -> int:
 
     claim, history = split_claim_document(_read_document(args.file))
     decision = adjudicate(claim, history, plan=_plan(args.plan), engine=args.engine)
-    if args.json:
+    if args.record:
+        from .replay import store
+
+        print(json.dumps(store(decision, claim, history), ensure_ascii=False, indent=2))
+    elif args.json:
         print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
-        print(decision)
+        from .render import decision_text
+
+        print(decision_text(decision, colour=_colour(sys.stdout)))
+    return 0
+
+
+def _colour(stream) -> bool:
+    """Colours on a terminal only, and never when NO_COLOR is set (https://no-color.org)."""
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def cmd_replay(args) -> int:
+    from .replay import RecordError, replay
+
+    plan = _plan(args.plan)
+    if isinstance(plan, str):
+        raise UsageError("--plan for replay takes an edition file (the record names its edition id)")
+    try:
+        result = replay(_read_document(args.record), plan=plan)
+    except RecordError as exc:
+        raise UsageError(f"{args.record}: {exc}") from None
+    print(result)
+    return 0 if result.identical else 1
+
+
+def cmd_rules(args) -> int:
+    from .rulebook import markdown, rule_table
+    from .rules import RULES
+
+    if args.markdown:
+        tests = Path(args.tests) if args.tests else None
+        if tests is not None and not tests.is_dir():
+            raise UsageError(f"{args.tests} is not a folder")
+        sys.stdout.write(markdown(RULES, tests))
+    else:
+        print(rule_table(RULES))
     return 0
 
 
@@ -77,7 +118,10 @@ def cmd_check(args) -> int:
 def cmd_schema(args) -> int:
     from .model import Claim, Decision, HistoryEntry
 
+    from .model import SCHEMA_VERSION
+
     schema = {
+        "schema_version": SCHEMA_VERSION,
         "claim": Claim.model_json_schema(),
         "history_entry": HistoryEntry.model_json_schema(),
         "decision": Decision.model_json_schema(mode="serialization"),
@@ -99,6 +143,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the decision as JSON")
     a.add_argument("--plan", help="an edition id or an edition file (default: the claim's plan)")
     a.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
+    a.add_argument("--record", action="store_true", help="print a replayable record: the canonical input and the decision (see replay)")
     a.set_defaults(func=cmd_adjudicate)
 
     c = sub.add_parser("check", help="run case files (CONTRACT §6)")
@@ -108,6 +153,16 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema of the claim, a history entry and the decision")
     s.set_defaults(func=cmd_schema)
+
+    r = sub.add_parser("replay", help="decide a stored record again; exit 0 if identical, 1 if it differs (and why)")
+    r.add_argument("record", help="a record written by `adjudicate --record`, or - for standard input")
+    r.add_argument("--plan", help="an edition file to use instead of the edition the record names")
+    r.set_defaults(func=cmd_replay)
+
+    ru = sub.add_parser("rules", help="list the rules; --markdown writes docs/rules.md")
+    ru.add_argument("--markdown", action="store_true", help="every clause of 附件4 with its text, rules and hints")
+    ru.add_argument("--tests", help="with --markdown: a tests folder, to list the tests and cases that pin each clause")
+    ru.set_defaults(func=cmd_rules)
     return p
 
 

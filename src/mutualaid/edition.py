@@ -128,6 +128,8 @@ class Edition(_Data):
     documents: Documents
     hospital: HospitalRule
     exclusions: Exclusions
+    contribution: Optional[Money] = None
+    """保障费 per member (art3); no decision reads it, what-if and cost studies do."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 

@@ -1,4 +1,8 @@
-"""How a decision reads to a person: short bilingual text for ``str()``, a compact HTML table for notebooks."""
+"""How a decision reads to a person: bilingual text for ``str()`` and a terminal, HTML for notebooks.
+
+Both show the same things in the same order: the outcome and payout, the amounts, then each
+reason with its clause and, under it, its hint (what the member can do about it).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,50 @@ from html import escape
 
 from .vocabulary import EFFECTS, OUTCOMES
 
+_ANSI = {"approved": "32", "denied": "31", "pending": "33", "deny": "31", "exclude": "35", "pend": "33", "note": "36"}
 
-def decision_text(d) -> str:
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if colour else text
+
+
+def _paired(d) -> list:
+    """Each reason with its hint, or None. Hints come in reason order, one for each reason that has one
+    (two missing documents give two reasons with the same rule and subject, and two hints)."""
+    hints, k, out = d.hints, 0, []
+    for r in d.reasons:
+        if k < len(hints) and (hints[k].rule, hints[k].subject) == (r.rule, r.subject):
+            out.append((r, hints[k]))
+            k += 1
+        else:
+            out.append((r, None))
+    return out
+
+
+def decision_text(d, colour: bool = False) -> str:
+    """Plain text (``colour=False``, for logs and pipes) or with ANSI colours for a terminal."""
     zh, en = OUTCOMES[d.outcome]
+    outcome = _paint(f"{zh} / {en}", "1;" + _ANSI[d.outcome], colour)
     lines = [
-        f"{d.claim_id} [{d.plan}] {zh} / {en}: 给付 payout {d.payout:.2f}",
+        f"{d.claim_id} [{d.plan}] {outcome}: 给付 payout {_paint(f'{d.payout:.2f}', '1', colour)}",
         f"  可计个人自付 counted {d.counted_out_of_pocket:.2f} · 该事故累计 accident total {d.accident_out_of_pocket:.2f}"
         f" · 档次 tier {d.tier_amount:.2f} · 剩余额度 cap left {d.cap_remaining:.2f}",
     ]
-    for r in d.reasons:
-        lines.append(f"  - [{r.effect}] {r.clause} {r.subject}: {r.message_zh}")
-        lines.append(f"    {' ' * len(r.effect)}   {r.message_en}")
+    for r, h in _paired(d):
+        effect = _paint(f"[{r.effect}]", _ANSI[r.effect], colour)
+        lines.append(f"  - {effect} {_paint(r.clause, '1', colour)} {r.subject}: {r.message_zh}")
+        pad = " " * (len(r.effect) + 5)
+        lines.append(f"  {pad}{r.message_en}")
+        if h is not None:
+            lines.append(f"  {pad}{_paint('→ ' + h.message_zh, '36', colour)}")
+            lines.append(f"  {pad}{_paint('  ' + h.message_en, '36', colour)}")
     if not d.reasons:
         lines.append("  所有规则均已检查，无一适用 / every rule was checked and none applied")
     return "\n".join(lines)
 
 
 def decision_html(d) -> str:
-    """One compact table: the outcome and amounts on top, then a row per reason."""
+    """One compact table: the outcome and amounts on top, then a row per reason with its hint."""
     zh, en = OUTCOMES[d.outcome]
     colour = {"approved": "#1a7f37", "denied": "#cf222e", "pending": "#9a6700"}[d.outcome]
     head = (
@@ -32,12 +62,17 @@ def decision_html(d) -> str:
         f"<tr><td colspan='5'><small>counted {d.counted_out_of_pocket:.2f} · accident total "
         f"{d.accident_out_of_pocket:.2f} · tier {d.tier_amount:.2f} · cap left {d.cap_remaining:.2f}</small></td></tr>"
     )
+    def hint_html(h) -> str:
+        if h is None:
+            return ""
+        return f"<br><span style='color:#0969da'>→ {escape(h.message_zh)}<br><small>{escape(h.message_en)}</small></span>"
+
     if d.reasons:
         rows = "<tr><th>clause</th><th>effect</th><th>subject</th><th>reason</th><th>rule</th></tr>" + "".join(
             f"<tr><td>{escape(r.clause)}</td><td>{EFFECTS[r.effect][0]} {escape(r.effect)}</td>"
-            f"<td>{escape(r.subject)}</td><td>{escape(r.message_zh)}<br><small>{escape(r.message_en)}</small></td>"
+            f"<td>{escape(r.subject)}</td><td>{escape(r.message_zh)}<br><small>{escape(r.message_en)}</small>{hint_html(h)}</td>"
             f"<td><code>{escape(r.rule)}</code></td></tr>"
-            for r in d.reasons
+            for r, h in _paired(d)
         )
     else:
         rows = f"<tr><td colspan='5'><small>every rule was checked ({len(d.passed)}) and none applied</small></td></tr>"

@@ -1,0 +1,135 @@
+"""Replayable records (issue 6): a stored record decides again identically, or says what differs and why."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from mutualaid import Edition, __version__, adjudicate
+from mutualaid.cli import main
+from mutualaid.decide import canonical_input
+from mutualaid.replay import RecordError, replay, store
+from mutualaid.validate import parse
+
+from claimdata import base_claim, claim_with, edition_data, hist, item, treatment
+
+
+def stored_record(claim=None, history=(), **kw) -> dict:
+    claim = claim or base_claim()
+    return store(adjudicate(claim, history, **kw), claim, history)
+
+
+def test_a_decision_records_version_edition_and_input():
+    d = adjudicate(base_claim())
+    assert d.record.library_version == __version__
+    assert d.record.schema_version == "1"
+    assert d.record.edition_hash.startswith("sha256:") and len(d.record.edition_hash) == 71
+    assert d.record.input_hash.startswith("sha256:")
+
+
+def test_equal_inputs_hash_alike_and_different_inputs_do_not():
+    """The hash is of the validated input: '1200' and 1200.00 are the same amount, a lowercase x the same X."""
+    a = base_claim()
+    b = copy.deepcopy(a)
+    b["treatments"][0]["items"][0]["out_of_pocket"] = 3200
+    b["accident"]["circumstances"] = None
+    assert adjudicate(a).record.input_hash == adjudicate(b).record.input_hash
+    c = claim_with(treatment(items=[item(amount="3200.01")]))
+    assert adjudicate(c).record.input_hash != adjudicate(a).record.input_hash
+    with_history = adjudicate(a, [hist("C-0", "A-0", "2022-02-01", "300.00", "200.00")])
+    assert with_history.record.input_hash != adjudicate(a).record.input_hash
+
+
+def test_canonical_input_reads_back_as_the_same_input():
+    model, entries, _ = parse(base_claim(), [hist("C-0", "A-0", "2022-02-01", "300.00", "200.00")], None)
+    data = json.loads(canonical_input(model, entries))
+    assert data["claim"]["treatments"][0]["items"][0]["out_of_pocket"] == "3200.00"
+    again, again_entries, _ = parse(data["claim"], data["history"], None)
+    assert canonical_input(again, again_entries) == canonical_input(model, entries)
+
+
+def test_a_stored_record_replays_identically_through_json():
+    rec = json.loads(json.dumps(stored_record(claim_with(documents=["invoice"]))))
+    result = replay(rec)
+    assert result.identical and result.differences == () and result.causes == ()
+    assert result.now == result.stored
+    assert "identical" in str(result)
+
+
+def test_a_changed_decision_is_shown_field_by_field_with_the_library_version_as_cause():
+    rec = stored_record()
+    rec["decision"]["payout"] = "500.00"
+    rec["decision"]["record"]["library_version"] = "0.0.1"
+    result = replay(rec)
+    assert not result.identical
+    assert [(d.field, d.stored, d.now) for d in result.differences] == [("payout", "500.00", "2000.00")]
+    assert result.causes == (f"library version 0.0.1 → {__version__}",)
+
+
+def test_other_edition_data_is_named_as_the_cause():
+    rec = stored_record()
+    data = edition_data()
+    data["tiers"] = [*data["tiers"][:2], {"over": "2000.00", "pays": "2500.00"}, *data["tiers"][3:]]
+    changed = Edition.model_validate(data)  # same id, other data
+    result = replay(rec, plan=changed)
+    assert not result.identical
+    assert ("payout", "2000.00", "2500.00") in [(d.field, d.stored, d.now) for d in result.differences]
+    assert any("data differs" in c for c in result.causes)
+
+
+def test_a_tampered_input_is_caught_by_its_hash():
+    rec = stored_record()
+    rec["input"]["claim"]["treatments"][0]["items"][0]["out_of_pocket"] = "600.00"
+    result = replay(rec)
+    assert any("does not match its hash" in c for c in result.causes)
+    assert any(d.field == "payout" for d in result.differences)
+
+
+def test_reasons_that_bite_only_now_are_listed_by_rule_and_subject():
+    rec = stored_record(claim_with(documents=["invoice"]))
+    rec["decision"]["reasons"] = rec["decision"]["reasons"][:1]
+    fields = [d.field for d in replay(rec).differences]
+    assert "reasons[documents.missing @ claim]" in fields
+
+
+def test_an_unknown_edition_cannot_be_decided_again_and_says_so():
+    rec = stored_record()
+    rec["decision"]["plan"] = "gd-nef-2031"
+    result = replay(rec)
+    assert result.now is None and not result.identical
+    assert "not known" in result.causes[0]
+
+
+@pytest.mark.parametrize("bad", [[], {"input": {}}, {"decision": {}}, {"input": {}, "decision": {"claim_id": 1}}])
+def test_a_record_of_the_wrong_shape_is_refused(bad):
+    with pytest.raises(RecordError):
+        replay(bad)
+
+
+def test_store_refuses_an_input_that_is_not_the_decisions():
+    d = adjudicate(base_claim())
+    with pytest.raises(ValueError):
+        store(d, claim_with(treatment(items=[item(amount="100.00")])))
+
+
+def test_cli_record_then_replay(tmp_path, capsys):
+    claim_file = tmp_path / "claim.json"
+    claim_file.write_text(json.dumps({"claim": claim_with(documents=["invoice"]), "history": []}), encoding="utf-8")
+    assert main(["adjudicate", str(claim_file), "--record"]) == 0
+    record = tmp_path / "record.json"
+    record.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert main(["replay", str(record)]) == 0
+    assert "identical decision" in capsys.readouterr().out
+
+    changed = json.loads(record.read_text(encoding="utf-8"))
+    changed["decision"]["outcome"] = "approved"
+    record.write_text(json.dumps(changed), encoding="utf-8")
+    assert main(["replay", str(record)]) == 1
+    assert "outcome: approved → pending" in capsys.readouterr().out
+
+    record.write_text("[1, 2]", encoding="utf-8")
+    assert main(["replay", str(record)]) == 2
+    err = capsys.readouterr().err
+    assert "input" in err and "Traceback" not in err
