@@ -73,6 +73,14 @@ STORIES = {
 _EXPECTED_LINE = re.compile(r"^# Expected: (approved|denied|pending), payout (\d+\.\d\d)$", re.MULTILINE)
 
 
+def _durable_available() -> bool:
+    try:
+        import durable.engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _example_files() -> list[str]:
     return sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
 
@@ -106,6 +114,17 @@ def test_example_decides_as_its_story_says(name, capsys):
     assert f"/ {story.outcome}" in text and f"payout {story.payout}" in text
     for _, clause, _, subject in story.reasons:
         assert f"{clause} {subject}" in text
+
+
+@pytest.mark.skipif(not _durable_available(), reason="durable_rules is not installed (pip install 'mutualaid[durable]')")
+@pytest.mark.parametrize("name", sorted(STORIES))
+def test_reference_engine_tells_the_same_story(name, capsys):
+    # `--engine durable` is the reference (README): a story must not depend on which engine reads it.
+    assert main(["adjudicate", str(EXAMPLES / name), "--json", "--engine", "durable"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    story = STORIES[name]
+    assert (d["engine"], d["outcome"], d["payout"]) == ("durable", story.outcome, story.payout)
+    assert {(r["effect"], r["clause"], r["rule"], r["subject"]) for r in d["reasons"]} == story.reasons
 
 
 @pytest.mark.parametrize("name", sorted(STORIES))
