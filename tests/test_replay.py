@@ -133,3 +133,9 @@ def test_cli_record_then_replay(tmp_path, capsys):
     assert main(["replay", str(record)]) == 2
     err = capsys.readouterr().err
     assert "input" in err and "Traceback" not in err
+
+
+def test_record_false_leaves_out_only_the_record():
+    with_record, without = adjudicate(base_claim()), adjudicate(base_claim(), record=False)
+    assert without.record is None and with_record.record is not None
+    assert without.model_copy(update={"record": with_record.record}) == with_record

@@ -24,6 +24,8 @@ _EXPORTS = {
     "HistoryEntry": "model",
     "Decision": "model",
     "Reason": "model",
+    "Hint": "model",
+    "Record": "model",
     "Edition": "edition",
     "editions": "edition",
     "load_edition": "edition",
@@ -31,6 +33,7 @@ _EXPORTS = {
     "RULES": "rules",
     "Rule": "rule",
     "read_claim_file": "yamlio",
+    "replay": "replay",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -39,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .decide import adjudicate
     from .edition import Edition, editions, load_edition, register
     from .errors import FieldError, InvalidClaim, UnknownEngine
-    from .model import Claim, Decision, HistoryEntry, Reason
+    from .model import Claim, Decision, Hint, HistoryEntry, Reason, Record
+    from .replay import replay
     from .rule import Rule
     from .rules import RULES
     from .yamlio import read_claim_file

@@ -47,40 +47,42 @@ class Explainer:
     def __init__(self, rules: Sequence[Rule], params: Mapping[str, Any]):
         self.rules = tuple(rules)
         self.params = dict(params)
-        self._templates = []
+        self._reasons = []  # (zh, en, needs) a rule
+        self._hints = []  # (kind, ((data key, needs key), ...), zh, en, needs) a rule, or None
         for rule in self.rules:
             zh_label, en_label = clause_label(rule.clause)
             zh, zh_needs = _plain(rule.message_zh)
             en, en_needs = _plain(rule.message_en)
-            needs = zh_needs + en_needs
-            hint = None
-            if rule.hint is not None:
-                h = rule.hint
-                data = []
-                for key, source in h.data.items():
-                    (_, source_needs) = _plain("{" + source + "}")
-                    data.append((key, source_needs[0][0]))
-                    needs += source_needs
-                hzh, hzh_needs = _plain(h.message_zh)
-                hen, hen_needs = _plain(h.message_en)
-                needs += hzh_needs + hen_needs
-                hint = (h.kind, tuple(data), hzh, hen)
-            self._templates.append((zh_label.replace("{", "{{") + "：" + zh, en_label + ": " + en, tuple(dict.fromkeys(needs)), hint))
-        self.explain = lru_cache(maxsize=4096)(self._explain)
+            self._reasons.append((zh_label.replace("{", "{{") + "：" + zh, en_label + ": " + en, tuple(dict.fromkeys(zh_needs + en_needs))))
+            self._hints.append(self._hint_template(rule))
+        self.reason = lru_cache(maxsize=4096)(self._reason)
         self.passed = lru_cache(maxsize=1024)(self._passed)
+
+    @staticmethod
+    def _hint_template(rule: Rule):
+        if rule.hint is None:
+            return None
+        h, data, needs = rule.hint, [], ()
+        for key, source in h.data.items():
+            _, source_needs = _plain("{" + source + "}")
+            data.append((key, source_needs[0][0]))
+            needs += source_needs
+        zh, zh_needs = _plain(h.message_zh)
+        en, en_needs = _plain(h.message_en)
+        return h.kind, tuple(data), zh, en, tuple(dict.fromkeys(needs + zh_needs + en_needs))
 
     def _passed(self, bit: frozenset) -> tuple[str, ...]:
         """The ids of the rules that were checked and did not bite, in rule order."""
         return tuple(r.id for i, r in enumerate(self.rules) if i not in bit)
 
-    def values(self, i: int, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple:
-        """The values rule ``i``'s message and hint need, as a hashable key.
+    def values(self, i: int, needs: tuple, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple:
+        """The values that ``needs`` (a template's fields) name, as a hashable key.
 
         A name is looked up in the fact the rule matched, then in the claim's own fact (so an
         item's hint can name the accident's window), then in the edition's parameters.
         """
         out = []
-        for key, field, conv in self._templates[i][2]:
+        for key, field, conv in needs:
             if field in fact:
                 v = fact[field]
             elif field in claim:
@@ -90,15 +92,15 @@ class Explainer:
             elif field.endswith(("_zh", "_en")) and field[:-3] in fact:
                 v = NAMES.get(fact[field[:-3]], (fact[field[:-3]],) * 2)[field.endswith("_en")]
             else:
-                raise KeyError(f"rule {self.rules[i].id}: its message names {field!r}, which nothing provides")
+                raise KeyError(f"rule {self.rules[i].id}: its message or hint names {field!r}, which nothing provides")
             out.append(_yuan(v) if conv == "y" else date.fromordinal(v).isoformat() if conv == "d" else v)
         return tuple(out)
 
-    def _explain(self, i: int, subject: str, values: tuple) -> tuple[Reason, tuple | None]:
-        zh, en, needs, hint = self._templates[i]
+    def _reason(self, i: int, subject: str, values: tuple) -> Reason:
+        zh, en, needs = self._reasons[i]
         ctx = {key: v for (key, _, _), v in zip(needs, values)}
         rule = self.rules[i]
-        reason = build(
+        return build(
             Reason,
             clause=rule.clause,
             rule=rule.id,
@@ -107,15 +109,25 @@ class Explainer:
             message_zh=zh.format_map(ctx),
             message_en=en.format_map(ctx),
         )
-        if hint is None:
-            return reason, None
-        kind, data, hzh, hen = hint
-        return reason, (kind, rule.id, subject, tuple((key, ctx[source]) for key, source in data), hzh.format_map(ctx), hen.format_map(ctx))
 
-    def reason_and_hint(self, i: int, subject: str, values: tuple) -> tuple[Reason, Hint | None]:
-        """Rule ``i``'s reason (shared: it is immutable) and a hint of its own (its ``data`` is a dict)."""
-        reason, hint = self.explain(i, subject, values)
-        if hint is None:
+    def reason_and_hint(self, i: int, subject: str, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple[Reason, Hint | None]:
+        """Rule ``i``'s reason on ``fact`` and its hint, if it declares one.
+
+        A reason is immutable and shared by every decision with the same values (cached); a hint
+        is built anew each time, since its ``data`` is a dict that its caller may change.
+        """
+        reason = self.reason(i, subject, self.values(i, self._reasons[i][2], fact, claim))
+        template = self._hints[i]
+        if template is None:
             return reason, None
-        kind, rule, subject, data, zh, en = hint
-        return reason, build(Hint, kind=kind, rule=rule, subject=subject, data=dict(data), message_zh=zh, message_en=en)
+        kind, data, zh, en, needs = template
+        ctx = {key: v for (key, _, _), v in zip(needs, self.values(i, needs, fact, claim))}
+        return reason, build(
+            Hint,
+            kind=kind,
+            rule=self.rules[i].id,
+            subject=subject,
+            data={key: ctx[source] for key, source in data},
+            message_zh=zh.format_map(ctx),
+            message_en=en.format_map(ctx),
+        )
