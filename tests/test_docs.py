@@ -91,3 +91,33 @@ def test_html_shows_each_hint_under_its_reason():
     html = d._repr_html_()
     for h in d.hints:
         assert h.message_en.replace("'", "&#x27;") in html
+
+
+def test_api_md_covers_every_public_name():
+    import mutualaid
+
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [name for name in mutualaid.__all__ if name != "__version__" and f"`{name}" not in page]
+    assert missing == []
+
+
+def test_cli_md_covers_every_command_and_option():
+    import argparse
+
+    from mutualaid.cli import parser
+
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, p in sub.choices.items():
+        assert f"\n## mutualaid {name}\n" in page, name
+        section = page.split(f"\n## mutualaid {name}\n", 1)[1].split("\n## ", 1)[0]
+        for action in p._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert option in section, (name, option)
+
+
+def test_docs_link_to_pages_that_exist():
+    for page in (ROOT / "docs").glob("*.md"):
+        for target in re.findall(r"\]\(([^)#]+\.md)\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), (page.name, target)
