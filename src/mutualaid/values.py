@@ -14,7 +14,7 @@ from typing import Annotated
 
 from functools import lru_cache
 
-from pydantic import BeforeValidator, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
@@ -145,13 +145,15 @@ Money = Annotated[
 ]
 """A two-place Decimal, written to JSON as its string, ``"1200.00"``."""
 Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
+# The code types check in a function before pydantic's own str check (not PlainValidator, whose
+# serializer calls back into Python for every value: the record hashes the validated input as JSON).
 IdNumber = Annotated[
-    str, PlainValidator(to_id_number), WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$"})
+    str, BeforeValidator(to_id_number), WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$"})
 ]
-Icd10Code = Annotated[str, PlainValidator(to_icd10), WithJsonSchema({"type": "string", "examples": ["S82.2", "S82.201"]})]
-Ws218Code = Annotated[str, PlainValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
+Icd10Code = Annotated[str, BeforeValidator(to_icd10), WithJsonSchema({"type": "string", "examples": ["S82.2", "S82.201"]})]
+Ws218Code = Annotated[str, BeforeValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
 Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S")]
 """A string with at least one character that is not white space."""
 AccountNumber = Annotated[
-    str, PlainValidator(to_account_number), WithJsonSchema({"type": "string", "pattern": r"^\d{10,30}$"})
+    str, BeforeValidator(to_account_number), WithJsonSchema({"type": "string", "pattern": r"^\d{10,30}$"})
 ]
