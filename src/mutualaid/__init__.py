@@ -34,6 +34,7 @@ _EXPORTS = {
     "Rule": "rule",
     "read_claim_file": "yamlio",
     "replay": "replay",
+    "Ledger": "ledger",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .decide import adjudicate
     from .edition import Edition, editions, load_edition, register
     from .errors import FieldError, InvalidClaim, UnknownEngine
+    from .ledger import Ledger
     from .model import Claim, Decision, Hint, HistoryEntry, Reason, Record
     from .replay import replay
     from .rule import Rule

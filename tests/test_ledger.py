@@ -1,0 +1,239 @@
+"""The Ledger (issue 5): a stream of claims decided with the right history, saved and loaded.
+
+The property: deciding a stream through a Ledger gives exactly what ``adjudicate`` gives when it is
+handed, at each step, every earlier approved or denied claim of the member, built here from the
+claim and its decision as CONTRACT §1 shapes a history entry (independently of the Ledger).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from mutualaid import HistoryEntry, InvalidClaim, Ledger, adjudicate
+from mutualaid.ledger import committed_end, entry_line
+
+from claimdata import base_claim, claim_with, item, treatment
+
+try:  # issue 4 moves the strategies into the library
+    from mutualaid.testing import history_entry, member_sequences
+except ImportError:
+    from strategies import history_entry, member_sequences
+
+
+# --- the property ----------------------------------------------------------------------------------
+
+
+@st.composite
+def streams(draw):
+    """Claims of one or two members, interleaved: one member's sequence (top-ups, the cap) whose
+    claims are dealt to members M-0 and M-1 as drawn; some claims filed again, complete (the refile
+    of a pending claim, or a duplicate that must be refused)."""
+    stream = []
+    for c in draw(member_sequences(max_size=5)):
+        c["member"] = {**c["member"], "member_id": f"M-{draw(st.integers(0, 1))}"}
+        stream.append(c)
+    for k in [k for k in range(len(stream)) if draw(st.integers(0, 5)) == 0]:
+        refile = copy.deepcopy(stream[k])
+        refile["documents"] = ["invoice", "accident_proof", "medical_record"]
+        stream.insert(draw(st.integers(k + 1, len(stream))), refile)
+    return stream
+
+
+def _outcome(f, *args, **kw):
+    try:
+        return f(*args, **kw)
+    except InvalidClaim as exc:
+        return exc
+
+
+@given(streams(), st.booleans())
+def test_a_stream_through_the_ledger_is_adjudicate_with_the_full_history(stream, record):
+    ledger = Ledger(record=record)
+    histories: dict[str, list] = {}
+    for claim in stream:
+        member = claim["member"]["member_id"]
+        before = copy.deepcopy(claim)
+        got = _outcome(ledger.decide, claim)
+        want = _outcome(adjudicate, claim, histories.get(member, []), record=record)
+        note(f"{claim['claim_id']} of {member}: {getattr(want, 'outcome', want)}")
+        assert claim == before  # the input is never changed
+        if isinstance(want, InvalidClaim):
+            assert isinstance(got, InvalidClaim) and got.fields == want.fields
+            continue
+        assert got.model_dump(mode="json") == want.model_dump(mode="json")
+        if want.outcome != "pending":
+            histories.setdefault(member, []).append(history_entry(claim, want))
+    assert len(ledger) == sum(map(len, histories.values()))
+    for member, entries in histories.items():
+        assert [h.model_dump(mode="json") for h in ledger.history(member)] == [
+            HistoryEntry.model_validate(e).model_dump(mode="json") for e in entries
+        ]
+
+
+# --- what enters the history ---------------------------------------------------------------------------
+
+
+def test_a_pending_claim_stays_out_and_is_decided_when_filed_again_complete():
+    ledger = Ledger()
+    first = ledger.decide(claim_with(documents=["invoice", "medical_record"]))
+    assert first.outcome == "pending" and len(ledger) == 0
+    again = ledger.decide(base_claim())  # the same claim_id, with accident_proof supplied
+    assert (again.outcome, str(again.payout)) == ("approved", "2000.00")
+    assert [h.claim_id for h in ledger.history("M-0001")] == ["C-0001"]
+
+
+def test_a_decided_claim_id_is_refused_and_changes_nothing():
+    ledger = Ledger()
+    ledger.decide(base_claim())
+    with pytest.raises(InvalidClaim) as exc:
+        ledger.decide(base_claim())
+    assert exc.value.fields == ("claim_id",)
+    assert len(ledger) == 1 and str(ledger.history("M-0001")[0].paid) == "2000.00"
+
+
+def test_a_denied_claim_enters_the_history_and_its_costs_still_count_toward_the_accident():
+    ledger = Ledger()
+    late = ledger.decide(claim_with(claim_id="C-1", filed_on="2023-03-10"))  # a year after 2022-03-01: art5.4
+    assert late.outcome == "denied" and str(late.counted_out_of_pocket) == "3200.00"
+    top_up = ledger.decide(
+        claim_with(treatment(items=[item(on="2022-03-05", amount="2000.00")]), claim_id="C-2", filed_on="2022-05-01")
+    )
+    # CONTRACT §7: every history entry of the accident adds its counted out-of-pocket, whatever its outcome
+    assert str(top_up.accident_out_of_pocket) == "5200.00" and str(top_up.payout) == "5000.00"
+
+
+def test_the_cap_is_carried_from_claim_to_claim():
+    ledger = Ledger()
+    paid = []
+    for n, day in enumerate(["2022-01-10", "2022-04-10", "2022-07-10"]):
+        c = claim_with(
+            treatment(items=[item(on=day, amount="12000.00")]),
+            claim_id=f"C-{n}",
+            filed_on="2022-12-01",
+            accident={"accident_id": f"A-{n}", "occurred_on": day, "cause": "accident"},
+        )
+        paid.append(ledger.decide(c))
+    assert [str(d.payout) for d in paid] == ["6000.00", "4000.00", "0.00"]
+    assert paid[2].outcome == "denied" and "art5.3" in {r.clause for r in paid[2].reasons}
+
+
+def test_bad_input_changes_nothing_and_a_claim_of_another_member_has_its_own_history():
+    ledger = Ledger()
+    with pytest.raises(InvalidClaim):
+        ledger.decide(claim_with(filed_on="2022-01-01"))  # before the accident
+    assert len(ledger) == 0
+    ledger.decide(base_claim())
+    other = base_claim()
+    other["member"]["member_id"] = "M-0002"
+    assert str(ledger.decide(other).payout) == "2000.00"  # the same claim_id, another member
+    assert list(ledger.members()) == ["M-0001", "M-0002"]
+
+
+# --- saving and loading ------------------------------------------------------------------------------
+
+
+def test_save_and_load_give_the_same_history_and_the_same_next_decisions(tmp_path):
+    ledger = Ledger()
+    ledger.decide(claim_with(claim_id="C-1", filed_on="2023-03-10"))
+    ledger.decide(claim_with(claim_id="C-2"))
+    ledger.save(tmp_path / "l.jsonl")
+    loaded = Ledger.load(tmp_path / "l.jsonl")
+    assert list(loaded.entries()) == list(ledger.entries())
+    nxt = claim_with(treatment(items=[item(on="2022-03-09", amount="9000.00")]), claim_id="C-3")
+    assert loaded.decide(nxt).model_dump() == ledger.decide(copy.deepcopy(nxt)).model_dump()
+    lines = (tmp_path / "l.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0]) == {
+        "member_id": "M-0001",
+        "claim_id": "C-1",
+        "accident_id": "A-0001",
+        "accident_occurred_on": "2022-03-01",
+        "counted_out_of_pocket": "3200.00",
+        "paid": "0.00",
+    }
+
+
+@pytest.mark.parametrize(
+    "line, field",
+    [
+        ("not json", "ledger.2"),
+        ('{"member_id":"M-1","claim_id":"C-9","accident_id":"A","accident_occurred_on":"2022-01-01","counted_out_of_pocket":"1","paid":"-1"}', "ledger.2.paid"),
+        ('{"member_id":"M-1","claim_id":"C-1","accident_id":"A","accident_occurred_on":"2022-01-01","counted_out_of_pocket":"1","paid":"0"}', "ledger.2.claim_id"),
+        ('{"claim_id":"C-2","accident_id":"A","accident_occurred_on":"2022-01-01","counted_out_of_pocket":"1","paid":"0"}', "ledger.2.member_id"),
+    ],
+)
+def test_a_bad_ledger_line_is_refused_naming_its_line_and_field(tmp_path, line, field):
+    good = '{"member_id":"M-1","claim_id":"C-1","accident_id":"A","accident_occurred_on":"2022-01-01","counted_out_of_pocket":"1","paid":"0"}'
+    (tmp_path / "l.jsonl").write_text(f"{good}\n{line}\n", encoding="utf-8")
+    with pytest.raises(InvalidClaim) as exc:
+        Ledger.load(tmp_path / "l.jsonl")
+    assert field in exc.value.fields
+
+
+def test_entries_after_the_last_checkpoint_of_an_unfinished_run_are_not_committed(tmp_path):
+    ledger = Ledger()
+    ledger.decide(claim_with(claim_id="C-1"))
+    e = next(ledger.entries())[1]
+    path = tmp_path / "l.jsonl"
+    checkpoint = json.dumps({"checkpoint": {"lines": 1, "done": False}}).replace(" ", "").encode() + b"\n"
+    other = e.model_copy(update={"claim_id": "C-2"})
+    path.write_bytes(entry_line("M-0001", e) + checkpoint + entry_line("M-0001", other))
+    end, unfinished = committed_end(path)
+    assert end == len(entry_line("M-0001", e) + checkpoint) and unfinished == {"lines": 1, "done": False}
+    assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1"]
+    path.write_bytes(path.read_bytes() + checkpoint.replace(b"false", b"true"))  # the run finished: all count
+    assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1", "C-2"]
+
+
+# --- a backend's own storage ----------------------------------------------------------------------------
+
+
+class SqlLedger(Ledger):
+    """The history in a database table (docs/batch.md): override ``history`` and ``remember``."""
+
+    def __init__(self, db: sqlite3.Connection, **options):
+        super().__init__(**options)
+        self.db = db
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS history (member_id TEXT, claim_id TEXT, accident_id TEXT,"
+            " accident_occurred_on TEXT, counted_out_of_pocket TEXT, paid TEXT, PRIMARY KEY (member_id, claim_id))"
+        )
+
+    def history(self, member_id):
+        rows = self.db.execute(
+            "SELECT claim_id, accident_id, accident_occurred_on, counted_out_of_pocket, paid"
+            " FROM history WHERE member_id = ? ORDER BY rowid",
+            (member_id,),
+        )
+        keys = ("claim_id", "accident_id", "accident_occurred_on", "counted_out_of_pocket", "paid")
+        return tuple(HistoryEntry.model_validate(dict(zip(keys, row))) for row in rows)
+
+    def remember(self, member_id, entry):
+        self.db.execute(
+            "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?)",
+            (member_id, entry.claim_id, entry.accident_id, entry.accident_occurred_on.isoformat(),
+             str(entry.counted_out_of_pocket), str(entry.paid)),
+        )  # fmt: skip
+
+
+def test_a_ledger_kept_in_a_database_decides_like_the_one_in_memory():
+    claims = [
+        claim_with(claim_id="C-1", documents=["invoice"]),
+        claim_with(claim_id="C-1"),
+        claim_with(treatment(items=[item(on="2022-03-20", amount="4000.00")]), claim_id="C-2"),
+        claim_with(claim_id="C-3", filed_on="2023-04-01"),
+    ]
+    db = sqlite3.connect(":memory:")
+    sql, memory = SqlLedger(db), Ledger()
+    for c in claims:
+        assert sql.decide(copy.deepcopy(c)).model_dump() == memory.decide(c).model_dump()
+    assert db.execute("SELECT claim_id, paid FROM history ORDER BY rowid").fetchall() == [
+        ("C-1", "2000.00"), ("C-2", "3000.00"), ("C-3", "0.00")
+    ]  # fmt: skip
+    with pytest.raises(InvalidClaim):
+        sql.decide(claims[1])  # decided already: refused before the database's own key would be
