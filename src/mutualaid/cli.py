@@ -130,6 +130,62 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    from .batch import BatchError, run
+
+    _edition_arg(args.plan)  # an unknown edition fails here, before any line is read
+    try:
+        done = run(
+            args.input,
+            args.output,
+            plan=args.plan,
+            engine=args.engine,
+            record=args.record,
+            jobs=args.jobs,
+            ledger=args.ledger,
+            checkpoint_every=args.checkpoint_every,
+        )
+    except BatchError as exc:
+        raise UsageError(str(exc)) from None
+    if done.resumed_at:
+        print(f"resumed after line {done.resumed_at:,}", file=sys.stderr)
+    print(done.summary, file=sys.stderr)
+    return 0
+
+
+def _edition_arg(value: str | None):
+    """An edition id or edition file given to batch or diff, checked before any claim is read."""
+    plan = _plan(value)
+    if isinstance(plan, str):
+        from .edition import editions
+
+        if editions.get(plan) is None:
+            raise UsageError(f"{plan!r} is neither an edition file nor a known edition (known: {', '.join(editions.ids())})")
+    return plan
+
+
+def cmd_diff(args) -> int:
+    from .whatif import diff
+
+    if len(args.edition) != 2:
+        raise UsageError("diff takes exactly two editions: --edition A --edition B")
+    for e in args.edition:
+        _edition_arg(e)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    try:
+        source = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.input}: {exc.strerror or exc}") from None
+    try:
+        size = None if args.input == "-" else Path(args.input).stat().st_size
+        diff(source, *args.edition, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size)
+    finally:
+        if args.input != "-":
+            source.close()
+    return 0
+
+
 ENGINES = ("native", "durable")  # as mutualaid.engine.ENGINES, without importing it for --help
 
 
@@ -163,6 +219,23 @@ def parser() -> argparse.ArgumentParser:
     ru.add_argument("--markdown", action="store_true", help="every clause of 附件4 with its text, rules and hints")
     ru.add_argument("--tests", help="with --markdown: a tests folder, to list the tests and cases that pin each clause")
     ru.set_defaults(func=cmd_rules)
+    b = sub.add_parser("batch", help="decide a stream of claims (JSON lines) through a ledger; one decision or error record per line")
+    b.add_argument("input", help="claims, one JSON object a line, in filing order per member; - for standard input")
+    b.add_argument("output", help="decisions and error records, one a line, in input order; - for standard output")
+    b.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
+    b.add_argument("--ledger", help="a ledger file (JSON lines): earlier decided claims in, this run's out; a killed run resumes from it")
+    b.add_argument("--checkpoint-every", type=int, default=10_000, metavar="N", help="with --ledger: make output and ledger durable every N lines (default: 10000)")
+    b.add_argument("--plan", help="an edition id or an edition file for every claim (default: each claim's plan)")
+    b.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
+    b.add_argument("--record", action="store_true", help="decisions carry their replay record (library version, edition and input hashes)")
+    b.set_defaults(func=cmd_batch)
+    d = sub.add_parser("diff", help="what-if: decide the same claims under two editions; per-claim changes and totals")
+    d.add_argument("input", help="claims, one JSON object a line (as for batch); - for standard input")
+    d.add_argument("--edition", action="append", required=True, metavar="EDITION", help="an edition id or edition file; give it twice: A (before), then B (after)")
+    d.add_argument("--json", action="store_true", help="JSON lines: the editions, one line per changed claim, then the totals")
+    d.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
+    d.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
+    d.set_defaults(func=cmd_diff)
     return p
 
 
