@@ -255,7 +255,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--jobs", default="1,2", help="comma-separated process counts to time")
     ap.add_argument("--file", help="the generated input (default: /tmp/mutualaid-bench-<claims>.jsonl)")
-    ap.add_argument("--record", action="store_true", help="also time batch --record (decisions carry their replay record)")
+    ap.add_argument("--no-record", action="store_true", help="also time batch --no-record (decisions without their replay record)")
     ap.add_argument("--ledger", action="store_true", help="also time batch --ledger (checkpointed, resumable)")
     args = ap.parse_args()
 
@@ -272,11 +272,11 @@ def main() -> None:
     runs: list[tuple[str, list[str]]] = []
     for jobs in (int(j) for j in args.jobs.split(",")):
         runs.append((f"--jobs {jobs}", ["--jobs", str(jobs)]))
-        if args.record:
-            runs.append((f"--jobs {jobs} --record", ["--jobs", str(jobs), "--record"]))
+        if args.no_record:
+            runs.append((f"--jobs {jobs} --no-record", ["--jobs", str(jobs), "--no-record"]))
         if args.ledger:
             runs.append((f"--jobs {jobs} --ledger", ["--jobs", str(jobs), "--ledger", None]))  # type: ignore[list-item]
-    digests: dict[str, set] = {"plain": set(), "record": set()}
+    digests: dict[str, set] = {"plain": set(), "no-record": set()}
     rates: dict[str, float] = {}
     for label, extra in runs:
         out = path.with_suffix(f".out{len(rates)}.jsonl")
@@ -286,7 +286,7 @@ def main() -> None:
             extra = [str(ledger) if e is None else e for e in extra]
         r = measure([*exe, str(path), str(out), *extra], args.claims)
         rates[label] = r["per_s"]
-        digests["record" if "--record" in extra else "plain"].add(sha256(out))
+        digests["no-record" if "--no-record" in extra else "plain"].add(sha256(out))
         out.unlink()
         print(
             f"batch {label:<20} {r['per_s']:>8,.0f} claims/s wall ({r['wall']:.1f} s), {r['per_cpu_s']:>8,.0f} per CPU-second; "

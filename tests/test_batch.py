@@ -67,7 +67,7 @@ def lines_of(path: Path) -> list[dict]:
 
 
 def test_each_line_is_the_ledgers_decision_as_compact_json_in_input_order(stream, reference):
-    ledger = Ledger(record=False)
+    ledger = Ledger()
     want = []
     for n, raw in enumerate(stream.read_bytes().splitlines(), 1):
         claim = json.loads(raw)
@@ -239,7 +239,7 @@ def test_an_unfinished_run_is_resumed_only_with_the_same_files_and_options(strea
     with pytest.raises(BatchError, match="unfinished run"):
         run(str(stream), str(tmp_path / "other.jsonl"), ledger=str(ledger), stderr=io.StringIO())
     with pytest.raises(BatchError, match="unfinished run"):
-        run(str(stream), str(out), ledger=str(ledger), record=True, stderr=io.StringIO())
+        run(str(stream), str(out), ledger=str(ledger), record=False, stderr=io.StringIO())
     out.write_bytes(b"")
     with pytest.raises(BatchError, match="shorter"):
         run(str(stream), str(out), ledger=str(ledger), stderr=io.StringIO())

@@ -21,9 +21,10 @@ from mutualaid.ledger import committed_end, entry_line
 from claimdata import base_claim, claim_with, item, treatment
 
 try:  # issue 4 moves the strategies into the library
-    from mutualaid.testing import history_entry, member_sequences
+    from mutualaid.testing import claim_streams, history_entry
 except ImportError:
-    from strategies import history_entry, member_sequences
+    from strategies import history_entry
+    from strategies import member_sequences as claim_streams
 
 
 # --- the property ----------------------------------------------------------------------------------
@@ -35,7 +36,7 @@ def streams(draw):
     claims are dealt to members M-0 and M-1 as drawn; some claims filed again, complete (the refile
     of a pending claim, or a duplicate that must be refused)."""
     stream = []
-    for c in draw(member_sequences(max_size=5)):
+    for c in draw(claim_streams(max_size=5)):
         c["member"] = {**c["member"], "member_id": f"M-{draw(st.integers(0, 1))}"}
         stream.append(c)
     for k in [k for k in range(len(stream)) if draw(st.integers(0, 5)) == 0]:
@@ -187,6 +188,10 @@ def test_entries_after_the_last_checkpoint_of_an_unfinished_run_are_not_committe
     assert end == len(entry_line("M-0001", e) + checkpoint) and unfinished == {"lines": 1, "done": False}
     assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1"]
     path.write_bytes(path.read_bytes() + checkpoint.replace(b"false", b"true"))  # the run finished: all count
+    assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1", "C-2"]
+    finished = path.read_bytes()
+    path.write_bytes(finished + checkpoint[:20])  # killed while the next run wrote its first checkpoint
+    assert committed_end(path) == (len(finished), None)
     assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1", "C-2"]
 
 

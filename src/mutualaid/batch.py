@@ -118,7 +118,9 @@ def stat_of(decision) -> tuple:
     clauses: tuple = ()
     if decision.outcome == "denied":
         clauses = tuple(sorted({r.clause for r in decision.reasons if r.effect == "deny"}))
-    return decision.outcome, int(decision.payout.scaleb(2)), clauses
+    from .facts import fen
+
+    return decision.outcome, fen(decision.payout), clauses
 
 
 @dataclass(frozen=True)
@@ -408,7 +410,7 @@ def run(
     *,
     plan: Optional[str] = None,
     engine: str = "native",
-    record: bool = False,
+    record: bool = True,
     jobs: int = 1,
     ledger: Optional[str] = None,
     checkpoint_every: int = 10_000,
@@ -534,8 +536,7 @@ def _open_outputs(target: str, ledger: Optional[str], checkpoint: Optional[dict]
         jf = None
         if ledger is not None:
             jf = open(ledger, "r+b" if Path(ledger).exists() else "w+b")
-            if checkpoint is not None:
-                jf.truncate(ledger_end)
+            jf.truncate(ledger_end)  # the uncommitted tail of an unfinished run, or a torn checkpoint
             jf.seek(0, os.SEEK_END)
             if jf.tell():
                 jf.seek(-1, os.SEEK_END)

@@ -27,16 +27,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from json.encoder import encode_basestring as _text  # a str as a JSON string, non-ASCII kept (C)
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Optional
 
 from pydantic import ValidationError
-from json.encoder import encode_basestring as _text  # a str as a JSON string, non-ASCII kept (C)
 
-from .decide import adjudicate
+from .decide import _yuan, adjudicate  # _yuan: fen as a two-place Decimal, cached
 from .edition import Edition
 from .errors import FieldError, InvalidClaim
+from .facts import fen
 from .model import Claim, Decision, HistoryEntry, build
 from .validate import _pydantic_errors
 from .values import to_date
@@ -45,22 +45,7 @@ CHECKPOINT_PREFIX = b'{"checkpoint":'
 """How a checkpoint line of ``mutualaid batch`` starts (its first key is always ``checkpoint``)."""
 
 
-def _fen(amount: Decimal) -> int:
-    return int(amount.scaleb(2))
-
-
-_YUAN: dict[int, Decimal] = {}
 _DAYS: dict[int, dt.date] = {}
-
-
-def _yuan(fen: int) -> Decimal:
-    """Fen as a two-place Decimal; cached, as history amounts repeat (tier amounts, round sums)."""
-    d = _YUAN.get(fen)
-    if d is None:
-        d = Decimal(fen).scaleb(-2)
-        if len(_YUAN) < 65536:
-            _YUAN[fen] = d
-    return d
 
 
 def _day(ordinal: int) -> dt.date:
@@ -176,7 +161,7 @@ class Ledger:
         """Enter a decided claim into the member's history (the entry is valid: no check here)."""
         row = (
             f"[{_text(entry.claim_id)},{_text(entry.accident_id)},{entry.accident_occurred_on.toordinal()},"
-            f"{_fen(entry.counted_out_of_pocket)},{_fen(entry.paid)}]"
+            f"{fen(entry.counted_out_of_pocket)},{fen(entry.paid)}]"
         )
         rows = self._rows.get(member_id)
         self._rows[member_id] = row if rows is None else rows + "," + row
@@ -300,22 +285,23 @@ def _lines(fp: IO[bytes], end: int) -> Iterator[tuple[int, bytes]]:
             yield number, raw
 
 
-def last_checkpoint(path: str | Path) -> tuple[Optional[dict], int]:
-    """The last checkpoint of ``mutualaid batch`` in a ledger file, and the offset just after its line.
+def _scan(path: str | Path) -> tuple[Optional[bytes], int, int]:
+    """(last complete checkpoint line, the offset after it, the committed size of the file).
 
-    ``(None, 0)`` when the file holds none. Only the line prefix is tested while scanning, so a
-    file of a million entries is scanned in well under a second.
+    Only line prefixes are tested, so a file of a million entries is scanned in well under a
+    second. A last line cut off inside a checkpoint (a kill while one was being written) is not
+    part of the committed size; any other last line without a newline is (a hand-written file).
     """
     found: Optional[bytes] = None
     found_end = offset = 0
+    raw = b""
     with open(path, "rb") as fp:
         for raw in fp:
             offset += len(raw)
             if raw.startswith(CHECKPOINT_PREFIX) and raw.endswith(b"\n"):
                 found, found_end = raw, offset
-    if found is None:
-        return None, 0
-    return json.loads(found)["checkpoint"], found_end
+    torn = not raw.endswith(b"\n") and CHECKPOINT_PREFIX.startswith(raw[: len(CHECKPOINT_PREFIX)])
+    return found, found_end, offset - len(raw) if raw and torn else offset
 
 
 def committed_end(path: str | Path) -> tuple[int, Optional[dict]]:
@@ -323,9 +309,11 @@ def committed_end(path: str | Path) -> tuple[int, Optional[dict]]:
 
     Everything is committed unless the file's last checkpoint belongs to a batch run that did not
     finish: then the entries after it were written for output that may not have been made durable,
-    and the run, when resumed, decides those claims again.
+    and the run, when resumed, decides those claims again. A torn last checkpoint line is never
+    committed.
     """
-    checkpoint, end = last_checkpoint(path)
+    found, end, size = _scan(path)
+    checkpoint = None if found is None else json.loads(found)["checkpoint"]
     if checkpoint is not None and not checkpoint.get("done"):
         return end, checkpoint
-    return Path(path).stat().st_size, None
+    return size, None

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import IO, Any, NamedTuple, Optional
 
 from .batch import ERROR, Progress, _edition, claim_id_of, pipeline, read_chunks
+from .facts import fen
 
 
 class Side(NamedTuple):
@@ -92,7 +93,7 @@ def _side(ledger, claim: Any):
         d = ledger.decide(claim)
     except InvalidClaim as exc:
         return None, Side("error", 0, exc.fields)
-    return d, Side(d.outcome, int(d.payout.scaleb(2)))
+    return d, Side(d.outcome, fen(d.payout))
 
 
 class _Comparer:
@@ -124,8 +125,8 @@ class _Comparer:
 # --- the report --------------------------------------------------------------------------------------
 
 
-def _yuan(fen: int) -> str:
-    return str(Decimal(fen).scaleb(-2))
+def _yuan(amount_fen: int) -> str:
+    return str(Decimal(amount_fen).scaleb(-2))
 
 
 class Totals:
