@@ -1,8 +1,15 @@
 """Shared pytest set-up.
 
-Hypothesis profiles (tests/test_properties.py): ``dev`` (50 examples) and ``ci`` (500 examples,
-derandomised), both without a deadline; chosen with ``HYPOTHESIS_PROFILE``; by default ``ci`` when
-the environment has ``CI=true`` (as CI runs ``.ci/run``), else ``dev``.
+Hypothesis profiles for the property suite (``tests/spec``, one module per article of 附件4) and the
+other property tests:
+
+- ``dev``: 50 examples a property, for the edit-and-run loop;
+- ``ci``: 500 examples a property (the issue's floor), derandomised so that CI runs the same
+  examples every time and a failure reproduces.
+
+Both run without a deadline (a cold edition compiles its rules on first use). The profile is
+``HYPOTHESIS_PROFILE`` when set; otherwise ``ci`` when the environment has ``CI=true`` (as CI runs
+``.ci/run``), else ``dev``.
 """
 
 import os

@@ -15,7 +15,7 @@ pytest.importorskip("durable.engine", reason="durable_rules is not installed (pi
 from mutualaid import RULES, adjudicate, editions  # noqa: E402
 from mutualaid.engine import bound_patterns  # noqa: E402
 
-from strategies import claims_with_history  # noqa: E402
+from mutualaid.testing import claims_with_history  # noqa: E402
 
 
 def test_the_linter_accepts_every_shipped_rule():
