@@ -59,8 +59,10 @@ def _money_text(value: str) -> Decimal:
 
 
 def _exact(d: Decimal, value: object) -> Decimal:
-    if d >= MONEY_LIMIT:  # before quantize, which fails on huge numbers
+    if d >= MONEY_LIMIT:  # before quantize, which fails on huge numbers (of either sign)
         raise ValueError("an amount must be below 10,000,000")
+    if d <= -MONEY_LIMIT:
+        raise ValueError("an amount must not be negative")
     q = d.quantize(CENT)
     if q != d:
         raise ValueError(f"{value!r} is not exact in fen (at most two decimals that are not zero)")

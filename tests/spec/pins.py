@@ -2,8 +2,10 @@
 
 The key is machine-readable: ``tests/spec/spec_page.py`` reads the decorator's arguments with
 ``ast`` to group the properties by article in ``docs/spec.md``, and ``mutualaid rules --markdown
---tests tests`` finds the same keys for ``docs/rules.md``. The first key is the property's home;
-the others list it under their clause too.
+--tests tests`` finds the same keys, written as string literals, for ``docs/rules.md``. The first
+key is the property's home; the others list it under their clause too. ``*DECIDING`` and
+``*ARTICLE_KEYS`` (every clause) are for the whole-decision properties only, which ``docs/rules.md``
+then leaves out rather than list under every clause.
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ from mutualaid.clauses import PLAN
 ARTICLE_KEYS = tuple(c.key for c in PLAN)
 """Every clause key of 附件4, in the plan's order (``art1`` … ``art9.2``)."""
 
-CIRCUMSTANCE_CLAUSES = ("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13")
-"""第六条's items with claim-level circumstance codes (CONTRACT table 4)."""
 DIAGNOSIS_CLAUSES = ("art6.4", "art6.5", "art6.6", "art6.8", "art6.10")
 """第六条's items with ICD-10 groups for the primary diagnosis."""
 ITEM_CLAUSES = ("art6.7", "art6.8", "art6.9")
 """第六条's items that exclude a kind of cost."""
-ART6 = tuple(k for k in ARTICLE_KEYS if k.startswith("art6."))
 DECIDING = tuple(k for k in ARTICLE_KEYS if k != "art3")
 """Every clause that bears on a 2022 decision (第三条's contribution bears on none)."""
 

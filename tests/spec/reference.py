@@ -303,3 +303,11 @@ def assert_decides_as_expected(decision, claim: dict, history: list, p: Params =
     assert decision.outcome == want["outcome"]
     for f in MONEY_FIELDS:
         assert getattr(decision, f) == want[f], f
+
+
+def assert_never_worse(before, after) -> None:
+    """Monotonicity: ``after`` counts and pays at least what ``before`` does, and is no new denial."""
+    assert after.counted_out_of_pocket >= before.counted_out_of_pocket
+    assert after.payout >= before.payout
+    if before.outcome != "denied":
+        assert after.outcome != "denied"

@@ -12,11 +12,11 @@ from mutualaid import adjudicate
 from mutualaid import testing as T
 
 import reference as R
-from pins import ART6, CIRCUMSTANCE_CLAUSES, DIAGNOSIS_CLAUSES, ITEM_CLAUSES, clause
+from pins import DIAGNOSIS_CLAUSES, ITEM_CLAUSES, clause
 
 
 
-@clause(*CIRCUMSTANCE_CLAUSES)
+@clause("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13")
 @given(T.claims_with_history(), st.sampled_from(T.CIRCUMSTANCES))
 def test_adding_a_circumstance_never_raises_the_payout(cw, code):
     """第六条 "下列情形之一者,省互助会将不承担给付专属意外医疗补贴保障的责任" (table 4, claim level: (1) 斗殴、酗酒……
@@ -67,7 +67,7 @@ def one_exclusion_removed(draw):
     return claim, history, c
 
 
-@clause(*ART6)
+@clause("art6.1", "art6.2", "art6.3", "art6.4", "art6.5", "art6.6", "art6.7", "art6.8", "art6.9", "art6.10", "art6.11", "art6.12", "art6.13")
 @given(one_exclusion_removed())
 def test_removing_an_exclusion_never_lowers_the_payout(data):
     """第六条 "下列情形之一者,省互助会将不承担给付专属意外医疗补贴保障的责任".
@@ -77,11 +77,7 @@ def test_removing_an_exclusion_never_lowers_the_payout(data):
     out-of-pocket or the payout, and never turns a decision into a denial.
     """
     claim, history, fewer = data
-    a, b = adjudicate(claim, history), adjudicate(fewer, history)
-    assert b.counted_out_of_pocket >= a.counted_out_of_pocket
-    assert b.payout >= a.payout
-    if a.outcome != "denied":
-        assert b.outcome != "denied"
+    R.assert_never_worse(adjudicate(claim, history), adjudicate(fewer, history))
 
 
 @st.composite
@@ -98,7 +94,7 @@ def an_edition_and_a_smaller_one(draw):
     return edition, smaller, claim, draw(T.histories(for_claim=claim, edition=edition))
 
 
-@clause(*CIRCUMSTANCE_CLAUSES, "art6.5", "art6.8")
+@clause("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13", "art6.5", "art6.8")
 @given(an_edition_and_a_smaller_one())
 def test_an_edition_with_one_exclusion_fewer_never_pays_less(data):
     """第六条 "下列情形之一者,省互助会将不承担给付专属意外医疗补贴保障的责任" (which codes fall under which item is
@@ -109,11 +105,7 @@ def test_an_edition_with_one_exclusion_fewer_never_pays_less(data):
     least as much, and never denies a claim the other does not.
     """
     edition, smaller, claim, history = data
-    a, b = adjudicate(claim, history, plan=edition), adjudicate(claim, history, plan=smaller)
-    assert b.counted_out_of_pocket >= a.counted_out_of_pocket
-    assert b.payout >= a.payout
-    if a.outcome != "denied":
-        assert b.outcome != "denied"
+    R.assert_never_worse(adjudicate(claim, history, plan=edition), adjudicate(claim, history, plan=smaller))
 
 
 @st.composite
@@ -125,7 +117,7 @@ def secondary_changed(draw):
     return claim, history, c
 
 
-@clause(*DIAGNOSIS_CLAUSES)
+@clause("art6.4", "art6.5", "art6.6", "art6.8", "art6.10")
 @given(secondary_changed())
 def test_only_the_primary_diagnosis_decides_a_table_4_exclusion(data):
     """第六条 (4) "妊娠(含宫外孕)、流产、分娩(含剖腹产)导致的伤害", (5) "椎间盘突出症", (6) "精神和行为障碍(依照……ICD-10确定)",
@@ -144,7 +136,7 @@ def test_only_the_primary_diagnosis_decides_a_table_4_exclusion(data):
     assert adjudicate(changed, history, record=False) == d
 
 
-@clause(*ITEM_CLAUSES)
+@clause("art6.7", "art6.8", "art6.9")
 @given(T.claims_with_history())
 def test_self_medication_dental_care_and_assistive_devices_do_not_count(cw):
     """第六条 (7) "被保障人未遵医嘱,私自使用药物,但按使用说明的规定使用非处方药(见释义)不在此限", (8) "被保障人接受牙科护理,

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mutualaid import Decision, InvalidClaim, adjudicate
 from mutualaid import testing as T
 
+from claimdata import base_claim, hist
 from harness import run_cli
 from pins import clause
 
@@ -171,3 +174,22 @@ def test_a_broken_claim_file_gives_a_decision_or_a_message(tmp_path_factory, con
     with or without ``--json`` and ``--record``.
     """
     _cli_answers_properly(tmp_path_factory, content, *options)
+
+
+@clause("§5", "§7")
+@pytest.mark.parametrize("amount", ["-1" + "0" * 30, -1e26, Decimal("-1E+30"), "-10000000.00", -10_000_000], ids=repr)
+def test_a_huge_negative_amount_is_bad_input_not_a_crash(amount):
+    """CONTRACT §5 "negative amounts … more than two decimals" and §7 "They must be below 10,000,000".
+
+    Found by fuzzing: an amount of -10,000,000 or less (a string, a float, a Decimal, an int) made
+    the amount check raise ``decimal.InvalidOperation`` instead of ``InvalidClaim``. It is refused
+    as bad input naming the item's, or the history entry's, amount field.
+    """
+    claim = base_claim()
+    claim["treatments"][0]["items"][0]["out_of_pocket"] = amount
+    with pytest.raises(InvalidClaim) as exc:
+        adjudicate(claim)
+    assert exc.value.fields == ("treatments.0.items.0.out_of_pocket",)
+    with pytest.raises(InvalidClaim) as exc:
+        adjudicate(base_claim(), [hist("H-1", "A-9", "2022-01-05", "300.00", amount)])
+    assert exc.value.fields == ("history.0.paid",)
