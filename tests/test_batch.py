@@ -280,4 +280,21 @@ def test_a_killed_run_resumes_without_loss_or_double_payment(tmp_path, jobs):
     decided = [d for d in lines_of(ref) if d.get("outcome") in ("approved", "denied")]
     assert len(entries) == len(decided)
     assert sum(Decimal(e["paid"]) for e in entries) == sum(Decimal(d["payout"]) for d in decided)
+    if Path("/proc").is_dir():  # the killed run's worker processes do not linger
+        deadline = time.monotonic() + 10
+        while _running(str(src)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running(str(src)) == []
+
+
+def _running(arg: str) -> list[int]:
+    """Processes whose command line names ``arg``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and arg.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 

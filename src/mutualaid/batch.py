@@ -212,19 +212,29 @@ def _context():
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn")
 
 
-def _serve(spec, part: int, parts: int, inbox, outbox, parent: int) -> None:
-    """A worker process: build its worker, then answer chunks until told to stop or orphaned."""
-    import pickle
+def _orphan_watch(parent: int) -> None:
+    """End this worker once the batch that started it is gone (killed: it cannot say so).
 
+    A thread, because the worker may be stuck anywhere: halfway through reading a chunk whose
+    sender died, or on a full pipe nobody reads. ``os._exit``, because a normal exit would wait
+    for the queue's own thread, stuck on that pipe.
+    """
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _serve(spec, part: int, parts: int, inbox, outbox, parent: int) -> None:
+    """A worker process: build its worker, then answer chunks until told to stop."""
+    import pickle
+    import threading
+
+    threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     try:
         worker = spec.worker(part, parts)
         while True:
-            try:
-                items = inbox.get(timeout=1.0)
-            except queue.Empty:
-                if os.getppid() != parent:  # the batch was killed: do not linger
-                    return
-                continue
+            items = inbox.get()
             if items is None:
                 return
             outbox.put(("ok", worker(items)))

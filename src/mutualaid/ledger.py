@@ -19,8 +19,9 @@ entry with its ``member_id``. ``mutualaid batch`` also writes ``{"checkpoint": â
 same file, so that a killed run resumes where its output was last made durable: entries after the
 last checkpoint of an unfinished run are not yet committed, and :meth:`Ledger.load` leaves them out.
 
-Memory: a member's entries are held as one compact string (about 50 bytes an entry, plus the
-member id), not as models, so a few hundred thousand members fit in a few tens of megabytes.
+Memory: a member's entries are held as one compact string, not as models: about 95 bytes a
+decided claim, member ids and the dictionary included (960,000 decided claims of 300,000 members
+take about 90 MB).
 """
 
 from __future__ import annotations
