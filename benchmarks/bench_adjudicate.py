@@ -121,7 +121,7 @@ def claim(rng: random.Random, n: int) -> tuple[dict, list]:
     return c, history
 
 
-def measure(engine: str, claims: int, chunk_size: int, seed: int) -> tuple[float, float, dict, float]:
+def measure(engine: str, claims: int, chunk_size: int, seed: int, record: bool = True) -> tuple[float, float, dict, float]:
     """Decide ``claims`` distinct claims once each; return (claims per CPU-second, per wall second, mix, reasons)."""
     rng = random.Random(seed)
     for n in range(2_000):  # warm-up: editions, compiled rules, ICD-10 and holiday caches
@@ -132,7 +132,7 @@ def measure(engine: str, claims: int, chunk_size: int, seed: int) -> tuple[float
     while done < claims:
         chunk = [claim(rng, done + k) for k in range(min(chunk_size, claims - done))]
         c0, w0 = time.process_time(), time.perf_counter()
-        dumped = [adjudicate(c, h, engine=engine).model_dump(mode="json") for c, h in chunk]
+        dumped = [adjudicate(c, h, engine=engine, record=record).model_dump(mode="json") for c, h in chunk]
         cpu += time.process_time() - c0
         wall += time.perf_counter() - w0
         done += len(chunk)
@@ -149,6 +149,7 @@ def main() -> None:
     ap.add_argument("--engines", default="native,durable", help="comma-separated: native, durable")
     ap.add_argument("--chunk", type=int, default=1_000, help="claims generated (untimed) before each timed run")
     ap.add_argument("--seed", type=int, default=2022)
+    ap.add_argument("--no-record", dest="record", action="store_false", help="decide with record=False (no input hash)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -157,7 +158,7 @@ def main() -> None:
     for engine in args.engines.split(","):
         n = args.claims if engine == "native" else args.durable_claims
         try:
-            per_cpu, per_wall, mix, reasons = measure(engine, n, args.chunk, args.seed)
+            per_cpu, per_wall, mix, reasons = measure(engine, n, args.chunk, args.seed, args.record)
         except Exception as exc:  # the durable extra may be missing
             print(f"{engine:>8}: not measured ({exc})")
             continue

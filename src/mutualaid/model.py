@@ -175,8 +175,6 @@ class Reason(BaseModel):
     message_en: str
 
 
-
-
 class Hint(BaseModel):
     """What the member can do about one reason, for a person and for a program.
 
