@@ -166,14 +166,17 @@ class Edition(_Data):
         """(how many more fen reach the next tier that pays more, what it pays), or (0, 0) at the top.
 
         The why-not hint of art5.2 (issue 6): read off the tier table, so a what-if edition's
-        hints follow its own tiers. An ``over`` edge (超过) is reached one fen above it.
+        hints follow its own tiers. An ``over`` edge (超过) is reached one fen above it. One pass
+        up the table: the rows reached give what is paid now, the first row above that pays more
+        is the next tier.
         """
-        now = self.tier_fen(amount_fen)
-        for edge, inclusive, pays in reversed(self._tier_table):
-            if pays > now:
-                reach = edge if inclusive else edge + 1
-                if reach > amount_fen:
-                    return reach - amount_fen, pays
+        now = 0
+        for edge, inclusive, pays in reversed(self._tier_table):  # rising edges
+            reach = edge if inclusive else edge + 1
+            if reach <= amount_fen:
+                now = pays
+            elif pays > now:
+                return reach - amount_fen, pays
         return 0, 0
 
     @cached_property

@@ -14,7 +14,7 @@ version, other edition data, or an input that no longer matches its hash.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
@@ -52,7 +52,7 @@ class Replay:
     now: Decision | None
     """The decision made now; None when it could not be made (the causes say why)."""
     differences: tuple[Difference, ...] = ()
-    causes: tuple[str, ...] = field(default=())
+    causes: tuple[str, ...] = ()
     """Why the decisions may differ: versions, edition data, input hash, engine."""
 
     @property
