@@ -107,7 +107,9 @@ def error_record(line: int, claim_id: Any, message: str, fields: Iterable[str]) 
 
 
 def claim_id_of(claim: Any) -> Any:
-    return claim.get("claim_id") if isinstance(claim, dict) else None
+    if isinstance(claim, dict):
+        return claim.get("claim_id")
+    return getattr(claim, "claim_id", None)  # a Claim that validated, refused for what spans fields
 
 
 ERROR = ("error", 0, ())
@@ -162,16 +164,23 @@ class _Decider:
     def __call__(self, items: list) -> Results:
         from .errors import InvalidClaim
         from .ledger import entry_line
+        from .model import Claim
 
         ledger = self.ledger
         loads = json.loads
+        read = Claim.__pydantic_validator__.validate_json
         out = []
         for line, raw in items:
             try:
-                claim = loads(raw)
-            except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
-                out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
-                continue
+                # The usual line: read and validated in one pass inside pydantic. Any fault, and the
+                # line is read again as plain data, which adjudicate validates to name every field.
+                claim = read(raw)
+            except ValueError:
+                try:
+                    claim = loads(raw)
+                except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+                    out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
+                    continue
             ledger.last = None
             try:
                 d = ledger.decide(claim)

@@ -55,7 +55,10 @@ class Explainer:
             en, en_needs = _plain(rule.message_en)
             self._reasons.append((zh_label.replace("{", "{{") + "：" + zh, en_label + ": " + en, tuple(dict.fromkeys(zh_needs + en_needs))))
             self._hints.append(self._hint_template(rule))
-        self.reason = lru_cache(maxsize=4096)(self._reason)
+        self._needs = [  # what a rule's reason and hint name, together: one lookup of each
+            tuple(dict.fromkeys(r[2] + (h[4] if h else ()))) for r, h in zip(self._reasons, self._hints)
+        ]
+        self.explained = lru_cache(maxsize=4096)(self._explained)
         self.passed = lru_cache(maxsize=1024)(self._passed)
 
     @staticmethod
@@ -96,11 +99,12 @@ class Explainer:
             out.append(_yuan(v) if conv == "y" else date.fromordinal(v).isoformat() if conv == "d" else v)
         return tuple(out)
 
-    def _reason(self, i: int, subject: str, values: tuple) -> Reason:
-        zh, en, needs = self._reasons[i]
-        ctx = {key: v for (key, _, _), v in zip(needs, values)}
+    def _explained(self, i: int, subject: str, values: tuple) -> tuple[Reason, tuple | None]:
+        """Rule ``i``'s reason, and its hint's parts, for these values (``self._needs[i]``)."""
+        ctx = {key: v for (key, _, _), v in zip(self._needs[i], values)}
+        zh, en, _ = self._reasons[i]
         rule = self.rules[i]
-        return build(
+        reason = build(
             Reason,
             clause=rule.clause,
             rule=rule.id,
@@ -109,25 +113,21 @@ class Explainer:
             message_zh=zh.format_map(ctx),
             message_en=en.format_map(ctx),
         )
+        template = self._hints[i]
+        if template is None:
+            return reason, None
+        kind, data, zh, en, _ = template
+        return reason, (kind, rule.id, tuple((key, ctx[source]) for key, source in data), zh.format_map(ctx), en.format_map(ctx))
 
     def reason_and_hint(self, i: int, subject: str, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple[Reason, Hint | None]:
         """Rule ``i``'s reason on ``fact`` and its hint, if it declares one.
 
-        A reason is immutable and shared by every decision with the same values (cached); a hint
-        is built anew each time, since its ``data`` is a dict that its caller may change.
+        Both are made once for the same values and kept (a stream of claims repeats them). A
+        reason is immutable and shared by every decision with the same values; a hint is built
+        anew each time from the kept parts, since its ``data`` is a dict that its caller may change.
         """
-        reason = self.reason(i, subject, self.values(i, self._reasons[i][2], fact, claim))
-        template = self._hints[i]
-        if template is None:
+        reason, hint = self.explained(i, subject, self.values(i, self._needs[i], fact, claim))
+        if hint is None:
             return reason, None
-        kind, data, zh, en, needs = template
-        ctx = {key: v for (key, _, _), v in zip(needs, self.values(i, needs, fact, claim))}
-        return reason, build(
-            Hint,
-            kind=kind,
-            rule=self.rules[i].id,
-            subject=subject,
-            data={key: ctx[source] for key, source in data},
-            message_zh=zh.format_map(ctx),
-            message_en=en.format_map(ctx),
-        )
+        kind, rule, data, zh, en = hint
+        return reason, build(Hint, kind=kind, rule=rule, subject=subject, data=dict(data), message_zh=zh, message_en=en)

@@ -1,0 +1,99 @@
+"""The batch reads a line with pydantic's JSON validator, and falls back to ``json.loads`` (issue 5).
+
+The shortcut is only sound if it never accepts a line differently from the plain-data path that
+``adjudicate`` documents: whenever ``Claim.model_validate_json(line)`` succeeds, validating
+``json.loads(line)`` must give the very same model, with the same canonical JSON (the record's
+input hash). When the shortcut fails, the batch reads the line again as plain data, so failures
+need not agree; they only cost time.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from mutualaid.decide import canonical_input
+from mutualaid.model import Claim
+from mutualaid.testing import bad_claims, claims
+
+# JSON values that sit on the edges of the field types: numbers for strings, floats for ints, …
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(["1200", "1200.5", "1200.00", " 12.00 ", "2022-02-30", "2022-01-01T00:00:00", "s82.2", "1e3", "٣"]),
+)
+
+
+def _plain(line: bytes):
+    try:
+        return Claim.model_validate(json.loads(line))
+    except (ValidationError, ValueError):
+        return None
+
+
+def _agrees(line: bytes) -> None:
+    try:
+        fast = Claim.__pydantic_validator__.validate_json(line)
+    except ValueError:
+        return  # the batch reads the line again as plain data
+    plain = _plain(line)
+    assert plain is not None, line
+    assert fast == plain
+    assert fast.model_fields_set == plain.model_fields_set
+    assert canonical_input(fast, ()) == canonical_input(plain, ())
+
+
+def _line(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+@given(claims())
+def test_a_valid_claim_reads_the_same_from_json(claim):
+    _agrees(_line(claim))
+
+
+@given(bad_claims())
+def test_a_bad_claim_is_never_accepted_by_the_json_reader_alone(bad):
+    _agrees(_line(bad.claim))
+
+
+@given(claims(), st.data())
+def test_an_odd_value_anywhere_reads_the_same_or_falls_back(claim, data):
+    """Replace one leaf of a valid claim by an odd JSON value: both readers agree, or the fast one fails."""
+    paths = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path + (i,))
+        else:
+            paths.append(path)
+
+    walk(claim, ())
+    path = data.draw(st.sampled_from(paths))
+    node = claim
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = data.draw(ODD_VALUES)
+    _agrees(_line(claim))
+
+
+def test_json_only_spellings_fall_back():
+    """A lone surrogate is valid for json.loads but not for pydantic's reader: the batch falls back."""
+    line = b'{"claim_id": "\\ud800"}'
+    try:
+        Claim.__pydantic_validator__.validate_json(line)
+    except ValueError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("pydantic accepted a lone surrogate")
+    assert json.loads(line)["claim_id"] == "\ud800"
