@@ -1,6 +1,7 @@
 """Scale benchmark of ``mutualaid batch`` (issue 5): a million claims of 300,000 members, end to end.
 
     python benchmarks/bench_batch.py [--claims 1000000] [--members 300000] [--jobs 1,2] [--file /tmp/claims-1m.jsonl]
+                                     [--no-record] [--ledger] [--spill-after N]
 
 It writes a generated JSON-lines file (once; it is reused while its name and size match), then runs
 ``mutualaid batch IN OUT --jobs N`` as a subprocess for each N and reports claims per second by the
@@ -257,6 +258,10 @@ def main() -> None:
     ap.add_argument("--file", help="the generated input (default: /tmp/mutualaid-bench-<claims>.jsonl)")
     ap.add_argument("--no-record", action="store_true", help="also time batch --no-record (decisions without their replay record)")
     ap.add_argument("--ledger", action="store_true", help="also time batch --ledger (checkpointed, resumable)")
+    ap.add_argument(
+        "--spill-after", type=int, metavar="N",
+        help="also time batch --spill-after N (the history moves to disk after N decided claims: memory stops growing)",
+    )  # fmt: skip
     args = ap.parse_args()
 
     path = Path(args.file or f"/tmp/mutualaid-bench-{args.claims}-{args.members}-{args.seed}.jsonl")
@@ -276,6 +281,8 @@ def main() -> None:
             runs.append((f"--jobs {jobs} --no-record", ["--jobs", str(jobs), "--no-record"]))
         if args.ledger:
             runs.append((f"--jobs {jobs} --ledger", ["--jobs", str(jobs), "--ledger", None]))  # type: ignore[list-item]
+        if args.spill_after is not None:
+            runs.append((f"--jobs {jobs} --spill-after {args.spill_after}", ["--jobs", str(jobs), "--spill-after", str(args.spill_after)]))
     digests: dict[str, set] = {"plain": set(), "no-record": set()}
     rates: dict[str, float] = {}
     for label, extra in runs:

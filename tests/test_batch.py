@@ -140,6 +140,14 @@ def test_a_rerun_and_two_processes_give_byte_identical_output(stream, reference,
     assert again.read_bytes() == reference.read_bytes() == two.read_bytes()
 
 
+@pytest.mark.parametrize("spill_after, jobs", [(0, 1), (37, 1), (100, 2)])
+def test_history_moved_to_disk_gives_byte_identical_output(stream, reference, tmp_path, spill_after, jobs):
+    """Past ``--spill-after`` decided claims, a process keeps its history in SQLite: same bytes."""
+    out = tmp_path / "spilled.jsonl"
+    run(str(stream), str(out), jobs=jobs, spill_after=spill_after, stderr=io.StringIO())
+    assert out.read_bytes() == reference.read_bytes()
+
+
 def test_members_are_routed_by_a_stable_hash_of_their_id():
     assert [part_of(f"M-{n}", 4) for n in range(6)] == [2, 0, 2, 0, 3, 1]  # CRC-32: the same on every run
     plain = json.dumps(base_claim(), ensure_ascii=False).encode()
@@ -252,8 +260,9 @@ def _count(path: Path, prefix: bytes) -> int:
         return 0
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_killed_run_resumes_without_loss_or_double_payment(tmp_path, jobs):
+@pytest.mark.parametrize("jobs, spill", [(1, None), (2, None), (1, 500)])
+def test_a_killed_run_resumes_without_loss_or_double_payment(tmp_path, jobs, spill):
+    """Killed mid-way, resumed: the same bytes, each claim entered once (``spill``: history on disk)."""
     src = tmp_path / "claims.jsonl"
     write_stream(src, 3000, 800, seed=11)
     ref = tmp_path / "ref.jsonl"
@@ -261,6 +270,8 @@ def test_a_killed_run_resumes_without_loss_or_double_payment(tmp_path, jobs):
     out, ledger = tmp_path / "out.jsonl", tmp_path / "ledger.jsonl"
     cmd = [sys.executable, "-m", "mutualaid.cli", "batch", str(src), str(out), "--ledger", str(ledger),
            "--checkpoint-every", "64", "--jobs", str(jobs)]  # fmt: skip
+    if spill is not None:
+        cmd += ["--spill-after", str(spill)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _count(ledger, b'{"checkpoint"') < 4 and proc.poll() is None and time.monotonic() < deadline:

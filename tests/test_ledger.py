@@ -53,9 +53,10 @@ def _outcome(f, *args, **kw):
         return exc
 
 
-@given(streams(), st.booleans())
-def test_a_stream_through_the_ledger_is_adjudicate_with_the_full_history(stream, record):
-    ledger = Ledger(record=record)
+@given(streams(), st.booleans(), st.one_of(st.none(), st.integers(0, 4)))
+def test_a_stream_through_the_ledger_is_adjudicate_with_the_full_history(stream, record, spill_after):
+    """``spill_after``: the history moves to disk after that many decided claims (or never)."""
+    ledger = Ledger(record=record, spill_after=spill_after)
     histories: dict[str, list] = {}
     for claim in stream:
         member = claim["member"]["member_id"]
@@ -71,6 +72,8 @@ def test_a_stream_through_the_ledger_is_adjudicate_with_the_full_history(stream,
         if want.outcome != "pending":
             histories.setdefault(member, []).append(history_entry(claim, want))
     assert len(ledger) == sum(map(len, histories.values()))
+    assert ledger.spilled == (spill_after is not None and len(ledger) > spill_after)
+    assert list(ledger.members()) == list(histories)
     for member, entries in histories.items():
         assert [h.model_dump(mode="json") for h in ledger.history(member)] == [
             HistoryEntry.model_validate(e).model_dump(mode="json") for e in entries
@@ -242,3 +245,25 @@ def test_a_ledger_kept_in_a_database_decides_like_the_one_in_memory():
     ]  # fmt: skip
     with pytest.raises(InvalidClaim):
         sql.decide(claims[1])  # decided already: refused before the database's own key would be
+
+
+# --- history on disk -------------------------------------------------------------------------------------
+
+
+def test_a_spilled_ledger_saves_the_same_file_and_reads_members_in_order_page_by_page(tmp_path):
+    """More members than one page of :class:`~mutualaid.spill.DiskRows`, in first-entry order."""
+    memory, disk = Ledger(spill_after=None), Ledger(spill_after=10)
+    for n in range(5000):
+        member = f"M-{(n * 7919) % 5003:05d}"  # not in sorted order
+        entry = {"claim_id": f"C-{n}", "accident_id": f"A-{n}", "accident_occurred_on": "2022-03-01",
+                 "counted_out_of_pocket": "1.00", "paid": "0.00"}  # fmt: skip
+        memory.add(member, entry)
+        disk.add(member, entry)
+    assert disk.spilled and not memory.spilled
+    assert list(disk.members()) == list(memory.members()) and len(list(disk.members())) == 5000
+    assert disk.decided("M-00000", "C-0") and not disk.decided("M-00000", "C-1")
+    memory.save(tmp_path / "memory.jsonl")
+    disk.save(tmp_path / "disk.jsonl")
+    assert (tmp_path / "memory.jsonl").read_bytes() == (tmp_path / "disk.jsonl").read_bytes()
+    loaded = Ledger.load(tmp_path / "disk.jsonl", spill_after=100)
+    assert loaded.spilled and list(loaded.entries()) == list(memory.entries())

@@ -37,6 +37,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
+from .spill import SPILL_AFTER
+
 CHUNK = 256
 """Lines handed to a process at a time (chunks end at fixed line numbers, so checkpoints do too)."""
 
@@ -134,6 +136,8 @@ class DecideSpec:
     record: bool
     ledger: Optional[str] = None
     ledger_end: int = 0
+    spill_after: Optional[int] = None
+    """Decided claims the process's ledger holds in memory before its history moves to disk."""
 
     def worker(self, part: int, parts: int) -> Worker:
         from .ledger import Ledger
@@ -147,7 +151,7 @@ class DecideSpec:
                 super().remember(member_id, entry)
                 self.last = (member_id, entry)
 
-        options = {"plan": _edition(self.plan), "engine": self.engine, "record": self.record}
+        options = {"plan": _edition(self.plan), "engine": self.engine, "record": self.record, "spill_after": self.spill_after}
         if self.ledger is not None and self.ledger_end:
             keep = None if parts == 1 else (lambda m: part_of(m, parts) == part)
             return _Decider(_Journalled.load(self.ledger, **options, keep=keep, end=self.ledger_end), journal=True)
@@ -433,18 +437,22 @@ def run(
     jobs: int = 1,
     ledger: Optional[str] = None,
     checkpoint_every: int = 10_000,
+    spill_after: Optional[int] = SPILL_AFTER,
     progress: Optional[bool] = None,
     stderr: IO[str] = sys.stderr,
 ) -> Run:
     """Decide every claim of ``source`` into ``target`` (paths, or ``-``); see the module docstring.
 
     ``plan`` is an edition id or edition file; ``progress`` None means "on a terminal only".
+    ``spill_after`` bounds the decided claims each process holds in memory (see :class:`~mutualaid.Ledger`).
     Raises :class:`BatchError` when the files or the ledger do not allow the run.
     """
     if jobs < 1:
         raise BatchError("--jobs must be at least 1")
     if checkpoint_every < 1:
         raise BatchError("--checkpoint-every must be at least 1")
+    if spill_after is not None and spill_after < 0:
+        raise BatchError("--spill-after must not be negative")
     size = min(CHUNK, checkpoint_every)
     every = -(-checkpoint_every // size) * size  # checkpoints fall on chunk ends
     options = {"plan": plan, "engine": engine, "record": record}
@@ -505,7 +513,7 @@ def run(
             if jf is not None and checkpoint is None:
                 mark()
             bar = Progress(stderr, total, progress)
-            spec = DecideSpec(plan, engine, record, ledger, ledger_end)
+            spec = DecideSpec(plan, engine, record, ledger, ledger_end, spill_after)
             write, journal = fout.write, (jf.write if jf is not None else None)
             add = summary.add
             for (line, in_offset), results in pipeline(read_chunks(fin, line, in_offset, size), spec, jobs):

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .spill import SPILL_AFTER
+
 
 class UsageError(Exception):
     """A file the command cannot read or understand (exit status 2)."""
@@ -144,6 +146,7 @@ def cmd_batch(args) -> int:
             jobs=args.jobs,
             ledger=args.ledger,
             checkpoint_every=args.checkpoint_every,
+            spill_after=args.spill_after,
         )
     except BatchError as exc:
         raise UsageError(str(exc)) from None
@@ -224,6 +227,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("output", help="decisions and error records, one a line, in input order; - for standard output")
     b.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
     b.add_argument("--ledger", help="a ledger file (JSON lines): earlier decided claims in, this run's out; a killed run resumes from it")
+    b.add_argument(
+        "--spill-after",
+        type=int,
+        default=SPILL_AFTER,
+        metavar="N",
+        help=f"hold at most N decided claims in memory per process, then move the history to a temporary SQLite file (default: {SPILL_AFTER:,})",
+    )
     b.add_argument("--checkpoint-every", type=int, default=10_000, metavar="N", help="with --ledger: make output and ledger durable every N lines (default: 10000)")
     b.add_argument("--plan", help="an edition id or an edition file for every claim (default: each claim's plan)")
     b.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")

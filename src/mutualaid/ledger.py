@@ -30,7 +30,7 @@ import datetime as dt
 import json
 from json.encoder import encode_basestring as _text  # a str as a JSON string, non-ASCII kept (C)
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from pydantic import ValidationError
 
@@ -39,8 +39,12 @@ from .edition import Edition
 from .errors import FieldError, InvalidClaim
 from .facts import fen
 from .model import Claim, Decision, HistoryEntry, build
+from .spill import SPILL_AFTER
 from .validate import _pydantic_errors
 from .values import to_date
+
+if TYPE_CHECKING:
+    from .spill import DiskRows
 
 CHECKPOINT_PREFIX = b'{"checkpoint":'
 """How a checkpoint line of ``mutualaid batch`` starts (its first key is always ``checkpoint``)."""
@@ -114,11 +118,21 @@ class Ledger:
     methods, :meth:`history` and :meth:`remember` (see ``docs/batch.md``).
     """
 
-    def __init__(self, *, plan: Edition | str | None = None, engine: str = "native", record: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        plan: Edition | str | None = None,
+        engine: str = "native",
+        record: bool = True,
+        spill_after: Optional[int] = SPILL_AFTER,
+    ) -> None:
         self.plan = plan
         self.engine = engine
         self.record = record
-        self._rows: dict[str, str] = {}
+        self.spill_after = spill_after
+        """Decided claims held in memory; past this, the history moves to a temporary SQLite file
+        (:mod:`mutualaid.spill`), so memory stops growing. ``None``: always in memory."""
+        self._rows: dict[str, str] | DiskRows = {}
         """member_id → its entries as JSON arrays joined by commas: ``["C-1","A-1",738215,320000,200000]``
         (claim id, accident id, the accident day as ``date.toordinal()``, counted and paid in fen)."""
         self._count = 0
@@ -167,6 +181,15 @@ class Ledger:
         rows = self._rows.get(member_id)
         self._rows[member_id] = row if rows is None else rows + "," + row
         self._count += 1
+        if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is dict:
+            from .spill import DiskRows
+
+            self._rows = DiskRows(self._rows.items())
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the history has moved to disk (see ``spill_after``)."""
+        return type(self._rows) is not dict
 
     # --- entering history from elsewhere -----------------------------------------------------------
 
@@ -240,6 +263,7 @@ class Ledger:
         record: bool = True,
         keep: Optional[Callable[[str], bool]] = None,
         end: Optional[int] = None,
+        spill_after: Optional[int] = SPILL_AFTER,
     ) -> "Ledger":
         """Read a ledger file: its committed entries (see :func:`committed_end`), each checked.
 
@@ -248,7 +272,7 @@ class Ledger:
         committed when it started). A malformed line or entry raises ``InvalidClaim`` naming
         ``ledger.LINE.field``.
         """
-        ledger = cls(plan=plan, engine=engine, record=record)
+        ledger = cls(plan=plan, engine=engine, record=record, spill_after=spill_after)
         if end is None:
             end, _ = committed_end(path)
         with open(path, "rb") as fp:

@@ -1,0 +1,75 @@
+"""Where a Ledger's history goes when it outgrows memory: a private, temporary SQLite file.
+
+A :class:`~mutualaid.ledger.Ledger` holds each member's decided claims as one compact string,
+about 95 bytes a claim. A year of claims of every platform worker in Guangdong would not fit, and
+``mutualaid batch`` promises memory that does not grow with its input (issue 5). So past a number
+of decided claims (``Ledger(spill_after=…)``), the ledger moves its strings into :class:`DiskRows`,
+which answers the very same questions (``get``, assignment, ``in``, iteration in first-entry
+order) from SQLite, the standard library's embedded database, whose page cache is bounded.
+
+The file is SQLite's own private temporary database (an empty file name): never shared, and
+deleted by SQLite when the connection closes or the process ends. It is a cache of what the ledger
+already wrote durably elsewhere (its JSON lines, the batch's ``--ledger`` journal), so it skips
+SQLite's journal and ``fsync``: a crash loses nothing that a resumed run does not rebuild.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Iterable, Iterator, Optional
+
+SPILL_AFTER = 2_000_000
+"""Decided claims a ledger holds in memory by default (about 190 MB) before its history moves to disk."""
+
+CACHE_KIB = 65536
+"""SQLite's page cache, in KiB: the memory the history on disk may use, whatever its size."""
+
+
+class DiskRows:
+    """member_id → that member's entries string, kept in a temporary SQLite database."""
+
+    def __init__(self, rows: Iterable[tuple[str, str]] = ()) -> None:
+        db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        for pragma in (f"cache_size=-{CACHE_KIB}", "journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY"):
+            db.execute(f"PRAGMA {pragma}")
+        # The rowid keeps the order in which members first had an entry (an upsert keeps it).
+        db.execute("CREATE TABLE rows (member_id TEXT PRIMARY KEY, entries TEXT NOT NULL)")
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO rows VALUES (?, ?)", rows)
+        db.execute("COMMIT")
+        self._db = db
+        self._get = db.cursor()
+        self._put = db.cursor()
+
+    def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
+        found = self._get.execute("SELECT entries FROM rows WHERE member_id = ?", (member_id,)).fetchone()
+        return default if found is None else found[0]
+
+    def __setitem__(self, member_id: str, entries: str) -> None:
+        self._put.execute(
+            "INSERT INTO rows VALUES (?, ?) ON CONFLICT(member_id) DO UPDATE SET entries = excluded.entries",
+            (member_id, entries),
+        )
+
+    def __contains__(self, member_id: object) -> bool:
+        return isinstance(member_id, str) and self.get(member_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        """Member ids in the order they first had an entry, read a page at a time (safe while writing)."""
+        after = 0
+        while True:
+            page = self._db.execute(
+                "SELECT rowid, member_id FROM rows WHERE rowid > ? ORDER BY rowid LIMIT 4096", (after,)
+            ).fetchall()
+            if not page:
+                return
+            after = page[-1][0]
+            for _, member_id in page:
+                yield member_id
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT count(*) FROM rows").fetchone()[0]
+
+    def close(self) -> None:
+        """Close the database (SQLite deletes its file)."""
+        self._db.close()
