@@ -8,8 +8,11 @@ import pickle
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mutualaid import Claim, HistoryEntry, InvalidClaim, adjudicate
+from mutualaid import values
 from mutualaid.errors import FieldError
 
 from claimdata import ID, base_claim, hist, item, treatment
@@ -205,6 +208,25 @@ def test_negative_zero_reads_as_zero(amount):
     value = model.treatments[0].items[0].out_of_pocket
     assert str(value) == "0.00"
     assert not value.is_signed()
+
+
+def _read(read, text):
+    try:
+        return str(read(text))
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+@given(
+    st.one_of(
+        st.from_regex(r"\A[0-9٣²]{0,9}\.[0-9٣ ]{0,3}\Z"),
+        st.from_regex(r"\A-?[0-9]{1,9}(\.[0-9]{0,3})?\Z"),
+        st.text(alphabet="0123456789.-+eE _٣", max_size=12),
+    )
+)
+def test_the_usual_amount_spelling_reads_as_the_full_parser_reads_it(text):
+    """values._money_text skips the regular expression for '1200.00': never with another result."""
+    assert _read(values._money_text.__wrapped__, text) == _read(values._amount_text, text)
 
 
 def test_several_independent_faults_are_all_named():

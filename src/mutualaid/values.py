@@ -49,6 +49,14 @@ def to_money(value: object) -> Decimal:
 
 @lru_cache(maxsize=16384)
 def _money_text(value: str) -> Decimal:
+    whole, _, frac = value.partition(".")
+    if len(frac) == 2 and 0 < len(whole) < 8 and value.isascii() and whole.isdigit() and frac.isdigit():
+        return Decimal(value)  # the usual '1200.00': what _amount_text gives, at half the cost
+    return _amount_text(value)
+
+
+def _amount_text(value: str) -> Decimal:
+    """Any spelling of an amount in yuan (``' 12'``, ``'0.5'``, ``'1200.000'``), or ValueError."""
     m = _AMOUNT.match(value.strip())
     if not m:
         raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
