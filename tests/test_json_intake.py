@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -97,3 +99,66 @@ def test_json_only_spellings_fall_back():
     else:  # pragma: no cover
         raise AssertionError("pydantic accepted a lone surrogate")
     assert json.loads(line)["claim_id"] == "\ud800"
+
+
+# --- whole lines, as the batch sees them: the same bytes out as the plain-data path ------------------
+
+from mutualaid import InvalidClaim, Ledger  # noqa: E402
+from mutualaid.batch import ERROR, _Decider, claim_id_of, error_record, stat_of  # noqa: E402
+
+from claimdata import base_claim  # noqa: E402
+
+
+def _plain_decider(items: list) -> list:
+    """What the batch did before it read lines with pydantic: ``json.loads``, then ``Ledger.decide``."""
+    ledger, out = Ledger(), []
+    for line, raw in items:
+        try:
+            claim = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
+            continue
+        try:
+            d = ledger.decide(claim)
+        except InvalidClaim as exc:
+            out.append((error_record(line, claim_id_of(claim), str(exc), exc.fields), b"", ERROR))
+            continue
+        out.append((d.__pydantic_serializer__.to_json(d) + b"\n", b"", stat_of(d)))
+    return out
+
+
+def _body(**changes) -> str:
+    return json.dumps({**base_claim(), **changes}, ensure_ascii=False)[1:-1]  # the members, no braces
+
+
+LINES = [
+    "{" + _body() + "}",
+    "{" + _body() + ', "claim_id": "C-dup"}',  # a duplicate key: the last one counts
+    '{"claim_id": "C-first", ' + _body()[len('"claim_id": "C-0001", '):] + "}",
+    "\ufeff{" + _body() + "}",  # a byte-order mark
+    "{" + _body(claim_id="C-\\u0041") + "}",  # an escape in a value
+    "{" + _body().replace('"claim_id"', '"claim\\u005fid"', 1) + "}",  # an escape in a key
+    "{" + _body(claim_id="C-\ud83d\ude00") + "}",  # a character outside the BMP
+    '{"claim_id": "\\ud800"}',  # a lone surrogate, escaped
+    "{" + _body(claim_id="C-\t1") + "}",  # a raw tab inside a string
+    "{" + _body() + "} trailing",
+    "[1, 2]",
+    "null",
+    "12",
+    "[" * 5000 + "]" * 5000,  # nested beyond what json.loads reads
+    "{" + _body(filed_on="2022-02-01") + "}",  # valid field by field, refused across fields
+    "{" + _body(plan="gd-nef-2099") + "}",
+    "{" + _body().replace('"3200.00"', "3200") + "}",
+    "{" + _body().replace('"3200.00"', "NaN") + "}",
+    "{" + _body().replace('"3200.00"', "1e400") + "}",
+    "{" + _body().replace('"3200.00"', "3" + "0" * 40) + "}",
+    "{" + _body().replace('"grade": 3', '"grade": 3.0') + "}",
+    "{" + _body().replace('"grade": 3', '"grade": true') + "}",
+]
+
+
+@pytest.mark.parametrize("text", LINES, ids=range(len(LINES)))
+def test_a_line_gives_the_same_bytes_as_the_plain_data_path(text):
+    raw = text.encode("utf-8", "surrogatepass") + b"\n"
+    items = [(1, raw), (2, ("{" + _body(claim_id="C-next") + "}\n").encode())]
+    assert _Decider(Ledger(), journal=False)(items) == _plain_decider(items)

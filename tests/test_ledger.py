@@ -267,3 +267,56 @@ def test_a_spilled_ledger_saves_the_same_file_and_reads_members_in_order_page_by
     assert (tmp_path / "memory.jsonl").read_bytes() == (tmp_path / "disk.jsonl").read_bytes()
     loaded = Ledger.load(tmp_path / "disk.jsonl", spill_after=100)
     assert loaded.spilled and list(loaded.entries()) == list(memory.entries())
+
+
+def test_a_spilled_ledger_is_safe_from_many_threads():
+    """The in-memory ledger's dict is; so is the history on disk (one lock around each statement)."""
+    import threading
+
+    ledger = Ledger(spill_after=0)
+    entry = {"claim_id": "C-0", "accident_id": "A-0", "accident_occurred_on": "2022-03-01",
+             "counted_out_of_pocket": "1.00", "paid": "0.00"}  # fmt: skip
+    for n in range(200):
+        ledger.add(f"M-{n}", entry)
+    assert ledger.spilled
+    failures = []
+
+    def work(k: int) -> None:
+        try:
+            for n in range(3000):
+                member = f"M-{(n * 7 + k) % 200}"
+                assert [h.claim_id for h in ledger.history(member)][0] == "C-0"
+                if n % 10 == 0:
+                    ledger.add(f"T{k}-{n}", entry)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(ledger) == 200 + 4 * 300 and len(list(ledger.members())) == 200 + 4 * 300
+
+
+def test_a_member_id_that_is_not_text_is_refused_in_memory_and_on_disk():
+    entry = {"claim_id": "C-0", "accident_id": "A-0", "accident_occurred_on": "2022-03-01",
+             "counted_out_of_pocket": "1.00", "paid": "0.00"}  # fmt: skip
+    for spill_after in (None, 0):
+        ledger = Ledger(spill_after=spill_after)
+        ledger.add("M-1", entry)
+        with pytest.raises(InvalidClaim) as exc:
+            ledger.add("M-\ud800", entry)
+        assert exc.value.fields == ("member_id",)
+        claim = base_claim()
+        claim["member"]["member_id"] = "M-\ud800"
+        with pytest.raises(InvalidClaim) as exc:  # reported by adjudicate, not a crash in the store
+            ledger.decide(claim)
+        assert "member.member_id" in exc.value.fields
+
+
+@pytest.mark.parametrize("bad", [-1, "10", 1.5, True])
+def test_spill_after_is_a_count_or_none(bad):
+    with pytest.raises(ValueError, match="spill_after"):
+        Ledger(spill_after=bad)

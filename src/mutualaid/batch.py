@@ -10,7 +10,8 @@ The design, and why (``docs/batch.md`` says the same for users):
   compact JSON, or an error record ``{"line", "claim_id", "error", "fields"}``. The output order
   does not depend on ``--jobs``, so the output is byte-identical for any number of processes.
 - **Memory.** Claims and decisions are never kept: a chunk of lines is read, decided, written and
-  dropped. What is kept is each member's history in the ledger (about 50 bytes a decided claim).
+  dropped. What is kept is each member's history in the ledger (about 95 bytes a decided claim),
+  in memory up to ``--spill-after`` decided claims a process, then on disk (:mod:`mutualaid.spill`).
 - **Processes.** ``--jobs N`` starts N processes; each owns the members whose id hashes (CRC-32, not
   Python's salted ``hash``) to it, with its own share of the ledger. This process reads IN, routes
   each line by its member id, and writes the answers back in input order.
@@ -136,7 +137,7 @@ class DecideSpec:
     record: bool
     ledger: Optional[str] = None
     ledger_end: int = 0
-    spill_after: Optional[int] = None
+    spill_after: Optional[int] = SPILL_AFTER
     """Decided claims the process's ledger holds in memory before its history moves to disk."""
 
     def worker(self, part: int, parts: int) -> Worker:
@@ -182,7 +183,7 @@ class _Decider:
             except ValueError:
                 try:
                     claim = loads(raw)
-                except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+                except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
                     out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
                     continue
             ledger.last = None

@@ -107,6 +107,14 @@ def entry_line(member_id: str, entry: HistoryEntry) -> bytes:
     ).encode("utf-8")
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Ledger:
     """Each member's decided claims; decides a new claim with the member's full history.
 
@@ -129,6 +137,8 @@ class Ledger:
         self.plan = plan
         self.engine = engine
         self.record = record
+        if spill_after is not None and (type(spill_after) is not int or spill_after < 0):
+            raise ValueError(f"spill_after is a number of decided claims (0 or more) or None, not {spill_after!r}")
         self.spill_after = spill_after
         """Decided claims held in memory; past this, the history moves to a temporary SQLite file
         (:mod:`mutualaid.spill`), so memory stops growing. ``None``: always in memory."""
@@ -201,6 +211,8 @@ class Ledger:
         errors = []
         if not isinstance(member_id, str) or not member_id.strip():
             errors.append(FieldError("member_id", "a member id is a non-empty string"))
+        elif not member_id.isascii() and not _utf8(member_id):
+            errors.append(FieldError("member_id", "a member id is text (a lone surrogate has no UTF-8)"))
         if not isinstance(entry, HistoryEntry):
             try:
                 entry = HistoryEntry.model_validate(entry)

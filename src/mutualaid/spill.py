@@ -17,6 +17,7 @@ rebuild. SQLite writes pages to the file only when its page cache is full.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from typing import Iterable, Iterator, Optional
 
 SPILL_AFTER = 1_000_000
@@ -28,11 +29,14 @@ CACHE_KIB = 65536
 
 
 class DiskRows:
-    """member_id → that member's entries string, kept in a temporary SQLite database."""
+    """member_id → that member's entries string, kept in a temporary SQLite database.
+
+    Safe to share between threads, as the ledger's dict is: one lock around each statement.
+    """
 
     def __init__(self, rows: Iterable[tuple[str, str]] = ()) -> None:
         db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
-        for pragma in (f"cache_size=-{CACHE_KIB}", "journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY"):
+        for pragma in (f"cache_size=-{CACHE_KIB}", "journal_mode=OFF", "synchronous=OFF"):
             db.execute(f"PRAGMA {pragma}")
         # The rowid keeps the order in which members first had an entry (an upsert keeps it).
         db.execute("CREATE TABLE rows (member_id TEXT PRIMARY KEY, entries TEXT NOT NULL)")
@@ -41,18 +45,22 @@ class DiskRows:
         db.execute("BEGIN")
         db.executemany("INSERT INTO rows VALUES (?, ?)", rows)
         self._db = db
-        self._get = db.cursor()
-        self._put = db.cursor()
+        self._lock = threading.Lock()
 
     def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
-        found = self._get.execute("SELECT entries FROM rows WHERE member_id = ?", (member_id,)).fetchone()
+        try:
+            with self._lock:
+                found = self._db.execute("SELECT entries FROM rows WHERE member_id = ?", (member_id,)).fetchone()
+        except UnicodeEncodeError:  # a lone surrogate: no such member (adjudicate reports the id)
+            return default
         return default if found is None else found[0]
 
     def __setitem__(self, member_id: str, entries: str) -> None:
-        self._put.execute(
-            "INSERT INTO rows VALUES (?, ?) ON CONFLICT(member_id) DO UPDATE SET entries = excluded.entries",
-            (member_id, entries),
-        )
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO rows VALUES (?, ?) ON CONFLICT(member_id) DO UPDATE SET entries = excluded.entries",
+                (member_id, entries),
+            )
 
     def __contains__(self, member_id: object) -> bool:
         return isinstance(member_id, str) and self.get(member_id) is not None
@@ -61,9 +69,10 @@ class DiskRows:
         """Member ids in the order they first had an entry, read a page at a time (safe while writing)."""
         after = 0
         while True:
-            page = self._db.execute(
-                "SELECT rowid, member_id FROM rows WHERE rowid > ? ORDER BY rowid LIMIT 4096", (after,)
-            ).fetchall()
+            with self._lock:
+                page = self._db.execute(
+                    "SELECT rowid, member_id FROM rows WHERE rowid > ? ORDER BY rowid LIMIT 4096", (after,)
+                ).fetchall()
             if not page:
                 return
             after = page[-1][0]
@@ -71,8 +80,10 @@ class DiskRows:
                 yield member_id
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT count(*) FROM rows").fetchone()[0]
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM rows").fetchone()[0]
 
     def close(self) -> None:
         """Close the database (SQLite deletes its file)."""
-        self._db.close()
+        with self._lock:
+            self._db.close()
