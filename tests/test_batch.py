@@ -309,3 +309,17 @@ def _running(arg: str) -> list[int]:
             continue
     return found
 
+
+
+def test_a_history_on_disk_that_cannot_be_written_stops_the_run_with_a_message(stream, tmp_path, monkeypatch):
+    """A full disk under --spill-after: a BatchError naming the line (the CLI prints it, no traceback)."""
+    import sqlite3
+
+    from mutualaid import spill
+
+    def broken(self, member_id, entries):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(spill.DiskRows, "__setitem__", broken)
+    with pytest.raises(BatchError, match=r"cannot keep the history on disk \(line \d+\): database or disk is full"):
+        run(str(stream), str(tmp_path / "out.jsonl"), spill_after=0, stderr=io.StringIO())

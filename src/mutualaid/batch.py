@@ -29,6 +29,7 @@ import json
 import os
 import queue
 import re
+import sqlite3
 import sys
 import time
 import zlib
@@ -192,6 +193,8 @@ class _Decider:
             except InvalidClaim as exc:
                 out.append((error_record(line, claim_id_of(claim), str(exc), exc.fields), b"", ERROR))
                 continue
+            except sqlite3.Error as exc:  # the history on disk (--spill-after): a full disk, say
+                raise BatchError(f"cannot keep the history on disk (line {line}): {exc}") from None
             journal = entry_line(*ledger.last) if self.journal and ledger.last is not None else b""
             out.append((d.__pydantic_serializer__.to_json(d) + b"\n", journal, stat_of(d)))
         return out
