@@ -196,6 +196,20 @@ class Edition(_Data):
     def _deadlines(self) -> dict:
         return {}
 
+    @cached_property
+    def _filing_days(self) -> dict:
+        return {}
+
+    def filing_days(self, occurred_on: dt.date) -> tuple[int, int, int, int]:
+        """(the accident's, the filing deadline's, the anniversary's day number, 1 if a calendar gap)."""
+        found = self._filing_days.get(occurred_on)
+        if found is None:
+            deadline = self.filing_deadline(occurred_on)
+            found = (occurred_on.toordinal(), deadline.day.toordinal(), deadline.anniversary.toordinal(), int(deadline.calendar_gap))
+            if len(self._filing_days) < 8192:
+                self._filing_days[occurred_on] = found
+        return found
+
     def filing_deadline(self, occurred_on: dt.date):
         """The filing deadline (art5.4) for an accident on ``occurred_on``, under this edition's rule."""
         found = self._deadlines.get(occurred_on)

@@ -100,81 +100,79 @@ class Facts(NamedTuple):
 def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
     m, a, payee = claim.member, claim.accident, claim.payee
     occurred = a.occurred_on
-    deadline = edition.filing_deadline(occurred)
-    filed_day, deadline_day = claim.filed_on.toordinal(), deadline.day.toordinal()
+    accident_day, deadline_day, anniversary_day, calendar_gap = edition.filing_days(occurred)
+    filed_day = claim.filed_on.toordinal()
+    since, verified = m.union_member_since, m.real_name_verified_on
     facts: list[dict] = [
         {
             "t": "claim",
             "occupation": m.occupation,
-            "union_member": int(m.union_member_since is not None),
-            "union_member_since_day": (m.union_member_since - occurred).days if m.union_member_since else 0,
-            "real_name_verified": int(m.real_name_verified_on is not None),
-            "real_name_verified_day": (m.real_name_verified_on - occurred).days if m.real_name_verified_on else 0,
+            "union_member": 0 if since is None else 1,
+            "union_member_since_day": 0 if since is None else since.toordinal() - accident_day,
+            "real_name_verified": 0 if verified is None else 1,
+            "real_name_verified_day": 0 if verified is None else verified.toordinal() - accident_day,
             "cause": a.cause,
-            "accident_day": occurred.toordinal(),
+            "accident_day": accident_day,
             "filed_day": filed_day,
             "filing_deadline_day": deadline_day,
-            "filing_anniversary_day": deadline.anniversary.toordinal(),
-            "filing_calendar_gap": int(deadline.calendar_gap),
-            "days_late": max(0, filed_day - deadline_day),
-            "window_last_day": occurred.toordinal() + edition.window.days,
+            "filing_anniversary_day": anniversary_day,
+            "filing_calendar_gap": calendar_gap,
+            "days_late": filed_day - deadline_day if filed_day > deadline_day else 0,
+            "window_last_day": accident_day + edition.window.days,
             "member_name": m.name.strip(),
             "member_id_number": m.id_number or "",
-            "payee_holder_name": ((payee.holder_name or "").strip() if payee else ""),
+            "payee_holder_name": (payee.holder_name or "").strip() if payee else "",
             "payee_holder_id_number": (payee.holder_id_number or "") if payee else "",
             "payee_account_number": (payee.account_number or "") if payee else "",
         }
     ]
-    subjects: list = ["claim"]
 
     if a.circumstances:
         groups = edition.circumstance_group
         for code in dict.fromkeys(a.circumstances):  # each code once, in input order
             facts.append({"t": "circumstance", "code": code, "exclusion": groups.get(code, "")})
-            subjects.append("claim")
 
     supplied = claim.documents
     for doc in edition.documents.required:
-        facts.append({"t": "document", "document": doc, "supplied": int(doc in supplied)})
-        subjects.append("claim")
+        facts.append({"t": "document", "document": doc, "supplied": 1 if doc in supplied else 0})
+    subjects: list = ["claim"] * len(facts)
 
     group_of = edition.diagnosis_groups.group_of
     items: list[tuple[int, int, int]] = []
+    add_fact, add_subject, add_item = facts.append, subjects.append, items.append
     for t in claim.treatments:
         h = t.hospital
         primary = who_code(t.diagnoses[0])
         t_index = len(facts)
         tid = t.treatment_id
-        facts.append(
-            {
-                "t": "treatment",
-                "grade": h.grade or 0,
-                "ownership": h.ownership or "",
-                "kind": kind_of_ws218(h.ws218) if h.ws218 else (h.kind or "general"),
-                "primary_diagnosis": primary,
-                "primary_exclusion": group_of(primary),
-                "out_of_pocket_fen": 0,  # the items' sum, filled in below
-            }
-        )
-        subjects.append(tid)
-        n = t_fen = 0
-        for it in t.items:
-            n += 1
-            f = fen(it.out_of_pocket)
+        treatment = {
+            "t": "treatment",
+            "grade": h.grade or 0,
+            "ownership": h.ownership or "",
+            "kind": kind_of_ws218(h.ws218) if h.ws218 else (h.kind or "general"),
+            "primary_diagnosis": primary,
+            "primary_exclusion": group_of(primary),
+            "out_of_pocket_fen": 0,  # the items' sum, filled in below
+        }
+        add_fact(treatment)
+        add_subject(tid)
+        t_fen = 0
+        for n, it in enumerate(t.items, 1):
+            f = int(it.out_of_pocket.scaleb(2))  # fen(): inline on the hot path
             category = it.category
-            items.append((len(facts), t_index, f))
-            facts.append(
+            add_item((t_index + n, t_index, f))
+            add_fact(
                 {
                     "t": "item",
-                    "day": (it.on - occurred).days,
+                    "day": it.on.toordinal() - accident_day,
                     "category": category,
                     "medication_use": (it.medication_use or "prescribed") if category == "medication" else "",
                     "out_of_pocket_fen": f,
                 }
             )
-            subjects.append((tid, n))
+            add_subject((tid, n))
             t_fen += f
-        facts[t_index]["out_of_pocket_fen"] = t_fen
+        treatment["out_of_pocket_fen"] = t_fen
 
     counted = paid_accident = paid_scope = 0
     if history:
