@@ -146,6 +146,18 @@ def measure(engine: str, claims: int, chunk_size: int, seed: int, record: bool =
     return done / cpu, done / wall, {k: v / done for k, v in sorted(outcomes.items())}, reasons / done
 
 
+class _Recording:
+    """An engine that notes the facts the assembly step hands to ``fire``, and passes them on."""
+
+    def __init__(self, eng) -> None:
+        self.rules, self.explain, self.name, self._eng = eng.rules, eng.explain, eng.name, eng
+        self.calls: list = []
+
+    def fire(self, facts):
+        self.calls.append(tuple(facts))
+        return self._eng.fire(facts)
+
+
 def engine_only(engine: str, claims: int, seed: int) -> float:
     """CPU µs per claim spent in the engine's two ``fire`` calls (line facts, then the assessment).
 
@@ -164,18 +176,9 @@ def engine_only(engine: str, claims: int, seed: int) -> float:
         model, entries, edition = parse(*claim(rng, n))
         eng = engine_for(engine, RULES, edition)
         facts = derive(model, entries, edition)
-        calls: list = []
-        fire = eng.fire
-
-        class Recording:  # the engine, noting what the assembly step asks it
-            rules, explain, name = eng.rules, eng.explain, eng.name
-
-            def fire(self, f):
-                calls.append(tuple(f))
-                return fire(f)
-
-        assemble(model.claim_id, edition, facts, Recording())
-        prepared.append((eng, calls))
+        recording = _Recording(eng)
+        assemble(model.claim_id, edition, facts, recording)
+        prepared.append((eng, recording.calls))
     for eng, calls in prepared[:200]:  # warm-up
         for f in calls:
             eng.fire(f)

@@ -28,12 +28,14 @@ import random
 import sys
 import time
 from hashlib import sha256
-from typing import Optional
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter  # noqa: E402
+from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model  # noqa: E402
 
 from bench_adjudicate import claim  # noqa: E402
 from mutualaid import adjudicate  # noqa: E402
@@ -41,73 +43,36 @@ from mutualaid.decide import canonical_input  # noqa: E402
 from mutualaid.model import Claim, HistoryEntry  # noqa: E402
 
 
-class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_SHAPE = ConfigDict(extra="forbid", frozen=True)
 
 
-class Member(_Shape):
-    member_id: str
-    name: str
-    id_number: Optional[str] = None
-    union_member_since: Optional[str] = None
-    real_name_verified_on: Optional[str] = None
-    occupation: str
+def _plain(annotation: Any) -> Any:
+    """The annotation with every leaf a plain ``str`` (``int`` for integer literals), models by their shape."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return shape_of(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _plain(args[0])
+    if origin is tuple:
+        return tuple[_plain(args[0]), ...]
+    if origin is Union:
+        return Optional[_plain(next(a for a in args if a is not type(None)))]
+    if origin is Literal and all(type(a) is int for a in args):
+        return int
+    return str
 
 
-class Accident(_Shape):
-    accident_id: str
-    occurred_on: str
-    cause: str
-    circumstances: tuple[str, ...] = ()
+@lru_cache(maxsize=None)
+def shape_of(model: type[BaseModel]) -> type[BaseModel]:
+    """A model with ``model``'s fields, nesting and defaults, but no checks beyond str and int."""
+    fields = {}
+    for name, field in model.model_fields.items():
+        default = ... if field.is_required() else field.default
+        fields[name] = (_plain(field.annotation), str(default) if isinstance(default, Decimal) else default)
+    return create_model(f"Shape{model.__name__}", __config__=_SHAPE, **fields)
 
 
-class Hospital(_Shape):
-    name: Optional[str] = None
-    grade: Optional[int] = None
-    ownership: Optional[str] = None
-    kind: Optional[str] = None
-    ws218: Optional[str] = None
-
-
-class Item(_Shape):
-    on: str
-    category: str
-    out_of_pocket: str
-    self_funded: str = "0.00"
-    medication_use: Optional[str] = None
-
-
-class Treatment(_Shape):
-    treatment_id: str
-    hospital: Hospital
-    setting: str
-    diagnoses: tuple[str, ...]
-    items: tuple[Item, ...]
-
-
-class Payee(_Shape):
-    holder_name: Optional[str] = None
-    holder_id_number: Optional[str] = None
-    account_number: Optional[str] = None
-
-
-class ShapeClaim(_Shape):
-    claim_id: str
-    plan: Optional[str] = None
-    filed_on: str
-    member: Member
-    accident: Accident
-    treatments: tuple[Treatment, ...]
-    documents: tuple[str, ...] = ()
-    payee: Optional[Payee] = None
-
-
-class ShapeEntry(_Shape):
-    claim_id: str
-    accident_id: str
-    accident_occurred_on: str
-    counted_out_of_pocket: str
-    paid: str
+ShapeClaim, ShapeEntry = shape_of(Claim), shape_of(HistoryEntry)
 
 
 def timed(step, rounds: int, n: int, gc_on: bool = False) -> float:
