@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from hashlib import sha256
 
 import pytest
 
@@ -48,6 +49,23 @@ def test_canonical_input_reads_back_as_the_same_input():
     assert data["claim"]["treatments"][0]["items"][0]["out_of_pocket"] == "3200.00"
     again, again_entries, _ = parse(data["claim"], data["history"], None)
     assert canonical_input(again, again_entries) == canonical_input(model, entries)
+
+
+def test_the_canonical_input_keeps_its_bytes_across_library_versions():
+    """A record stored years ago is checked against the hash of today's canonical input: the bytes
+    are part of schema_version "1" and may not drift with a refactor or a pydantic upgrade."""
+    history = [hist("C-0", "A-0", "2022-02-01", "300.00", "200.00"), hist("C-1", "A-1", "2022-02-03", "10.5", "0")]
+    model, entries, _ = parse(base_claim(), history, None)
+    data = canonical_input(model, entries)
+    assert data.startswith(b'{"claim":{"claim_id":"C-0001","plan":null,"filed_on":"2022-04-10","member":{')
+    assert data.endswith(
+        b'"history":[{"claim_id":"C-0","accident_id":"A-0","accident_occurred_on":"2022-02-01",'
+        b'"counted_out_of_pocket":"300.00","paid":"200.00"},{"claim_id":"C-1","accident_id":"A-1",'
+        b'"accident_occurred_on":"2022-02-03","counted_out_of_pocket":"10.50","paid":"0.00"}]}'
+    )
+    assert sha256(data).hexdigest() == "97ff47242e6524765e0a63425a493954d717238643163ff82e0b63e39bf51681"
+    model, entries, _ = parse(base_claim(), [], None)
+    assert sha256(canonical_input(model, entries)).hexdigest() == "92cef6de315b76d227962ae63b4cfe28fb8d80d55f231570d728c2804b5ea769"
 
 
 def test_a_stored_record_replays_identically_through_json():
