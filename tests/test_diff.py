@@ -138,3 +138,20 @@ def test_diff_refuses_anything_but_two_known_editions(claims_file, capsys):
     err = capsys.readouterr().err
     assert "exactly two editions" in err and "gd-nef-2031" in err and "Traceback" not in err
     assert editions.get("gd-nef-2031") is None
+
+
+def test_an_empty_input_gives_empty_totals(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    out = run_json(["--edition", "gd-nef-2022", "--edition", "gd-nef-2022", str(empty)], capsys)
+    assert len(out) == 2  # the editions, then the totals: no change between them
+    assert out[1]["totals"]["claims"] == 0 and out[1]["totals"]["paid"]["change"] == "0.00"
+
+
+def test_a_line_nested_beyond_reading_is_an_error_line_not_a_crash(tmp_path, capsys):
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n" + json.dumps(claim(1, "3200.00")) + "\n", encoding="utf-8")
+    out = run_json(["--edition", "gd-nef-2022", "--edition", "gd-nef-2022", str(deep)], capsys)
+    totals = out[-1]["totals"]
+    assert totals["claims"] == 2
+    assert totals["outcomes"]["error"] == {"A": 1, "B": 1} and totals["outcomes"]["approved"] == {"A": 1, "B": 1}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import json
 from hashlib import sha256
+from pathlib import Path
 
 import pytest
 
 from mutualaid import Edition, __version__, adjudicate
 from mutualaid.cli import main
+from mutualaid.errors import InvalidClaim
 from mutualaid.decide import canonical_input
 from mutualaid.replay import RecordError, replay, store
 from mutualaid.validate import parse
@@ -151,6 +153,35 @@ def test_cli_record_then_replay(tmp_path, capsys):
     assert main(["replay", str(record)]) == 2
     err = capsys.readouterr().err
     assert "input" in err and "Traceback" not in err
+
+
+def test_a_decision_under_an_edition_file_is_recorded_and_replayed_with_that_file(tmp_path, capsys):
+    """The analyst's workflow: decide under an edition file with --record, replay with the same --plan."""
+    shipped = Path(__file__).resolve().parent.parent / "src" / "mutualaid" / "editions" / "gd-nef-2022.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    assert "id: gd-nef-2022" in text
+    edition_file = tmp_path / "what-if.yaml"
+    edition_file.write_text(text.replace("id: gd-nef-2022", "id: what-if"), encoding="utf-8")
+    claim_file = tmp_path / "claim.json"
+    claim_file.write_text(json.dumps({"claim": base_claim(), "history": []}), encoding="utf-8")
+
+    assert main(["adjudicate", str(claim_file), "--plan", str(edition_file), "--record"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["decision"]["plan"] == "what-if"
+    record = tmp_path / "record.json"
+    record.write_text(out, encoding="utf-8")
+    assert main(["replay", str(record), "--plan", str(edition_file)]) == 0
+    assert "identical decision" in capsys.readouterr().out
+
+
+def test_store_refuses_an_edition_other_than_the_decisions():
+    what_if = Edition.model_validate({**edition_data(), "id": "what-if"})
+    d = adjudicate(base_claim(), plan=what_if)
+    assert store(d, base_claim(), plan=what_if)["decision"]["plan"] == "what-if"
+    with pytest.raises(ValueError, match="what-if"):
+        store(d, base_claim(), plan="gd-nef-2022")
+    with pytest.raises(InvalidClaim, match="plan"):  # unknown by id: the edition must be given
+        store(d, base_claim())
 
 
 def test_record_false_leaves_out_only_the_record():

@@ -51,11 +51,12 @@ def cmd_adjudicate(args) -> int:
     from .yamlio import split_claim_document
 
     claim, history = split_claim_document(_read_document(args.file))
-    decision = adjudicate(claim, history, plan=_plan(args.plan), engine=args.engine)
+    plan = _plan(args.plan)
+    decision = adjudicate(claim, history, plan=plan, engine=args.engine)
     if args.record:
         from .replay import store
 
-        print(json.dumps(store(decision, claim, history), ensure_ascii=False, indent=2))
+        print(json.dumps(store(decision, claim, history, plan=plan), ensure_ascii=False, indent=2))
     elif args.json:
         print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:

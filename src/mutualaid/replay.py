@@ -22,12 +22,19 @@ from .edition import Edition, editions
 from .model import Decision
 
 
-def store(decision: Decision, claim: Any, history: Any = ()) -> dict:
-    """The stored record of ``decision``, made from the same ``claim`` and ``history`` it decided."""
+def store(decision: Decision, claim: Any, history: Any = (), *, plan: Edition | str | None = None) -> dict:
+    """The stored record of ``decision``, made from the same ``claim`` and ``history`` it decided.
+
+    ``plan`` is the edition it was decided under, when that is not one the library knows by id (an
+    edition file an analyst wrote); it must carry the decision's edition id.
+    """
     from .decide import canonical_input
     from .validate import parse
 
-    model, entries, _ = parse(claim, history, decision.plan)
+    given = plan.id if isinstance(plan, Edition) else plan
+    if given is not None and given != decision.plan:
+        raise ValueError(f"the decision was made under edition {decision.plan!r}, not {given!r}")
+    model, entries, _ = parse(claim, history, plan if plan is not None else decision.plan)
     data = canonical_input(model, entries)
     if decision.record is not None and "sha256:" + sha256(data).hexdigest() != decision.record.input_hash:
         raise ValueError("this claim and history are not what the decision was made from (input hash differs)")

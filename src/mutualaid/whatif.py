@@ -105,7 +105,7 @@ class _Comparer:
         for line, raw in items:
             try:
                 claim = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading (as batch)
                 bad = Side(ERROR[0], 0, ("claim",))
                 out.append(Compared(line, None, bad, bad, ()))
                 continue
@@ -251,6 +251,7 @@ def diff(
     else:
         out.writelines(f"{name}: {h['given']} (edition {h['id']}, {h['edition_hash'][:19]}…)\n" for name, h in heads.items())
     bar = Progress(stderr or sys.stderr, total_bytes, progress)
+    offset = 0  # an empty IN has no chunk
     for (_, offset), results in pipeline(read_chunks(source), DiffSpec(a, b, engine), jobs):
         for c in results:
             totals.add(c)
