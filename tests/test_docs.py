@@ -63,6 +63,12 @@ def test_rules_command_lists_every_rule(capsys):
     assert all(r.id in out for r in RULES)
 
 
+def test_rules_tests_without_markdown_is_refused_not_ignored(capsys):
+    assert main(["rules", "--tests", "tests"]) == 2
+    err = capsys.readouterr().err
+    assert "--markdown" in err and "Traceback" not in err
+
+
 def test_schema_carries_its_version(capsys):
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out)["schema_version"] == "1"

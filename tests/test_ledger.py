@@ -245,6 +245,13 @@ def test_a_ledger_kept_in_a_database_decides_like_the_one_in_memory():
     ]  # fmt: skip
     with pytest.raises(InvalidClaim):
         sql.decide(claims[1])  # decided already: refused before the database's own key would be
+    assert sql.decided("M-0001", "C-2") and not sql.decided("M-0001", "C-9")
+    entry = {"claim_id": "C-2", "accident_id": "A-0001", "accident_occurred_on": "2022-03-01",
+             "counted_out_of_pocket": "1.00", "paid": "0.00"}  # fmt: skip
+    with pytest.raises(InvalidClaim, match="already in the ledger"):  # not the database's IntegrityError
+        sql.add("M-0001", entry)
+    sql.add("M-0001", {**entry, "claim_id": "C-9"})
+    assert [e.claim_id for e in sql.history("M-0001")] == ["C-1", "C-2", "C-3", "C-9"]
 
 
 # --- history on disk -------------------------------------------------------------------------------------

@@ -91,6 +91,8 @@ def cmd_rules(args) -> int:
     from .rulebook import markdown, rule_table
     from .rules import RULES
 
+    if args.tests and not args.markdown:
+        raise UsageError("--tests lists the tests beside each clause of the --markdown page: give --markdown too")
     if args.markdown:
         tests = Path(args.tests) if args.tests else None
         if tests is not None and not tests.is_dir():
@@ -238,7 +240,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--checkpoint-every", type=int, default=10_000, metavar="N", help="with --ledger: make output and ledger durable every N lines (default: 10000)")
     b.add_argument("--plan", help="an edition id or an edition file for every claim (default: each claim's plan)")
     b.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
-    b.add_argument("--no-record", dest="record", action="store_false", help="leave out each decision's replay record (hashing the input costs about a sixth of a decision)")
+    b.add_argument("--no-record", dest="record", action="store_false", help="leave out each decision's replay record (hashing the input costs about a tenth of a line)")
     b.set_defaults(func=cmd_batch)
     d = sub.add_parser("diff", help="what-if: decide the same claims under two editions; per-claim changes and totals")
     d.add_argument("input", help="claims, one JSON object a line (as for batch); - for standard input")

@@ -123,7 +123,9 @@ class Ledger:
     at each step, every earlier approved or denied claim of the member (in the order decided).
 
     A backend that keeps history in its own database subclasses the Ledger and overrides two
-    methods, :meth:`history` and :meth:`remember` (see ``docs/batch.md``).
+    methods, :meth:`history` and :meth:`remember` (see ``docs/batch.md``); :meth:`decide`,
+    :meth:`add` and :meth:`decided` go through them. The whole-ledger methods (``len``,
+    :meth:`members`, :meth:`entries`, :meth:`dump`, :meth:`save`, :meth:`load`) are the own store's.
     """
 
     def __init__(
@@ -225,10 +227,12 @@ class Ledger:
         self.remember(member_id, entry)  # type: ignore[arg-type]
 
     def decided(self, member_id: str, claim_id: str) -> bool:
-        """Whether the member has a decided (approved or denied) claim with this id."""
-        rows = self._rows.get(member_id)
-        # A JSON string holds no bare quote, so '["C-1",' can only open an entry: its claim id.
-        return rows is not None and "[" + _text(claim_id) + "," in rows
+        """Whether the member has a decided (approved or denied) claim with this id.
+
+        It reads :meth:`history`, so that a ledger whose history lives in a database answers from
+        that database.
+        """
+        return any(e.claim_id == claim_id for e in self.history(member_id))
 
     # --- what it holds ----------------------------------------------------------------------------
 
