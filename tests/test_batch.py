@@ -116,6 +116,22 @@ def test_bad_lines_become_error_records_naming_their_fields_and_the_run_goes_on(
     assert str(done.summary.paid) == "2000.00"
 
 
+def test_lines_no_process_can_route_are_decided_alike_by_two_processes(tmp_path):
+    """A member id with a lone surrogate, a line nested beyond reading: --jobs 2 routes them, never crashes."""
+    good = json.dumps(base_claim(), ensure_ascii=False)
+    surrogate = json.dumps({**base_claim(), "member": {**base_claim()["member"], "member_id": "M-\ud800"}})
+    lines = [good, surrogate, "[" * 100_000 + "]" * 100_000, good]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    run(str(src), str(one), stderr=io.StringIO())
+    run(str(src), str(two), jobs=2, stderr=io.StringIO())
+    assert one.read_bytes() == two.read_bytes()
+    got = lines_of(two)
+    assert got[0]["outcome"] == "approved" and "member.member_id" in got[1]["fields"]
+    assert got[2]["error"].startswith("not JSON") and "already been decided" in got[3]["error"]
+
+
 def test_the_summary_counts_outcomes_the_total_paid_and_denials_by_clause(stream, reference):
     summary = run(str(stream), os.devnull, stderr=io.StringIO()).summary
     decisions = lines_of(reference)
@@ -156,6 +172,8 @@ def test_members_are_routed_by_a_stable_hash_of_their_id():
     tricky = json.dumps({**base_claim(), "note": {"member_id": "M-9"}}).encode()  # two keys: parsed
     assert part_of_line(tricky, 7) == part_of("M-0001", 7)
     assert part_of_line(b"not json", 7) == 0
+    assert part_of_line(b"[" * 100_000 + b"]" * 100_000, 7) == 0  # nested beyond reading: bad input
+    assert part_of("M-\ud800", 7) == part_of("M-\ud800", 7) in range(7)  # a lone surrogate has no UTF-8
 
 
 def test_the_progress_bar_shows_on_a_terminal_only(stream, tmp_path):

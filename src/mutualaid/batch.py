@@ -53,8 +53,12 @@ class BatchError(Exception):
 
 
 def part_of(member_id: str, parts: int) -> int:
-    """Which of ``parts`` processes owns a member: stable across runs and machines."""
-    return zlib.crc32(member_id.encode("utf-8")) % parts
+    """Which of ``parts`` processes owns a member: stable across runs and machines.
+
+    A lone surrogate (a ``\\ud800`` escape in the JSON) has no UTF-8; ``surrogatepass`` still
+    gives it stable bytes, and its claim is bad input wherever it is decided.
+    """
+    return zlib.crc32(member_id.encode("utf-8", "surrogatepass")) % parts
 
 
 _MEMBER_ID = re.compile(rb'"member_id"\s*:\s*"([^"\\]*)"')
@@ -76,7 +80,7 @@ def part_of_line(raw: bytes, parts: int) -> int:
 
     try:
         member_id = member_of(json.loads(raw))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading
         return 0
     return 0 if member_id is None else part_of(member_id, parts)
 
