@@ -326,3 +326,26 @@ def test_a_model_still_gets_the_cross_field_checks():
 def test_unhashable_ids_are_bad_input_not_a_crash(claim_patch, history):
     with pytest.raises(InvalidClaim):
         adjudicate({**base_claim(), **claim_patch}, history)
+
+
+def _text_leaves(obj, path=()):
+    """The dotted path of every string the base claim holds (ids, names, codes, dates, amounts)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _text_leaves(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _text_leaves(v, (*path, str(i)))
+    elif isinstance(obj, str):
+        yield ".".join(path)
+
+
+@pytest.mark.parametrize("field", [*_text_leaves(base_claim()), "plan"])
+def test_a_lone_surrogate_in_any_text_is_bad_input_naming_its_field(field):
+    """A JSON "\\ud800" escape reads as a lone surrogate, which no UTF-8 can hold: it is refused at
+    its field, never a crash when the decision or its record is written as JSON (CONTRACT §5)."""
+    claim = base_claim()
+    _set(field, "X\ud800")(claim)
+    with pytest.raises(InvalidClaim) as caught:
+        adjudicate(claim)
+    assert field in caught.value.fields

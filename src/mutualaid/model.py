@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .rule import HintKind
-from .values import AccountNumber, Day, Icd10Code, IdNumber, Money, Text, Ws218Code
+from .values import AccountNumber, Day, FreeText, Icd10Code, IdNumber, Money, Text, Ws218Code
 
 Occupation = Literal[
     "truck_driver",  # 货车司机
@@ -85,7 +85,7 @@ class Accident(_Input):
 
 
 class Hospital(_Input):
-    name: Optional[str] = None
+    name: Optional[FreeText] = None
     grade: Optional[Grade] = None
     """1 | 2 | 3, or null for 未定级."""
     ownership: Optional[Ownership] = None
@@ -117,14 +117,14 @@ class Treatment(_Input):
 
 
 class Payee(_Input):
-    holder_name: Optional[str] = None
+    holder_name: Optional[FreeText] = None
     holder_id_number: Optional[IdNumber] = None
     account_number: Optional[AccountNumber] = None
 
 
 class Claim(_Input):
     claim_id: Text
-    plan: Optional[str] = None
+    plan: Optional[FreeText] = None
     """An edition id; absent: the edition whose period holds accident.occurred_on."""
     filed_on: Day
     member: Member

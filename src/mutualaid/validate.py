@@ -34,6 +34,8 @@ def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]
         if e["type"] == "too_short" and e["loc"] in deeper:
             continue  # "at least 1 item after validation": only because an item inside was bad
         msg = e["msg"]
+        if e["type"] == "string_unicode":
+            msg = "text with a lone surrogate (an unpaired \\ud800–\\udfff escape) is not Unicode"
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
         out.append(FieldError(_path(e["loc"], prefix), msg))

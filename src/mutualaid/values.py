@@ -164,6 +164,10 @@ Icd10Code = Annotated[str, BeforeValidator(to_icd10), WithJsonSchema({"type": "s
 Ws218Code = Annotated[str, BeforeValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
 Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S")]
 """A string with at least one character that is not white space."""
+FreeText = Annotated[str, StringConstraints(pattern=r"(?s).*"), WithJsonSchema({"type": "string"})]
+"""Any string that is text: the pattern makes pydantic read it as Unicode, so a lone surrogate (an
+unpaired ``\\ud800`` escape, which no UTF-8 can hold) is bad input here rather than a crash when
+the decision or its record is written as JSON."""
 AccountNumber = Annotated[
     str, BeforeValidator(to_account_number), WithJsonSchema({"type": "string", "pattern": r"^\d{10,30}$"})
 ]
