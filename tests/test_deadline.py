@@ -106,6 +106,16 @@ def test_years_outside_the_calendar_use_weekends_only_and_say_so(occurred, deadl
     assert d.calendar_gap is True
 
 
+def test_outside_the_calendar_a_saturday_is_a_rest_day_too():
+    """art5.4 (民法典 第二百零三条): without holiday data, weekends alone move the deadline, and both
+    weekend days do: a Saturday anniversary (2031-05-31) moves to Monday 2031-06-02, not staying put."""
+    assert is_working_day(D("2031-05-31")) == (False, False)  # a Saturday in a year without data
+    d = filing_deadline(D("2030-05-31"), 1, True)
+    assert (d.anniversary, d.day, d.calendar_gap) == (D("2031-05-31"), D("2031-06-02"), True)
+    late = adjudicate(_filed("2030-05-31", "2031-06-02"))
+    assert "filing.late" in late.passed  # on time on the Monday (art4.1 denies it for its year, not art5.4)
+
+
 def test_the_last_covered_year_has_no_gap():
     d = filing_deadline(D("2025-12-31"), 1, True)
     assert d.day.year == 2026

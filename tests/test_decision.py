@@ -188,6 +188,37 @@ def test_cap_note_does_not_change_the_outcome():
     )  # fmt: skip
 
 
+def test_cap_note_only_when_the_cap_cuts_the_payout():
+    """art5.3 "累计给付金额不超过10000元": when exactly the due amount is left, the cap does not cut it,
+    so the claim is paid in full with no cap note, and the cap is then used up."""
+    d = adjudicate(
+        claim_with(treatment(items=[item(amount="3200.00")])),
+        [hist("C-0100", "A-0100", "2022-01-15", "12000.00", "6000.00"), hist("C-0101", "A-0101", "2022-02-01", "3000.00", "2000.00")],
+    )
+    assert (d.outcome, d.payout, d.cap_remaining) == ("approved", Decimal("2000.00"), Decimal("0.00"))
+    assert d.reasons == ()
+    assert {"cap.limits_payout", "cap.exhausted"} <= set(d.passed)
+
+
+def test_history_on_the_periods_first_and_last_day_counts_toward_the_cap():
+    """art5.3 with art4.1/art4.2: the cap is per edition, whose period runs 2022-01-01 0:00 to 2022-12-31
+    24:00 inclusive; payments for accidents on both edge days count, one on 2021-12-31 does not."""
+    c = claim_with(treatment(items=[item(on="2022-12-31", amount="8000.00")]), filed_on="2023-01-10")
+    c["accident"]["occurred_on"] = "2022-12-31"
+    d = adjudicate(
+        c,
+        [
+            hist("C-0099", "A-0099", "2021-12-31", "12000.00", "6000.00"),
+            hist("C-0100", "A-0100", "2022-01-01", "12000.00", "6000.00"),
+            hist("C-0101", "A-0101", "2022-12-31", "3000.00", "2000.00"),
+        ],
+    )
+    assert (d.outcome, d.tier_amount, d.payout, d.cap_remaining) == (
+        "approved", Decimal("5000.00"), Decimal("2000.00"), Decimal("0.00")
+    )  # fmt: skip
+    assert [(r.clause, r.rule) for r in d.reasons] == [("art5.3", "cap.limits_payout")]
+
+
 def test_amount_fields():
     d = adjudicate(
         claim_with(treatment(items=[item(amount="1000.00"), item(category="dental", amount="99.99")])),
