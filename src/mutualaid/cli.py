@@ -185,7 +185,8 @@ def cmd_diff(args) -> int:
         raise UsageError(f"cannot read {args.input}: {exc.strerror or exc}") from None
     try:
         size = None if args.input == "-" else Path(args.input).stat().st_size
-        diff(source, *args.edition, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size)
+        a, b = args.edition
+        diff(source, a, b, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size)
     finally:
         if args.input != "-":
             source.close()

@@ -107,7 +107,7 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record 
     due = max(0, tier - facts.paid_for_accident_fen)
     cap_left = max(0, edition.cap_fen - facts.paid_in_cap_scope_fen)
     more, next_tier = edition.next_tier(accident)
-    assessment = {
+    assessment: dict[str, Any] = {
         "t": "assessment",
         "counted_fen": counted,
         "accident_fen": accident,

@@ -103,7 +103,8 @@ class DurableEngine:
         """Every (rule, fact) pair durable_rules fires on, ordered by rule, then fact."""
         with _LOCK:
             sid = str(next(self._sids))
-            self._fired = fired = []
+            fired: Fired = []
+            self._fired = fired
             try:
                 self._host.assert_facts(self._ruleset, [{**fact, "sid": sid, "j": j} for j, fact in enumerate(facts)])
                 state = self._host.get_state(self._ruleset, sid)

@@ -65,7 +65,8 @@ class Explainer:
     def _hint_template(rule: Rule):
         if rule.hint is None:
             return None
-        h, data, needs = rule.hint, [], ()
+        h, data = rule.hint, []
+        needs: tuple = ()
         for key, source in h.data.items():
             _, source_needs = _plain("{" + source + "}")
             data.append((key, source_needs[0][0]))

@@ -179,12 +179,12 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         accident_id = a.accident_id
         whole_member = edition.cap.scope == "member"
         start, end = edition.period.start, edition.period.end
-        for h in history:
-            if h.accident_id == accident_id:
+        for entry in history:
+            if entry.accident_id == accident_id:
                 if edition.accumulate_same_accident:
-                    counted += fen(h.counted_out_of_pocket)
-                paid_accident += fen(h.paid)
-            if whole_member or start <= h.accident_occurred_on <= end:
-                paid_scope += fen(h.paid)
+                    counted += fen(entry.counted_out_of_pocket)
+                paid_accident += fen(entry.paid)
+            if whole_member or start <= entry.accident_occurred_on <= end:
+                paid_scope += fen(entry.paid)
 
     return Facts(tuple(facts), tuple(subjects), tuple(items), counted, paid_accident, paid_scope)

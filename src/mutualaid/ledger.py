@@ -310,7 +310,7 @@ class Ledger:
         if keep is not None and isinstance(member_id, str) and not keep(member_id):
             return
         try:
-            self.add(member_id, data)  # type: ignore[arg-type]
+            self.add(member_id, data)
         except InvalidClaim as exc:
             raise InvalidClaim([FieldError(f"ledger.{number}.{e.field}", e.message) for e in exc.errors]) from None
 

@@ -810,7 +810,7 @@ def _tiers(draw) -> list[dict]:
     """One to six rows with rising edges, each 以上 (at_least) or 超过 (over), paying up to its edge."""
     n = _choose(draw, (3, 5), (1, lambda d: _int(d, 1, 6)))
     edges = sorted({_choose(draw, (2, lambda d: _pick(d, EDGES_FEN)), (1, lambda d: _int(d, 1_00, 15000_00))) for _ in range(n)})
-    rows = []
+    rows: list[dict] = []
     for edge in edges:
         pays = _choose(draw, (2, min(edge, TOP_TIER_FEN)), (1, lambda d: _int(d, 1, edge)))
         inclusive = _choose(draw, (1, not rows), (1, lambda d: bool(_int(d, 0, 1))))
@@ -1152,7 +1152,7 @@ def _history_id_twice(draw, c, h):
     return f"history.{len(h) - 1}.claim_id", c, h
 
 
-def _fresh_entries(h: list, entries: list) -> list:
+def _fresh_entries(h: list, entries: list) -> int:
     """Append entries with fresh claim ids; return the index of the first."""
     start = len(h)
     for k, e in enumerate(entries):

@@ -148,9 +148,9 @@ def _claim_cross_checks(claim: Any) -> list[FieldError]:
     if isinstance(claim, Claim):  # every field already validated: look for a fault before listing
         if _sound(claim):
             return []
-        filed = claim.filed_on
-        occurred = claim.accident.occurred_on
-        items = [
+        filed: dt.date | None = claim.filed_on
+        occurred: dt.date | None = claim.accident.occurred_on
+        items: list[tuple] = [
             (i, j, it.on, it.category, it.medication_use)
             for i, t in enumerate(claim.treatments)
             for j, it in enumerate(t.items)
@@ -211,6 +211,9 @@ def _treatment_id_checks(claim: Any) -> list[FieldError]:
 
 
 def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[FieldError]:
+    claim_id: str | None
+    accident_id: str | None
+    occurred: dt.date | None
     if isinstance(claim, Claim):
         claim_id, accident_id, occurred = claim.claim_id, claim.accident.accident_id, claim.accident.occurred_on
     else:
