@@ -113,3 +113,47 @@ def project_cases() -> list:
 def decided_cases() -> list:
     """``(case, decision)`` for every case under tests/cases that expects a decision (decided once)."""
     return list(_decided_cases())
+
+
+def odd_json_values():
+    """Values a backend's JSON may put anywhere: wrong types, edges of each type, text no UTF-8 holds."""
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(),
+        st.text(st.characters(exclude_categories=()), max_size=8),  # lone surrogates included
+        st.sampled_from(["\ud800", "X\udfff", "", " ", "2022-02-30", "1e400", "-0", "T1/2", "C-1", "S82.2"]),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.sampled_from(["claim_id", "on", "x"]), st.integers(), max_size=2),
+    )
+
+
+def set_odd_leaves(data, doc, changes: tuple[int, int]) -> None:
+    """Replace a drawn number (``changes``: least, most) of ``doc``'s nodes by odd JSON values, in place."""
+    from hypothesis import strategies as st
+
+    paths: list[tuple] = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, (*path, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*path, i))
+        if path:
+            paths.append(path)
+
+    walk(doc, ())
+    for _ in range(data.draw(st.integers(*changes))):
+        path = data.draw(st.sampled_from(paths))
+        node = doc
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = data.draw(odd_json_values())
+        except (KeyError, IndexError, TypeError):  # an earlier change took the path away
+            pass

@@ -170,43 +170,14 @@ def test_a_line_gives_the_same_bytes_as_the_plain_data_path(text):
 from mutualaid.batch import part_of_line  # noqa: E402
 from mutualaid.testing import claims_with_history  # noqa: E402
 
-LINE_VALUES = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(),
-    st.text(st.characters(exclude_categories=()), max_size=8),  # lone surrogates included
-    st.lists(st.integers(), max_size=2),
-)
-
+from claimdata import set_odd_leaves  # noqa: E402
 
 @given(st.data())
 def test_any_line_gets_one_answer_that_is_json_and_a_process(data):
     """A line with odd values anywhere, escaped or not, cut short or with a byte changed: the batch
     answers it with one JSON line (a decision or an error record) and routes it to a process."""
     claim, _ = data.draw(claims_with_history())
-    paths = []
-
-    def walk(node, path):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, (*path, k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, (*path, i))
-        if path:
-            paths.append(path)
-
-    walk(claim, ())
-    for _ in range(data.draw(st.integers(0, 2))):
-        path = data.draw(st.sampled_from(paths))
-        node = claim
-        try:
-            for key in path[:-1]:
-                node = node[key]
-            node[path[-1]] = data.draw(LINE_VALUES)
-        except (KeyError, IndexError, TypeError):
-            pass
+    set_odd_leaves(data, claim, (0, 2))
     raw = json.dumps(claim, ensure_ascii=data.draw(st.booleans())).encode("utf-8", "surrogatepass")
     damage = data.draw(st.sampled_from(["none", "cut", "byte"]))
     if damage == "cut":
