@@ -75,18 +75,20 @@ def groups():
         # art6.4 O00–O99: both ends and inside
         ("O00", "art6.4"), ("O00.0", "art6.4"), ("O26.8", "art6.4"), ("O99", "art6.4"), ("O99.8", "art6.4"),
         ("N99", ""), ("P00", ""),
-        # art6.5 M50, M51 only
+        # art6.5 M50, M51 and the traumatic disc ruptures (revision 2)
         ("M50", "art6.5"), ("M50.1", "art6.5"), ("M51", "art6.5"), ("M51.2", "art6.5"),
-        ("M48.0", ""), ("M53.0", ""), ("S13.0", ""), ("S23.0", ""), ("S33.0", ""),
+        ("S13.0", "art6.5"), ("S23.0", "art6.5"), ("S33.0", "art6.5"),
+        ("M48.0", ""), ("M53.0", ""), ("S13.1", ""), ("S23.1", ""), ("S33.1", ""), ("S13", ""),
         # art6.6 F00–F99
         ("F00", "art6.6"), ("F00.0", "art6.6"), ("F32.0", "art6.6"), ("F99", "art6.6"),
+        ("F07.2", "art6.6"), ("F43.1", "art6.6"),  # disorders that follow an accident, too
         ("E00", ""), ("G00", ""),
         # art6.8 K00–K08, S02.5, S03.2
         ("K00", "art6.8"), ("K00.0", "art6.8"), ("K08", "art6.8"), ("K08.1", "art6.8"), ("K08.9", "art6.8"),
         ("K09", ""), ("K09.0", ""), ("J99", ""),
         ("S02.5", "art6.8"), ("S02", ""), ("S02.4", ""), ("S02.6", ""),
         ("S03.2", "art6.8"), ("S03", ""), ("S03.1", ""), ("S03.3", ""),
-        # art6.10 A00–B99, but not T79.3
+        # art6.10 A00–B99 (alone: the proviso needs another diagnosis, see below)
         ("A00", "art6.10"), ("A00.0", "art6.10"), ("A09", "art6.10"), ("B99", "art6.10"), ("B95.6", "art6.10"),
         ("C00", ""), ("T79.3", ""),
         # plain injuries
@@ -106,12 +108,41 @@ def test_clinical_codes_are_grouped_by_their_who_parent(groups, code, clause):
     assert groups.group_of(who_code(code)) == clause
 
 
+@pytest.mark.parametrize(
+    ("diagnoses", "clause"),
+    [
+        (("A41.9", "S81.0"), ""),  # sepsis with an open leg wound: the wound's infection
+        (("A35", "S81.0"), ""),  # tetanus after a leg wound
+        (("B95.6", "T79.3"), ""),  # chapter XIX reaches T98
+        (("A41.9", "T98.3"), ""),
+        (("A41.9", "R50.9"), "art6.10"),  # a symptom is no injury
+        (("A41.9", "I10"), "art6.10"),
+        (("A41.9",), "art6.10"),
+        (("S81.0", "A41.9"), ""),  # an injury as primary is no infection at all
+        (("F43.1", "S06.0"), "art6.6"),  # the proviso is art6.10's alone
+        (("M51.2", "S33.0"), "art6.5"),
+    ],
+)
+def test_art6_10_proviso_reads_the_other_diagnoses(groups, diagnoses, clause):
+    """第六条(10) "但因意外伤害所致的伤口发生感染者不在此限" (CONTRACT §4, revision 2)."""
+    primary, *others = (who_code(d) for d in diagnoses)
+    assert groups.group_of(primary, tuple(others)) == clause
+
+
+def test_a_proviso_falls_through_to_the_next_group():
+    g = CodeGroups({"first": (("A00-B99",), (), ("S00-T98",)), "second": (("A41",), (), ())})
+    assert g.group_of("A41.9") == "first"
+    assert g.group_of("A41.9", ("S81.0",)) == "second"
+    assert g.group_of("A00", ("S81.0",)) == ""
+    assert g.has_proviso() and not CodeGroups({"only": (("A00",), (), ())}).has_proviso()
+
+
 def test_code_groups_ranges_ancestors_exceptions_and_order():
     g = CodeGroups(
         {
-            "first": (("A00-A09", "S02.5"), ("A01",)),
-            "second": (("A00-B99",), ()),
-            "third": (("S02",), ()),
+            "first": (("A00-A09", "S02.5"), ("A01",), ()),
+            "second": (("A00-B99",), (), ()),
+            "third": (("S02",), (), ()),
         }
     )
     assert g.group_of("A00.1") == "first"

@@ -17,7 +17,7 @@ from .edition import Edition
 from .engine import engine_for
 from .facts import Facts, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, build
-from .rules import RULES
+from .rules import rules_for
 from .validate import parse
 
 _YUAN: dict[int, Decimal] = {}
@@ -58,7 +58,7 @@ def adjudicate(
     Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
     """
     model, entries, edition = parse(claim, history, plan)
-    eng = engine_for(engine, RULES, edition)
+    eng = engine_for(engine, rules_for(edition), edition)
     facts = derive(model, entries, edition)
     return assemble(model.claim_id, edition, facts, eng, record_of(model, entries, edition) if record else None)
 
@@ -123,7 +123,12 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record 
     more = eng.fire((assessment,))
     if more:
         fired += [(i, n) for i, _ in more]
-        fired.sort()
+    if len(fired) > 1:
+        # CONTRACT §7, "Reason order": the table's rows in order; within a row subject by subject
+        # (the claim first, then treatments and items in input order, which is their facts'
+        # order); for one subject the row's rules in order. Every claim-level fact is the claim.
+        rows, subjects = rules.rows, facts.subjects
+        fired.sort(key=lambda p: (rows[p[0]], 0 if p[1] >= n or subjects[p[1]] == "claim" else p[1], p[0], p[1]))
 
     explain = eng.explain
     outcome = "approved"

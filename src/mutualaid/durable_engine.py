@@ -37,6 +37,7 @@ from .errors import UnknownEngine
 from .explain import Explainer
 from .facts import SCHEMA
 from .rule import Rule
+from .rules import as_ruleset
 
 INSTALL_HINT = (
     "the durable engine needs durable_rules: pip install 'mutualaid[durable]' "
@@ -74,7 +75,7 @@ class DurableEngine:
     name = "durable"
 
     def __init__(self, rules: Sequence[Rule], edition: Edition):
-        self.rules = tuple(rules)
+        self.rules = as_ruleset(rules)  # with the row of each rule, for the reasons' order
         self.edition = edition
         self.explain = Explainer(self.rules, edition.params)
         self._ruleset = f"mutualaid_{re.sub(r'[^A-Za-z0-9_]', '_', edition.id)}_{next(_names)}"

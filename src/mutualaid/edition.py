@@ -14,12 +14,15 @@ from decimal import Decimal
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import InvalidClaim
 from .model import Circumstance, Document, HospitalKind, Ownership
+from .rule import chinese_number
 from .values import Day, Money
+from .vocabulary import NAMES
 
 
 class _Data(BaseModel):
@@ -47,7 +50,8 @@ class Period(_Data):
 
 
 class Window(_Data):
-    days: int = Field(gt=0)
+    days: int = Field(gt=0, le=3660)
+    """At most ten years: the contract bounds dates at 2199-12-31, so every window ends in range."""
     convention: str = ""
 
 
@@ -76,8 +80,13 @@ class Cap(_Data):
 
 
 class Filing(_Data):
-    years: int = Field(gt=0)
+    years: int = Field(gt=0, le=50)
+    """At most fifty: a deadline counted from an accident on 2199-12-31 must stay a real date."""
     filing_deadline_moves_to_workday: bool = True
+    top_ups_meet_deadline: bool = True
+    """Every filing, a top-up of an accident already in the history included, must meet the
+    deadline counted from the accident (CONTRACT §7, revision 2). ``false``: only the accident's
+    first filing must; a later top-up for it is not late."""
 
 
 class Documents(_Data):
@@ -91,15 +100,52 @@ class HospitalRule(_Data):
 
 
 class DiagnosisGroup(_Data):
+    """Primary diagnoses (主要诊断) that an exclusion of 第六条 holds.
+
+    ``include`` lists codes and ranges; ``except`` lists primary codes it does not hold after all.
+    ``unless_with`` is a proviso read from the treatment's *other* diagnoses: when any of them
+    lies in these codes, the group does not hold the treatment (art6.10: an infection treated
+    together with an injury of chapter XIX is the wound's infection, 但因意外伤害所致的伤口发生感染者不在此限).
+    """
+
     include: tuple[str, ...] = Field(min_length=1)
     except_: tuple[str, ...] = Field((), alias="except")
+    unless_with: tuple[str, ...] = ()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @field_validator("include", "except_", "unless_with")
+    @classmethod
+    def _codes(cls, v):
+        from .icd10 import check_entry
+
+        for entry in v:
+            check_entry(entry)
+        return v
+
 
 class Exclusions(_Data):
+    """Which of 第六条's thirteen exclusions an edition applies, and how each is recognised.
+
+    Each key is a clause of 第六条 (``art6.1`` … ``art6.13``): the rules are made from these keys
+    (:func:`mutualaid.rules.rules_for`), so an edition that leaves an exclusion out does not apply
+    it, and a key that names no exclusion of the plan is refused.
+    """
+
     circumstances: dict[str, tuple[Circumstance, ...]]
     diagnoses: dict[str, DiagnosisGroup]
+
+    @field_validator("circumstances", "diagnoses")
+    @classmethod
+    def _clauses(cls, v):
+        from .exclusions import BY_CLAUSE
+
+        unknown = [k for k in v if k not in BY_CLAUSE]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))} names no exclusion of 第六条; the keys are {', '.join(BY_CLAUSE)}"
+            )
+        return v
 
     @field_validator("circumstances")
     @classmethod
@@ -113,8 +159,34 @@ class Exclusions(_Data):
         return v
 
 
+class Reference(_Data):
+    """Where a value of the edition comes from: the clause key and the plan's own words.
+
+    OpenFisca's parameters carry a ``reference`` beside each value; an edition carries one for
+    each of its values in ``references``, keyed by the value's path (``cap.amount``), so that
+    ``docs/rules.md`` can print, under each clause, the values it reads.
+    """
+
+    clause: str
+    quote: str = ""
+
+    @field_validator("clause")
+    @classmethod
+    def _key(cls, v):
+        from .rule import clause_label
+
+        clause_label(v)
+        return v
+
+
 class Edition(_Data):
-    """One edition of the plan. Build it from data; every rule reads its thresholds from here."""
+    """One edition of the plan. Build it from data; every rule reads its thresholds from here.
+
+    Every way to make one validates it: ``Edition.model_validate(data)`` (or ``Edition(**data)``),
+    :func:`load_edition` for a file, and :meth:`replace` for a variant of an existing edition.
+    ``model_copy(update=...)`` goes through :meth:`replace`, and ``model_construct`` validates too:
+    an edition is data a user writes, so no path may skip its checks.
+    """
 
     id: str = Field(min_length=1)
     title: str = ""
@@ -130,6 +202,10 @@ class Edition(_Data):
     exclusions: Exclusions
     contribution: Optional[Money] = None
     """保障费 per member (art3); no decision reads it, what-if and cost studies do."""
+    references: dict[str, Reference] = {}
+    """The clause behind each value, keyed by the value's path (``cap.amount``, ``tiers``,
+    ``exclusions.diagnoses.art6.10``). Documentation: no decision reads it, and the
+    :attr:`content_hash` leaves it out."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -140,6 +216,44 @@ class Edition(_Data):
         if edges != sorted(edges) or len(set(edges)) != len(edges):
             raise ValueError("tier edges must rise strictly")
         return tiers
+
+    @model_validator(mode="after")
+    def _references_name_values(self):
+        data = self.model_dump(mode="json", by_alias=True, exclude={"references"})
+        missing = [path for path in self.references if _at(data, path) is _MISSING]
+        if missing:
+            raise ValueError(f"references name values the edition does not have: {', '.join(missing)}")
+        return self
+
+    # --- a variant of an edition ---------------------------------------------------------------
+
+    def replace(self, **changes: Any) -> "Edition":
+        """A validated variant of this edition: ``edition.replace(id="what-if", cap={"amount": "8000.00"})``.
+
+        Each change replaces the value of that name. A change that is a mapping (or a model) for a
+        value that is a mapping changes only the keys it gives, at any depth, so ``cap={"amount":
+        "8000.00"}`` keeps the cap's scope. Lists (``tiers``, ``documents.required``) are replaced
+        whole. A reference whose value the variant no longer has (an exclusion left out) is
+        dropped with it. The result is validated like any edition; a broken one raises
+        :class:`InvalidEdition` naming each bad field.
+        """
+        data = self.model_dump(mode="python", by_alias=True)
+        for name, value in changes.items():
+            data[name] = _merged(data.get(name), value)
+        if "references" not in changes:
+            data = without_stale_references(data)
+        return _validated(data)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> "Edition":
+        """As :meth:`replace` when there is an ``update`` (pydantic's own copy would skip validation)."""
+        if update:
+            return self.replace(**update)
+        return super().model_copy(deep=deep)
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> "Edition":
+        """Validates, unlike pydantic's ``model_construct``: an unchecked edition could pay wrongly."""
+        return _validated(values)
 
     # --- derived values, computed once per edition -------------------------------------------
 
@@ -184,12 +298,14 @@ class Edition(_Data):
         """``sha256:`` of the edition's data as canonical JSON (sorted keys, no spaces).
 
         Two editions with the same id but other values (a corrected file, a what-if copy) hash
-        differently, so a stored decision record can tell which data decided it.
+        differently, so a stored decision record can tell which data decided it. The
+        ``references`` are left out: they cite the plan, and decide nothing.
         """
         import hashlib
         import json
 
-        data = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        values = self.model_dump(mode="json", exclude={"references"})  # references decide nothing
+        data = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     @cached_property
@@ -233,6 +349,18 @@ class Edition(_Data):
             "hospital_excluded_kinds": tuple(self.hospital.excluded_kinds),
             "cap_fen": self.cap_fen,
             "first_tier_edge": int(self.tiers[0].edge * 100),
+            # What messages and hints say of the edition, in both languages (never typed into them):
+            "filing_years": self.filing.years,
+            "filing_years_zh": chinese_number(self.filing.years),
+            "filing_moves_zh": "（逢节假日已顺延至工作日）" if self.filing.filing_deadline_moves_to_workday else "",
+            "filing_moves_en": " (moved to the next working day where it fell on a rest day or holiday)"
+            if self.filing.filing_deadline_moves_to_workday
+            else "",
+            "hospital_min_grade_zh": chinese_number(self.hospital.min_grade),
+            "hospital_ownership_zh": NAMES[self.hospital.ownership][0],
+            "hospital_ownership_en": NAMES[self.hospital.ownership][1],
+            "hospital_excluded_kinds_zh": "、".join(NAMES[k][0] for k in self.hospital.excluded_kinds) or "无",
+            "hospital_excluded_kinds_en": ", ".join(NAMES[k][1] for k in self.hospital.excluded_kinds) or "none",
         }
 
     @cached_property
@@ -243,7 +371,7 @@ class Edition(_Data):
     def diagnosis_groups(self):
         from .icd10 import CodeGroups
 
-        return CodeGroups({k: (g.include, g.except_) for k, g in self.exclusions.diagnoses.items()})
+        return CodeGroups({k: (g.include, g.except_, g.unless_with) for k, g in self.exclusions.diagnoses.items()})
 
     def __hash__(self) -> int:  # frozen data: hashable by its id, equal by its values
         return hash(self.id)
@@ -264,11 +392,75 @@ def _without_derived(edition: "Edition") -> "Edition":
     return edition
 
 
+class InvalidEdition(InvalidClaim):
+    """An edition's data breaks its rules; ``errors`` names each bad field (``tiers.1.pays``).
+
+    A kind of :class:`~mutualaid.errors.InvalidClaim`, so that a caller who catches bad input
+    catches a bad edition file too, with the same tidy, field-named message.
+    """
+
+    def _message(self) -> str:
+        return super()._message().replace("bad input:", "bad edition:", 1)
+
+    def __reduce__(self):
+        return (InvalidEdition, (list(self.errors),))
+
+
+def _validated(data: Any) -> Edition:
+    """``Edition.model_validate(data)``, with pydantic's errors as :class:`InvalidEdition`."""
+    try:
+        return Edition.model_validate(data)
+    except ValidationError as exc:
+        from .validate import _pydantic_errors
+
+        raise InvalidEdition(_pydantic_errors(exc)) from None
+
+
 def load_edition(path: str | Path) -> Edition:
-    """Read an edition from a YAML or JSON file."""
+    """Read an edition from a YAML or JSON file; a broken one raises :class:`InvalidEdition`."""
     from . import yamlio
 
-    return Edition.model_validate(yamlio.load(Path(path).read_text(encoding="utf-8")))
+    return _validated(yamlio.load(Path(path).read_text(encoding="utf-8")))
+
+
+_MISSING = object()
+
+
+def without_stale_references(data: dict) -> dict:
+    """``data`` without the references to values it does not have (a variant that left one out)."""
+    refs = data.get("references")
+    if not refs:
+        return data
+    values = {k: v for k, v in data.items() if k != "references"}
+    kept = {path: ref for path, ref in refs.items() if _at(values, path) is not _MISSING}
+    return data if len(kept) == len(refs) else {**data, "references": kept}
+
+
+def _at(data: Any, path: str) -> Any:
+    """The value at a dotted path (``cap.amount``; keys may hold dots, as ``exclusions.diagnoses.art6.10``)."""
+    if path in ("", None):
+        return _MISSING
+    if isinstance(data, dict):
+        for key in sorted(data, key=len, reverse=True):
+            if path == key:
+                return data[key]
+            if path.startswith(key + "."):
+                found = _at(data[key], path[len(key) + 1 :])
+                if found is not _MISSING:
+                    return found
+    return _MISSING
+
+
+def _merged(old: Any, new: Any) -> Any:
+    """``new`` laid over ``old``: mappings key by key, anything else replaced."""
+    if isinstance(new, BaseModel):
+        new = new.model_dump(mode="python", by_alias=True, exclude_unset=True)
+    if isinstance(old, dict) and isinstance(new, Mapping):
+        out = dict(old)
+        for key, value in new.items():
+            out[key] = _merged(old.get(key), value)
+        return out
+    return new
 
 
 class Registry:
@@ -288,7 +480,7 @@ class Registry:
                     shipped: dict[str, Edition] = {}
                     for f in sorted(resources.files(__package__).joinpath("editions").iterdir(), key=lambda p: p.name):
                         if f.name.endswith(".yaml"):
-                            e = Edition.model_validate(yamlio.load(f.read_text(encoding="utf-8")))
+                            e = _validated(yamlio.load(f.read_text(encoding="utf-8")))
                             shipped[e.id] = e
                     self._editions = shipped
         return self._editions

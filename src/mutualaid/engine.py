@@ -15,6 +15,7 @@ from .edition import Edition
 from .explain import Explainer
 from .facts import SCHEMA
 from .rule import Rule
+from .rules import as_ruleset
 
 Fired = list[tuple[int, int]]
 """(rule index, fact index) pairs."""
@@ -54,7 +55,7 @@ class NativeEngine:
     name = "native"
 
     def __init__(self, rules: Sequence[Rule], edition: Edition):
-        self.rules = tuple(rules)
+        self.rules = as_ruleset(rules)  # with the row of each rule, for the reasons' order
         self.edition = edition
         tests: dict[str, list[tuple[int, str]]] = {}
         for i, (rule, pattern) in enumerate(zip(self.rules, bound_patterns(self.rules, edition))):

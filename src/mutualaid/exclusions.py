@@ -8,13 +8,17 @@ An exclusion bites in one of three ways, and each is declared here:
 - a **primary diagnosis** (主要诊断) in one of the exclusion's ICD-10 groups excludes that treatment;
 - an **item** of a kind the clause names (self-medication, dental care, assistive devices) stops counting.
 
-Which codes fall under which clause is the edition's data (``exclusions`` in the edition file);
-the derivation step names the clause on the fact, and the rules here test that name.
+Which codes fall under which clause is the edition's data (``exclusions`` in the edition file),
+and so is which clauses apply at all: the circumstance and diagnosis rules are made from the
+edition's keys (:func:`circumstance_rule`, :func:`diagnosis_rule`, gathered by
+:func:`mutualaid.rules.rules_for`). The derivation step names the clause on the fact, and each rule
+tests that name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .rule import HintTemplate, Rule
 
@@ -68,7 +72,9 @@ def _item_hint(zh: str, en: str) -> HintTemplate:
     )
 
 
-def _circumstance(clause: str) -> Rule:
+@lru_cache(maxsize=None)
+def circumstance_rule(clause: str) -> Rule:
+    """The rule that denies a claim whose accident has one of ``clause``'s circumstances (one per clause)."""
     e = BY_CLAUSE[clause]
     return Rule(
         id=f"exclusion.{clause[3:]}.circumstance",
@@ -84,7 +90,9 @@ def _circumstance(clause: str) -> Rule:
     )
 
 
-def _diagnosis(clause: str) -> Rule:
+@lru_cache(maxsize=None)
+def diagnosis_rule(clause: str) -> Rule:
+    """The rule that excludes a treatment whose primary diagnosis ``clause``'s group holds (one per clause)."""
     e = BY_CLAUSE[clause]
     return Rule(
         id=f"exclusion.{clause[3:]}.diagnosis",
@@ -99,13 +107,19 @@ def _diagnosis(clause: str) -> Rule:
     )
 
 
-# Claim-level circumstances (CONTRACT table 4, first part): each denies the claim.
+def clause_order(clauses) -> list[str]:
+    """Clause keys of 第六条 in the plan's order (``art6.2`` before ``art6.10``)."""
+    return sorted(clauses, key=lambda c: int(c[len("art6.") :]))
+
+
+# Claim-level circumstances (CONTRACT table 4, first part): each denies the claim. These are the
+# shipped 2022 edition's keys; another edition's keys make its own (rules.rules_for).
 CIRCUMSTANCES = tuple(
-    _circumstance(c) for c in ("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13")
+    circumstance_rule(c) for c in ("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13")
 )
 
 # Treatment-level, by primary diagnosis (CONTRACT table 4, second part).
-DIAGNOSES = tuple(_diagnosis(c) for c in ("art6.4", "art6.5", "art6.6", "art6.8", "art6.10"))
+DIAGNOSES = tuple(diagnosis_rule(c) for c in ("art6.4", "art6.5", "art6.6", "art6.8", "art6.10"))
 
 # Item-level: what kind of cost it is.
 SELF_MEDICATION = Rule(

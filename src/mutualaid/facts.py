@@ -34,6 +34,7 @@ SCHEMA: dict[str, dict[str, type]] = {
         "filing_anniversary_day": int,
         "filing_calendar_gap": int,  # 1 when the deadline's year has no holiday data
         "days_late": int,  # days filed after the deadline (0 when on time)
+        "filing_checked": int,  # 1 when this filing must meet the deadline (0: a top-up the edition exempts)
         "window_last_day": int,  # the last day (as a day number) whose costs the window counts
         "member_name": str,
         "member_id_number": str,  # "" when absent
@@ -118,6 +119,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "filing_anniversary_day": anniversary_day,
             "filing_calendar_gap": calendar_gap,
             "days_late": filed_day - deadline_day if filed_day > deadline_day else 0,
+            "filing_checked": 1,  # art5.4: every filing, a top-up included (0 below for an exempt top-up)
             "window_last_day": accident_day + edition.window.days,
             "member_name": m.name.strip(),
             "member_id_number": m.id_number or "",
@@ -137,12 +139,15 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         facts.append({"t": "document", "document": doc, "supplied": 1 if doc in supplied else 0})
     subjects: list = ["claim"] * len(facts)
 
-    group_of = edition.diagnosis_groups.group_of
+    groups = edition.diagnosis_groups
+    group_of, proviso = groups.group_of, groups.has_proviso()
     items: list[tuple[int, int, int]] = []
     add_fact, add_subject, add_item = facts.append, subjects.append, items.append
     for t in claim.treatments:
         h = t.hospital
-        primary = who_code(t.diagnoses[0])
+        diagnoses = t.diagnoses
+        primary = who_code(diagnoses[0])
+        others = tuple(who_code(d) for d in diagnoses[1:]) if proviso and len(diagnoses) > 1 else ()
         t_index = len(facts)
         tid = t.treatment_id
         treatment = {
@@ -151,7 +156,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "ownership": h.ownership or "",
             "kind": kind_of_ws218(h.ws218) if h.ws218 else (h.kind or "general"),
             "primary_diagnosis": primary,
-            "primary_exclusion": group_of(primary),
+            "primary_exclusion": group_of(primary, others),
             "out_of_pocket_fen": 0,  # the items' sum, filled in below
         }
         add_fact(treatment)
@@ -175,16 +180,20 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
         treatment["out_of_pocket_fen"] = t_fen
 
     counted = paid_accident = paid_scope = 0
+    top_up = False
     if history:
         accident_id = a.accident_id
         whole_member = edition.cap.scope == "member"
         start, end = edition.period.start, edition.period.end
         for entry in history:
             if entry.accident_id == accident_id:
+                top_up = True
                 if edition.accumulate_same_accident:
                     counted += fen(entry.counted_out_of_pocket)
                 paid_accident += fen(entry.paid)
             if whole_member or start <= entry.accident_occurred_on <= end:
                 paid_scope += fen(entry.paid)
+    if top_up and not edition.filing.top_ups_meet_deadline:
+        facts[0]["filing_checked"] = 0
 
     return Facts(tuple(facts), tuple(subjects), tuple(items), counted, paid_accident, paid_scope)

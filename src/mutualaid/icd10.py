@@ -64,28 +64,64 @@ class CodeGroups:
 
     A code belongs to a group when it or one of its ancestors is listed, or when its category lies
     inside a listed range (``K00-K08``) (CONTRACT §7). A group may list codes it does not hold
-    (``except``); an exception wins over the listing.
+    (``except``); an exception wins over the listing. A group may also carry a proviso read from
+    the treatment's other diagnoses (``unless_with``): when one of them is listed there, the group
+    does not hold the treatment, and the next group is tried.
     """
 
-    def __init__(self, groups: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]):
+    def __init__(self, groups: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]):
         self._groups = [
-            (key, [_entry(e) for e in include], [_entry(e) for e in exclude])
-            for key, (include, exclude) in groups.items()
+            (key, [_entry(e) for e in include], [_entry(e) for e in exclude], [_entry(e) for e in unless])
+            for key, (include, exclude, unless) in groups.items()
         ]
-        self.group_of = lru_cache(maxsize=8192)(self._group_of)
+        self._held = lru_cache(maxsize=8192)(self._groups_holding)
 
-    def _group_of(self, who: str) -> str:
-        """The key of the first group that holds ``who`` (in the edition's order), or ``""``."""
-        for key, include, exclude in self._groups:
-            if any(_holds(e, who) for e in include) and not any(_holds(e, who) for e in exclude):
+    def _groups_holding(self, who: str) -> tuple[tuple[str, tuple], ...]:
+        """(key, proviso entries) of each group that lists ``who``, in the edition's order."""
+        return tuple(
+            (key, tuple(unless))
+            for key, include, exclude, unless in self._groups
+            if any(_holds(e, who) for e in include) and not any(_holds(e, who) for e in exclude)
+        )
+
+    def group_of(self, who: str, others: tuple[str, ...] = ()) -> str:
+        """The key of the first group that holds a treatment whose primary diagnosis is ``who``.
+
+        ``others`` are the treatment's other diagnoses, as WHO codes: a group whose proviso lists
+        one of them does not hold it. ``""`` when no group does.
+        """
+        for key, unless in self._held(who):
+            if not unless or not any(_holds(e, o) for e in unless for o in others):
                 return key
         return ""
+
+    def has_proviso(self) -> bool:
+        """Whether any group reads the other diagnoses (so they need looking up at all)."""
+        return any(unless for _, _, _, unless in self._groups)
+
+
+def check_entry(text: str) -> str:
+    """A listed code (``S02.5``, ``M51``) or range (``K00-K08``) of a diagnosis group, or ValueError.
+
+    An edition's groups are data a user writes, so a typo (``K0O``, ``S025``) must not silently
+    match nothing.
+    """
+    entry = _entry(text)
+    for code in entry if isinstance(entry, tuple) else (entry,):
+        if not _WHO_DOTTED.match(code):
+            raise ValueError(f"{text!r} is not an ICD-10 category (S82), subcategory (S82.2) or range of categories (K00-K08)")
+    if isinstance(entry, tuple) and (len(entry[0]) != 3 or len(entry[1]) != 3 or entry[0] > entry[1]):
+        raise ValueError(f"{text!r}: a range runs from a category to a later category (K00-K08)")
+    return text
+
+
+_WHO_DOTTED = re.compile(r"^[A-Z]\d{2}(?:\.\d)?\Z", re.ASCII)
 
 
 def _entry(text: str) -> tuple[str, str] | str:
     text = text.strip().upper()
     if "-" in text:
-        lo, hi = (p.strip() for p in text.split("-"))
+        lo, hi = (p.strip() for p in text.split("-", 1))
         return (lo, hi)
     return text
 

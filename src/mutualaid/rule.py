@@ -27,10 +27,14 @@ def one_of(field_: str, param_name: str) -> dict:
     return {"$one_of": {field_: param(param_name)}}
 
 
-def _cn(n: int) -> str:
+def chinese_number(n: int) -> str:
+    """0 to 99 in Chinese numerals (``2`` → ``二``, ``12`` → ``十二``), for clause labels and messages."""
+    if not 0 <= n < 100:
+        raise ValueError(f"{n} is outside 0..99")
     if n <= 10:
         return _CN[n]
     return ("十" if n < 20 else _CN[n // 10] + "十") + (_CN[n % 10] if n % 10 else "")
+
 
 
 _KEY = re.compile(r"^art(\d+)(?:\.(\d+))?$")
@@ -46,11 +50,11 @@ def clause_label(key: str) -> tuple[str, str]:
     if not m:
         raise ValueError(f"{key!r} is not a clause key such as art6.3")
     art, sub = int(m.group(1)), m.group(2)
-    zh = f"第{_cn(art)}条"
+    zh = f"第{chinese_number(art)}条"
     en = f"Art. {art}"
     if sub is not None:
         n = int(sub)
-        zh += f"第({n})项" if art == 6 else (f"第{n}项" if art == 9 else f"第({_cn(n)})款")
+        zh += f"第({n})项" if art == 6 else (f"第{n}项" if art == 9 else f"第({chinese_number(n)})款")
         en += f"({n})"
     return zh, en
 

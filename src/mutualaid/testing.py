@@ -79,7 +79,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional, Sequence
 
 from hypothesis import strategies as st
 
@@ -160,15 +160,15 @@ ICD10_GROUP = {
     # injuries and others that count
     "S82.2": "", "S06.0": "", "S822": "", "S82.201": "", "S06.000x001": "", "s82.2": "",
     "S42.0": "", "S52.5": "", "S93.4": "", "T14.0": "", "S00.0": "", "S61.0": "", "S27.0": "",
-    "T79.3": "",  # post-traumatic wound infection: not art6.10
-    "S13.0": "", "S23.0": "", "S33.0": "",  # traumatic disc ruptures: not art6.5
+    "T79.3": "",  # post-traumatic wound infection: chapter XIX, not A00–B99
     "S02.4": "", "S03.3": "", "K09.0": "", "P00.0": "", "M53.2": "", "M54.5": "", "I10.x00": "", "T79": "",
     # art6.4 pregnancy (O00–O99)
     "O80": "art6.4", "O00.0": "art6.4", "O99.8": "art6.4",
     # art6.5 disc disease (M50, M51)
     "M51.2": "art6.5", "M50.1": "art6.5", "M51": "art6.5",
-    # art6.6 mental and behavioural disorders (F00–F99)
-    "F32.0": "art6.6", "F10.2": "art6.6", "F99": "art6.6",
+    "S13.0": "art6.5", "S23.0": "art6.5", "S33.0": "art6.5",  # traumatic disc ruptures (revision 2)
+    # art6.6 mental and behavioural disorders (F00–F99), those that follow an accident included
+    "F32.0": "art6.6", "F10.2": "art6.6", "F99": "art6.6", "F07.2": "art6.6", "F43.1": "art6.6",
     # art6.8 dental (K00–K08, S02.5, S03.2)
     "K02.1": "art6.8", "K00": "art6.8", "K08.9": "art6.8", "S02.5": "art6.8", "S02.500": "art6.8", "S03.2": "art6.8",
     # art6.10 infections (A00–B99)
@@ -176,6 +176,19 @@ ICD10_GROUP = {
 }  # fmt: skip
 ICD10_CODES = tuple(ICD10_GROUP)
 COUNTING_CODES = tuple(c for c, g in ICD10_GROUP.items() if not g)
+
+
+def table4_clause(diagnoses: Sequence[str]) -> str:
+    """The table-4 clause that excludes a treatment with these diagnoses (primary first), or ``""``.
+
+    CONTRACT §4: by the primary diagnosis (:data:`ICD10_GROUP`), except that an infection
+    (art6.10) treated together with an injury of chapter XIX (another diagnosis in S00–T98) is the
+    accident's wound infection, which 第六条(10)'s proviso keeps covered.
+    """
+    clause = ICD10_GROUP[diagnoses[0]]
+    if clause == "art6.10" and any("S00" <= d[:3].upper() <= "T98" for d in diagnoses[1:]):
+        return ""
+    return clause
 
 CATEGORIES = ("treatment", "medication", "dental", "assistive_device")
 MEDICATION_USES = ("prescribed", "otc_as_directed", "self_medicated")
@@ -843,8 +856,9 @@ def edition_from_data(data: dict) -> Any:
     """
     import json
 
-    from .edition import Edition
+    from .edition import Edition, without_stale_references
 
+    data = without_stale_references(data)  # a variant that left an exclusion out drops its citation
     key = json.dumps(data, sort_keys=True, default=str)
     found = _EDITIONS.get(key)
     if found is None:

@@ -6,7 +6,14 @@ value up here. A value missing from this table is shown as it is.
 
 from __future__ import annotations
 
-NAMES: dict[str, tuple[str, str]] = {
+NAMES: dict[str | int, tuple[str, str]] = {
+    # hospital ownership and grade (art5.5); grade 0 is 未定级 (ungraded)
+    "public": ("公立", "public"),
+    "private": ("非公立", "private"),
+    0: ("未定级", "ungraded"),
+    1: ("一级", "grade 1"),
+    2: ("二级", "grade 2"),
+    3: ("三级", "grade 3"),
     # documents (art8.2)
     "invoice": ("医疗收费票据(发票)原件", "the original medical invoice"),
     "accident_proof": ("意外伤害事故证明(如交通事故责任认定书、工伤事故认定书)", "proof of the accident (such as a traffic-accident or work-injury finding)"),

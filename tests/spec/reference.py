@@ -241,7 +241,7 @@ def expected_decision(claim: dict, history: list, p: Params = PARAMS_2022) -> di
         if not hospital_counts(t["hospital"], p):
             bit("art5.5", "exclude", tid)
             t_out = True
-        group = T.ICD10_GROUP[t["diagnoses"][0]]
+        group = T.table4_clause(t["diagnoses"])
         if group in p.diagnosis_clauses:
             bit(group, "exclude", tid)
             t_out = True

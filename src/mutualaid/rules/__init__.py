@@ -1,30 +1,92 @@
-"""The 2022 plan's rules, one module per article, gathered in one place in the order reasons are given.
+"""The plan's rules, one module per article, gathered in one place in the order reasons are given.
 
-That order is the order of CONTRACT §3's table (then treatments, then items, in input order).
-To add or change a rule, edit its one declaration in its article's module; to move it in the
-reasons' order, move it here.
+That order is the order of CONTRACT §3's table: row by row, and within a row subject by subject
+(the claim, then treatments and items in input order), and for one subject the row's rules in
+the order given here (CONTRACT §7, "Reason order"). To add or change a rule, edit its one
+declaration in its article's module; to move it in the reasons' order, move it here.
+
+Which of 第六条's exclusions apply is the edition's data: :func:`rules_for` makes an edition's
+circumstance and diagnosis rules from its ``exclusions`` keys. :data:`RULES` are the shipped 2022
+edition's rules.
 """
 
 from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
 
 from .. import exclusions
 from ..rule import Rule
 from . import art1, art4, art5, art7, art8, art9
 
-RULES: tuple[Rule, ...] = (
-    *art1.RULES,  # art1 保障对象
-    *art4.RULES,  # art4.1 保障期限
-    *art9.RULES,  # art9.1 意外伤害的释义
-    *art5.FILING,  # art5.4 申报期限
-    *exclusions.CIRCUMSTANCES,  # art6.1–6.4, 6.6, 6.10–6.13 claim-level circumstances
-    art5.OUTSIDE_WINDOW,  # art5.1 180 日
-    *art5.HOSPITAL,  # art5.5 医院
-    *exclusions.DIAGNOSES,  # art6.4, 6.5, 6.6, 6.8, 6.10 by primary diagnosis
-    *exclusions.ITEMS,  # art6.7, 6.8, 6.9 by item
-    *art5.TIER,  # art5.2 梯度
-    *art5.CAP,  # art5.3 累计给付上限
-    *art8.RULES,  # art8.2 申报材料
-    *art7.RULES,  # art7 受领人
-)
+if TYPE_CHECKING:
+    from ..edition import Edition
 
-__all__ = ["RULES", "Rule"]
+
+def _rows(circumstances: tuple[Rule, ...], diagnoses: tuple[Rule, ...]) -> tuple[tuple[Rule, ...], ...]:
+    """CONTRACT §3's table, a tuple a row, with the given exclusion rules in their two rows."""
+    return (
+        art1.RULES,  # art1 保障对象
+        art4.RULES,  # art4.1 保障期限
+        art9.RULES,  # art9.1 意外伤害的释义
+        art5.FILING,  # art5.4 申报期限
+        circumstances,  # art6.1–6.4, 6.6, 6.10–6.13 claim-level circumstances
+        (art5.OUTSIDE_WINDOW,),  # art5.1 180 日
+        art5.HOSPITAL,  # art5.5 医院
+        diagnoses,  # art6.4, 6.5, 6.6, 6.8, 6.10 by primary diagnosis
+        (exclusions.SELF_MEDICATION,),  # art6.7
+        (exclusions.DENTAL,),  # art6.8
+        (exclusions.ASSISTIVE_DEVICE,),  # art6.9
+        art5.TIER,  # art5.2 梯度
+        art5.CAP,  # art5.3 累计给付上限
+        art8.RULES,  # art8.2 申报材料
+        art7.RULES,  # art7 受领人
+    )
+
+
+class RuleSet(tuple):
+    """The rules of one edition, in reason order, with the row of CONTRACT §3's table each is in."""
+
+    rows: tuple[int, ...]
+    """For each rule, the index of its row: reasons sort by row, then subject, then rule."""
+
+    def __new__(cls, rows: tuple[tuple[Rule, ...], ...]) -> "RuleSet":
+        self = super().__new__(cls, (rule for row in rows for rule in row))
+        self.rows = tuple(n for n, row in enumerate(rows) for _ in row)
+        return self
+
+
+def as_ruleset(rules) -> RuleSet:
+    """``rules`` as a :class:`RuleSet`; a plain sequence of rules puts each rule in a row of its own."""
+    return rules if isinstance(rules, RuleSet) else RuleSet(tuple((r,) for r in rules))
+
+
+RULES: RuleSet = RuleSet(_rows(exclusions.CIRCUMSTANCES, exclusions.DIAGNOSES))
+
+_made: dict[tuple, RuleSet] = {}
+_lock = threading.Lock()
+
+
+def rules_for(edition: "Edition") -> RuleSet:
+    """The rules of ``edition``: :data:`RULES`, with one circumstance and one diagnosis rule for each
+    clause its ``exclusions`` lists (in the plan's order), and none for a clause it leaves out.
+
+    Made once for each set of keys and shared, so an engine built for them is built once.
+    """
+    key = (tuple(edition.exclusions.circumstances), tuple(edition.exclusions.diagnoses))
+    found = _made.get(key)
+    if found is None:
+        with _lock:
+            found = _made.get(key)
+            if found is None:
+                circumstances = tuple(exclusions.circumstance_rule(c) for c in exclusions.clause_order(key[0]))
+                diagnoses = tuple(exclusions.diagnosis_rule(c) for c in exclusions.clause_order(key[1]))
+                if circumstances == exclusions.CIRCUMSTANCES and diagnoses == exclusions.DIAGNOSES:
+                    found = RULES
+                else:
+                    found = RuleSet(_rows(circumstances, diagnoses))
+                _made[key] = found
+    return found
+
+
+__all__ = ["RULES", "Rule", "RuleSet", "as_ruleset", "rules_for"]

@@ -36,8 +36,8 @@ HOSPITAL_TEXT = "本条款所指医院，是指国家卫生行政管理部门医
 QUALIFYING_HOSPITAL = HintTemplate(
     kind="qualifying_hospital",
     data={"out_of_pocket": "out_of_pocket_fen!y", "min_grade": "hospital_min_grade", "ownership": "hospital_ownership"},
-    message_zh="该次治疗的个人自付 {out_of_pocket_fen!y} 元，在{hospital_min_grade}级或以上的公立医院（不含主要提供门诊、康复、护理、疗养、戒酒、戒毒服务的机构）就诊即可计入；如医院等级或性质记录有误，请提供证明。",
-    message_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket would count at a public hospital of grade {hospital_min_grade} or above that is not mainly an outpatient, rehabilitation, nursing, sanatorium or addiction institution. If the hospital's grade, ownership or kind is recorded wrongly, send proof.",
+    message_zh="该次治疗的个人自付 {out_of_pocket_fen!y} 元，在{hospital_min_grade_zh}级或{hospital_min_grade_zh}级以上的{hospital_ownership_zh}医院（不含{hospital_excluded_kinds_zh}）就诊即可计入；如医院等级、性质或类别记录有误，请提供证明。",
+    message_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket would count at a {hospital_ownership_en} hospital of grade {hospital_min_grade} or above that is not one of these institutions: {hospital_excluded_kinds_en}. If the hospital's grade, ownership or kind is recorded wrongly, send proof.",
 )
 
 HOSPITAL_GRADE = Rule(
@@ -46,8 +46,8 @@ HOSPITAL_GRADE = Rule(
     effect="exclude",
     scope="treatment",
     when={"$lt": {"grade": param("hospital_min_grade")}},
-    message_zh="就诊医院须为二级或二级以上医院（等级 {grade} 级，0 为未定级），该次治疗的费用不予计算。",
-    message_en="The hospital must be of grade {hospital_min_grade} or above (its grade: {grade}; 0 means ungraded); this treatment's costs do not count.",
+    message_zh="就诊医院须为{hospital_min_grade_zh}级或{hospital_min_grade_zh}级以上医院（该院：{grade_zh}），该次治疗的费用不予计算。",
+    message_en="The hospital must be of grade {hospital_min_grade} or above (this one: {grade_en}); this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
     hint=QUALIFYING_HOSPITAL,
 )
@@ -58,8 +58,8 @@ HOSPITAL_OWNERSHIP = Rule(
     effect="exclude",
     scope="treatment",
     when={"$neq": {"ownership": param("hospital_ownership")}},
-    message_zh="就诊医院须为公立医院，该次治疗的费用不予计算。",
-    message_en="The hospital must be a public hospital; this treatment's costs do not count.",
+    message_zh="就诊医院须为{hospital_ownership_zh}医院，该次治疗的费用不予计算。",
+    message_en="The hospital must be a {hospital_ownership_en} hospital; this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
     hint=QUALIFYING_HOSPITAL,
 )
@@ -70,8 +70,8 @@ HOSPITAL_KIND = Rule(
     effect="exclude",
     scope="treatment",
     when=one_of("kind", "hospital_excluded_kinds"),
-    message_zh="主要提供门诊、康复、护理、疗养、戒酒、戒毒或相类似服务的医疗机构（{kind_zh}）不属本计划所指医院，该次治疗的费用不予计算。",
-    message_en="Institutions that mainly provide outpatient, rehabilitation, nursing, sanatorium or addiction services ({kind_en}) do not count as hospitals; this treatment's costs do not count.",
+    message_zh="{kind_zh}不属本计划所指医院（不包括：{hospital_excluded_kinds_zh}），该次治疗的费用不予计算。",
+    message_en="A {kind_en} does not count as a hospital of the plan (these do not: {hospital_excluded_kinds_en}); this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
     hint=QUALIFYING_HOSPITAL,
 )
@@ -171,15 +171,16 @@ FILED_LATE = Rule(
     clause="art5.4",
     effect="deny",
     scope="claim",
-    when={"$gt": {"filed_day": {"$m": "filing_deadline_day"}}},
-    message_zh="自意外伤害发生日起超过一年未申报，视作自动放弃：申报期限为 {filing_deadline_day!d}，申报日为 {filed_day!d}，逾期 {days_late} 日。",
-    message_en="Filed more than a year after the accident, which counts as giving up the claim: the deadline was {filing_deadline_day!d}, the claim was filed on {filed_day!d}, late by {days_late} day(s).",
+    # Every filing, a top-up included, unless the edition exempts top-ups (filing.top_ups_meet_deadline).
+    when={"$and": [{"$gt": {"filed_day": {"$m": "filing_deadline_day"}}}, {"filing_checked": 1}]},
+    message_zh="自意外伤害发生日起超过{filing_years_zh}年未申报，视作自动放弃：申报期限为 {filing_deadline_day!d}，申报日为 {filed_day!d}，逾期 {days_late} 日。",
+    message_en="Filed more than {filing_years} year(s) after the accident, which counts as giving up the claim: the deadline was {filing_deadline_day!d}, the claim was filed on {filed_day!d}, late by {days_late} day(s).",
     text=FILING_TEXT,
     hint=HintTemplate(
         kind="filing_deadline",
         data={"deadline": "filing_deadline_day!d", "filed_on": "filed_day!d", "days_late": "days_late"},
-        message_zh="申报期限为 {filing_deadline_day!d}（逢节假日已顺延至工作日），本次于 {filed_day!d} 申报，逾期 {days_late} 日；逾期视作自动放弃，本次事故无法再获给付。",
-        message_en="The deadline was {filing_deadline_day!d} (moved to the next working day where it fell on a holiday); this claim was filed on {filed_day!d}, {days_late} day(s) late. A late claim counts as given up, so nothing can be paid for this accident.",
+        message_zh="申报期限为 {filing_deadline_day!d}{filing_moves_zh}，本次于 {filed_day!d} 申报，逾期 {days_late} 日；逾期视作自动放弃，本次事故无法再获给付。",
+        message_en="The deadline was {filing_deadline_day!d}{filing_moves_en}; this claim was filed on {filed_day!d}, {days_late} day(s) late. A late claim counts as given up, so nothing can be paid for this accident.",
     ),
 )
 
