@@ -15,6 +15,7 @@ from mutualaid.edition import editions
 from mutualaid.whatif import causes, diff
 
 from claimdata import claim_with, item, treatment
+from mutualaid.idcard import check_digit
 
 SHIPPED = Path(__file__).resolve().parent.parent / "src" / "mutualaid" / "editions" / "gd-nef-2022.yaml"
 
@@ -31,8 +32,15 @@ def edition_file(tmp_path: Path, name: str, old: str, new: str) -> Path:
 def claim(n: int, amount: str, member: str = "M-0001", accident: str = "A-0001", **top) -> dict:
     c = claim_with(treatment(items=[item(on="2022-03-02", amount=amount)]), claim_id=f"C-{n}", **top)
     c["member"]["member_id"] = member
+    c["member"]["id_number"] = c["payee"]["holder_id_number"] = id_number_of(member)  # one person, one member id
     c["accident"]["accident_id"] = accident
     return c
+
+
+def id_number_of(member: str) -> str:
+    """A valid 身份证 number of its own for each member (told apart by the last digit of its id)."""
+    first17 = f"4401061990030{int(member[-1]) % 9 + 1}123"
+    return first17 + check_digit(first17)
 
 
 @pytest.fixture

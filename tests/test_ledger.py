@@ -16,9 +16,12 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from mutualaid import HistoryEntry, InvalidClaim, Ledger, adjudicate
-from mutualaid.ledger import committed_end, entry_line
+from mutualaid.ledger import Chain, committed_end, entry_line
 
 from claimdata import base_claim, claim_with, item, treatment
+from mutualaid.idcard import check_digit
+
+OTHER_ID = "44010619910307123" + check_digit("44010619910307123")
 
 try:  # issue 4 moves the strategies into the library
     from mutualaid.testing import claim_streams, history_entry
@@ -37,7 +40,10 @@ def streams(draw):
     of a pending claim, or a duplicate that must be refused)."""
     stream = []
     for c in draw(claim_streams(max_size=5)):
-        c["member"] = {**c["member"], "member_id": f"M-{draw(st.integers(0, 1))}"}
+        m = draw(st.integers(0, 1))
+        c["member"] = {**c["member"], "member_id": f"M-{m}"}
+        if m:  # one 身份证 number belongs to one member id (issue 13, finding 7): M-1 gives none
+            c["member"].pop("id_number", None)
         stream.append(c)
     for k in [k for k in range(len(stream)) if draw(st.integers(0, 5)) == 0]:
         refile = copy.deepcopy(stream[k])
@@ -135,6 +141,7 @@ def test_bad_input_changes_nothing_and_a_claim_of_another_member_has_its_own_his
     ledger.decide(base_claim())
     other = base_claim()
     other["member"]["member_id"] = "M-0002"
+    other["member"]["id_number"] = other["payee"]["holder_id_number"] = OTHER_ID  # another person
     assert str(ledger.decide(other).payout) == "2000.00"  # the same claim_id, another member
     assert list(ledger.members()) == ["M-0001", "M-0002"]
 
@@ -151,8 +158,10 @@ def test_save_and_load_give_the_same_history_and_the_same_next_decisions(tmp_pat
     assert list(loaded.entries()) == list(ledger.entries())
     nxt = claim_with(treatment(items=[item(on="2022-03-09", amount="9000.00")]), claim_id="C-3")
     assert loaded.decide(nxt).model_dump() == ledger.decide(copy.deepcopy(nxt)).model_dump()
-    lines = (tmp_path / "l.jsonl").read_text(encoding="utf-8").splitlines()
-    assert json.loads(lines[0]) == {
+    lines = [json.loads(x) for x in (tmp_path / "l.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(len(x.pop("sum")) == 32 for x in lines)  # every line sealed (issue 13, finding 5)
+    assert lines[0] == {"id_number": "440106199003071231", "member_id": "M-0001"}  # one person, one member id
+    assert lines[1] == {
         "member_id": "M-0001",
         "claim_id": "C-1",
         "accident_id": "A-0001",
@@ -186,14 +195,16 @@ def test_entries_after_the_last_checkpoint_of_an_unfinished_run_are_not_committe
     path = tmp_path / "l.jsonl"
     checkpoint = json.dumps({"checkpoint": {"lines": 1, "done": False}}).replace(" ", "").encode() + b"\n"
     other = e.model_copy(update={"claim_id": "C-2"})
-    path.write_bytes(entry_line("M-0001", e) + checkpoint + entry_line("M-0001", other))
+    chain = Chain()
+    head = chain.seal(entry_line("M-0001", e)) + chain.seal(checkpoint)
+    path.write_bytes(head + chain.seal(entry_line("M-0001", other)))
     end, unfinished = committed_end(path)
-    assert end == len(entry_line("M-0001", e) + checkpoint) and unfinished == {"lines": 1, "done": False}
+    assert end == len(head) and unfinished == {"lines": 1, "done": False}
     assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1"]
-    path.write_bytes(path.read_bytes() + checkpoint.replace(b"false", b"true"))  # the run finished: all count
+    path.write_bytes(path.read_bytes() + chain.seal(checkpoint.replace(b"false", b"true")))  # the run finished: all count
     assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1", "C-2"]
     finished = path.read_bytes()
-    path.write_bytes(finished + checkpoint[:20])  # killed while the next run wrote its first checkpoint
+    path.write_bytes(finished + Chain().seal(checkpoint)[:20])  # killed while the next run wrote its first checkpoint
     assert committed_end(path) == (len(finished), None)
     assert [h.claim_id for h in Ledger.load(path).history("M-0001")] == ["C-1", "C-2"]
 

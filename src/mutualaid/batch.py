@@ -21,10 +21,21 @@ The design, and why (``docs/batch.md`` says the same for users):
   (dropping lines whose ledger entries may be lost), the ledger's uncommitted tail is cut off, IN is
   read on from ``in_offset``, and those claims are decided again, with the same history, into the
   same bytes. Nothing is lost, and no claim is entered (or paid) twice.
+- **Safety** (issue 13). A run holds an exclusive lock on its ledger file from start to end; a
+  second run refuses at once and changes nothing. Every line of the ledger carries a chained
+  checksum (:class:`~mutualaid.ledger.Chain`), checked before anything is written. OUT is written
+  to ``OUT.partial`` and renamed over OUT only when the run is complete, so a run that cannot start,
+  or dies, never truncates an existing OUT; a killed run resumes into ``OUT.partial``. A finished
+  run started again with the same IN (same bytes), OUT and options is reported as complete and
+  changes nothing. One line never stops a run: whatever goes wrong deciding it becomes its error
+  record. A write that fails (a full disk, a closed pipe) stops the run with :class:`BatchIOError`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
 import os
 import queue
@@ -37,7 +48,7 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, Optional
+from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
 from .spill import SPILL_AFTER
 
@@ -47,6 +58,27 @@ CHUNK = 256
 
 class BatchError(Exception):
     """A batch cannot start or go on: a ledger that belongs to another run, an unreadable file."""
+
+
+class BatchIOError(BatchError):
+    """A batch could not write its output or its ledger (a full disk, a closed pipe): the CLI exits 4."""
+
+
+class LedgerBusy(BatchError):
+    """Another run holds the ledger: this one refused at once and changed nothing."""
+
+
+try:
+    import fcntl
+
+    def _try_lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+except ImportError:  # pragma: no cover - Windows
+    import msvcrt
+
+    def _try_lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
 
 
 # --- routing members to processes ----------------------------------------------------------------
@@ -62,6 +94,7 @@ def part_of(member_id: str, parts: int) -> int:
 
 
 _MEMBER_ID = re.compile(rb'"member_id"\s*:\s*"([^"\\]*)"')
+_ID_NUMBER = re.compile(rb'"id_number"\s*:\s*"([^"\\]*)"')
 
 
 def part_of_line(raw: bytes, parts: int) -> int:
@@ -72,22 +105,53 @@ def part_of_line(raw: bytes, parts: int) -> int:
     otherwise the line is parsed. A line whose member id cannot be read is bad input whatever
     history it is given, so any process may decide it: process 0 does.
     """
+    return route(raw, parts)[0]
+
+
+def route(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
+    """(the part, the member id, the 身份证 number as compared) of a line; ids None where unreadable."""
     if raw.count(b'"member_id"') == 1 and b"\\u" not in raw:
         m = _MEMBER_ID.search(raw)
         if m:
-            return zlib.crc32(m.group(1)) % parts
-    from .ledger import member_of
+            number = None
+            if raw.count(b'"id_number"') == 1:
+                n = _ID_NUMBER.search(raw)
+                number = n.group(1).decode("utf-8", "replace").upper() if n and n.group(1) else None
+            elif b'"id_number"' in raw:
+                return _route_parsed(raw, parts)
+            member = m.group(1)
+            return zlib.crc32(member) % parts, member.decode("utf-8", "surrogatepass"), number
+    return _route_parsed(raw, parts)
+
+
+def _route_parsed(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
+    from .ledger import id_number_of, member_of
 
     try:
-        member_id = member_of(json.loads(raw))
+        claim = json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading
-        return 0
-    return 0 if member_id is None else part_of(member_id, parts)
+        return 0, None, None
+    member_id = member_of(claim)
+    if member_id is None:
+        return 0, None, None
+    return part_of(member_id, parts), member_id, id_number_of(claim)
 
 
 # --- what each process does ----------------------------------------------------------------------
 
-Results = list  # one result per line, in the chunk's order
+class Results(list):
+    """One result per line, in the chunk's order: (OUT line, ledger lines or b"", stat).
+
+    ``bound``: line number → (身份证 number, member id) for the lines whose decision bound a number
+    to a member for the first time (the batch's ``--jobs`` routing needs them; see :func:`pipeline`).
+    """
+
+    bound: dict
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.bound = {}
+
 Worker = Callable[[list], Results]
 
 
@@ -144,28 +208,42 @@ class DecideSpec:
     ledger_end: int = 0
     spill_after: Optional[int] = SPILL_AFTER
     """Decided claims the process's ledger holds in memory before its history moves to disk."""
+    inherited: tuple = ()
+    """File descriptors a forked worker closes at once: the ledger's, whose lock must end with the run."""
 
     def worker(self, part: int, parts: int) -> Worker:
+        from .errors import InvalidClaim
         from .ledger import Ledger
-
-        class _Journalled(Ledger):
-            """Notes the entry each decision makes, for the ledger file (the storage hook at work)."""
-
-            last = None
-
-            def remember(self, member_id, entry):
-                super().remember(member_id, entry)
-                self.last = (member_id, entry)
 
         options = {"plan": _edition(self.plan), "engine": self.engine, "record": self.record, "spill_after": self.spill_after}
         if self.ledger is not None and self.ledger_end:
             keep = None if parts == 1 else (lambda m: part_of(m, parts) == part)
-            return _Decider(_Journalled.load(self.ledger, **options, keep=keep, end=self.ledger_end), journal=True)
-        return _Decider(_Journalled(**options), journal=self.ledger is not None)
+            try:
+                ledger = Ledger.load(self.ledger, **options, keep=keep, end=self.ledger_end)
+            except InvalidClaim as exc:
+                raise BatchError(f"{self.ledger} holds a line that is not a valid ledger entry (nothing was changed): {_one_line(exc)}") from None
+            return _Decider(ledger, journal=True)
+        return _Decider(Ledger(**options), journal=self.ledger is not None)
+
+
+def _one_line(exc: Exception) -> str:
+    from .errors import InvalidClaim
+
+    if isinstance(exc, InvalidClaim):
+        return "; ".join(str(e) for e in exc.errors)
+    return str(exc)
+
+
+_TEXT = json.loads  # plain data, for a line pydantic's reader refuses
+
+
+def read_plain(raw: bytes) -> Any:
+    """A line as plain data, every JSON number with a fraction read from its exact text (issue 13, finding 1)."""
+    return _TEXT(raw, parse_float=Decimal)
 
 
 class _Decider:
-    """Decides lines through the process's ledger: (OUT line, ledger line or b"", stat) per line."""
+    """Decides lines through the process's ledger: (OUT line, ledger lines or b"", stat) per line."""
 
     def __init__(self, ledger, journal: bool) -> None:
         self.ledger = ledger
@@ -173,50 +251,70 @@ class _Decider:
 
     def __call__(self, items: list) -> Results:
         from .errors import InvalidClaim
-        from .ledger import entry_line
+        from .ledger import binding_line, entry_line
         from .model import Claim
 
         ledger = self.ledger
-        loads = json.loads
         read = Claim.__pydantic_validator__.validate_json
-        out = []
-        for line, raw in items:
+        out = Results()
+        for item in items:
+            line, raw = item[0], item[1]
+            if len(item) > 2:  # 身份证 numbers that other processes' members hold (see pipeline)
+                for number, holder in item[2].items():
+                    if ledger.holder(number) is None:
+                        ledger.bind(number, holder)
             try:
-                # The usual line: read and validated in one pass inside pydantic. Any fault, and the
-                # line is read again as plain data, which adjudicate validates to name every field.
+                # The usual line: read and validated in one pass inside pydantic. Any fault (a
+                # number with a fraction included: that reader sees it as a float), and the line is
+                # read again as plain data, which adjudicate validates to name every field.
                 claim = read(raw)
-            except ValueError:
+            except Exception:
                 try:
-                    claim = loads(raw)
+                    claim = read_plain(raw)
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
                     out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
                     continue
-            ledger.last = None
+            entered = bound = None
             try:
-                d = ledger.decide(claim)
+                d, entered, bound = ledger.decide_entry(claim)
+                answer = d.__pydantic_serializer__.to_json(d) + b"\n"
+                stat = stat_of(d)
             except InvalidClaim as exc:
                 out.append((error_record(line, claim_id_of(claim), str(exc), exc.fields), b"", ERROR))
                 continue
             except sqlite3.Error as exc:  # the history on disk (--spill-after): a full disk, say
-                raise BatchError(f"cannot keep the history on disk (line {line}): {exc}") from None
-            journal = entry_line(*ledger.last) if self.journal and ledger.last is not None else b""
-            out.append((d.__pydantic_serializer__.to_json(d) + b"\n", journal, stat_of(d)))
+                raise BatchIOError(f"cannot keep the history on disk (line {line}): {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - one line never stops a run (issue 13, finding 2)
+                answer = error_record(line, claim_id_of(claim), f"cannot decide this line: {type(exc).__name__}: {exc}", ("claim",))
+                stat = ERROR
+            journal = b""
+            if entered is not None and self.journal:
+                journal = (binding_line(bound, entered[0]) if bound else b"") + entry_line(*entered)
+            if bound and entered is not None:
+                out.bound[line] = (bound, entered[0])
+            out.append((answer, journal, stat))
         return out
 
 
 # --- the pipeline: chunks of lines, decided in one or N processes, answered in input order -------
 
 
-def read_chunks(fp: IO[bytes], line: int = 0, offset: int = 0, size: int = CHUNK) -> Iterator[tuple[tuple[int, int], list]]:
+def read_chunks(
+    fp: IO[bytes], line: int = 0, offset: int = 0, size: int = CHUNK, digest: Optional[Any] = None
+) -> Iterator[tuple[tuple[int, int], list]]:
     """((last line number, byte offset after it), [(line number, line)…]) for chunks of ``size`` lines.
 
     Line numbers are 1-based and count blank lines, which carry no claim and are skipped. Chunks
     end at multiples of ``size``, counted from the start of the file, also after a resume.
+    ``digest`` (a hashlib object) is fed every byte read, so that a finished run knows its IN.
     """
     items: list = []
+    feed = digest.update if digest is not None else None
     for raw in fp:
         line += 1
         offset += len(raw)
+        if feed is not None:
+            feed(raw)
         if not raw.isspace():
             items.append((line, raw))
         if line % size == 0:
@@ -251,6 +349,11 @@ def _serve(spec, part: int, parts: int, inbox, outbox, parent: int) -> None:
     import pickle
     import threading
 
+    for fd in getattr(spec, "inherited", ()):  # the ledger's lock must end with the run, not with us
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     try:
         worker = spec.worker(part, parts)
@@ -267,10 +370,20 @@ def _serve(spec, part: int, parts: int, inbox, outbox, parent: int) -> None:
         outbox.put(("error", exc))
 
 
-def pipeline(chunks: Iterable[tuple[Any, list]], spec, jobs: int = 1) -> Iterator[tuple[Any, Results]]:
-    """(chunk meta, one result per line) for each chunk, in input order, decided by ``jobs`` processes."""
+def pipeline(
+    chunks: Iterable[tuple[Any, list]], spec, jobs: int = 1, bindings: Optional[dict] = None, worker: Optional[Worker] = None
+) -> Generator[tuple[Any, Results], None, None]:
+    """(chunk meta, one result per line) for each chunk, in input order, decided by ``jobs`` processes.
+
+    ``worker``: the one process's worker, built already (``jobs`` 1). ``bindings`` (the batch's):
+    身份证 number → member id, as the lines answered so far bound them (the caller keeps it up to
+    date). Each process knows only its own members' bindings, so a line whose number was seen with
+    a member of another process waits until every line before it is answered, and goes out with
+    that number's holder: then it is decided as one process would decide it. A meta of None
+    marks such a part of a chunk.
+    """
     if jobs <= 1:
-        worker = spec.worker(0, 1)
+        worker = worker or spec.worker(0, 1)
         for meta, items in chunks:
             yield meta, worker(items)
         return
@@ -298,16 +411,32 @@ def pipeline(chunks: Iterable[tuple[Any, list]], spec, jobs: int = 1) -> Iterato
             return value
 
     def collect(meta, order: bytes):
-        answers = [iter(answer(k)) for k in range(jobs)]
-        return meta, [next(answers[k]) for k in order]
+        got = [answer(k) for k in range(jobs)]
+        answers = [iter(a) for a in got]
+        merged = Results(next(answers[k]) for k in order)
+        for a in got:
+            merged.bound.update(getattr(a, "bound", {}))
+        return meta, merged
 
+    seen: dict[str, Any] = {}  # 身份证 number → (member id, part), or a dict of them once two members had it
     pending: deque = deque()
+    finished = False
     try:
         for meta, items in chunks:
             parts: list[list] = [[] for _ in range(jobs)]
             order = bytearray()
             for item in items:
-                k = part_of_line(item[1], jobs)
+                k, member, number = route(item[1], jobs)
+                if bindings is not None and number is not None and member is not None and _elsewhere(seen, number, member, k):
+                    for q in range(jobs):  # what came before goes out, and every answer comes back
+                        inboxes[q].put(parts[q])
+                    pending.append((None, bytes(order)))
+                    while pending:
+                        yield collect(*pending.popleft())
+                    parts, order = [[] for _ in range(jobs)], bytearray()
+                    holder = bindings.get(number)
+                    if holder is not None and holder != member:
+                        item = (item[0], item[1], {number: holder})
                 order.append(k)
                 parts[k].append(item)
             for k in range(jobs):
@@ -317,16 +446,34 @@ def pipeline(chunks: Iterable[tuple[Any, list]], spec, jobs: int = 1) -> Iterato
                 yield collect(*pending.popleft())
         while pending:
             yield collect(*pending.popleft())
+        finished = True
     finally:
-        for q in inboxes:
-            q.put(None)
-        for p in procs:
-            p.join(timeout=5)
+        if finished:
+            for q in inboxes:
+                q.put(None)
+            for p in procs:
+                p.join(timeout=5)
+        for p in procs:  # stopped early (a write failed, a worker failed): at once, not after its queue
             if p.is_alive():
                 p.terminate()
+                p.join(timeout=5)
         for q in (*inboxes, *outboxes):
             q.cancel_join_thread()
             q.close()
+
+
+def _elsewhere(seen: dict, number: str, member: str, part: int) -> bool:
+    """Note that ``member`` (decided by ``part``) has ``number``; whether another process's member had it too."""
+    found = seen.get(number)
+    if found is None:
+        seen[number] = (member, part)
+        return False
+    if type(found) is tuple:
+        if found[0] == member:
+            return False
+        found = seen[number] = {found[0]: found[1]}
+    found.setdefault(member, part)
+    return any(p != part for m, p in found.items() if m != member)
 
 
 # --- the summary ---------------------------------------------------------------------------------
@@ -426,6 +573,56 @@ def _where(path: str) -> str:
     return path if path == "-" else os.path.abspath(path)
 
 
+def partial_of(target: str) -> str:
+    """Where a run with a ledger writes OUT until it is complete (then renamed over OUT)."""
+    return os.path.realpath(target) + ".partial"
+
+
+def _in_place(target: str) -> bool:
+    """Whether OUT is written where it is: standard output, or an existing file that is not a regular
+    file (``/dev/null``, a pipe), which cannot be replaced by a rename and is not truncated."""
+    if target == "-":
+        return True
+    try:
+        return not os.path.isfile(target) and os.path.exists(target)
+    except OSError:
+        return False
+
+
+def _sync_dir(path: str) -> None:
+    """Make a rename in ``path``'s folder durable (POSIX; elsewhere the rename is all there is)."""
+    try:
+        fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _io_error(exc: OSError, what: str) -> BatchIOError:
+    why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+    return BatchIOError(f"cannot write {what}: {why}")
+
+
+def _hash_file(path: str, end: Optional[int] = None) -> Any:
+    """BLAKE2b of a file's first ``end`` bytes (all of it by default), as a hashlib object."""
+    h = hashlib.blake2b(digest_size=16)
+    left = end
+    with open(path, "rb") as fp:
+        while left is None or left > 0:
+            block = fp.read(1 << 20 if left is None else min(1 << 20, left))
+            if not block:
+                break
+            h.update(block)
+            if left is not None:
+                left -= len(block)
+    return h
+
+
 @dataclass
 class Run:
     """What ``run`` did: the summary of the whole run (also what came before a resume), and where it resumed."""
@@ -433,6 +630,8 @@ class Run:
     summary: Summary
     resumed_at: int = 0
     """The number of IN lines a previous, killed run had already decided (0: a fresh run)."""
+    complete: bool = False
+    """The ledger held this very run, finished already: nothing was decided and nothing changed."""
 
 
 def run(
@@ -453,7 +652,9 @@ def run(
 
     ``plan`` is an edition id or edition file; ``progress`` None means "on a terminal only".
     ``spill_after`` bounds the decided claims each process holds in memory (see :class:`~mutualaid.Ledger`).
-    Raises :class:`BatchError` when the files or the ledger do not allow the run.
+    Raises :class:`BatchError` when the files or the ledger do not allow the run (nothing is changed
+    then: not OUT, not the ledger), :class:`LedgerBusy` when another run holds the ledger, and
+    :class:`BatchIOError` when a write fails.
     """
     if jobs < 1:
         raise BatchError("--jobs must be at least 1")
@@ -469,77 +670,265 @@ def run(
     if source != "-" and target != "-" and Path(target).exists() and Path(source).exists():
         if os.path.samefile(source, target):
             raise BatchError("IN and OUT are the same file")
-
-    checkpoint: Optional[dict] = None
-    ledger_end = 0
-    if ledger is not None:
-        if target == "-":
-            raise BatchError("--ledger needs OUT to be a file: a resumed run cuts OUT back to its last checkpoint")
-        if Path(ledger).exists():
-            from .ledger import committed_end
-
-            ledger_end, checkpoint = committed_end(ledger)
-            if checkpoint is not None:
-                _check_resumable(checkpoint, source, target, options, ledger)
-    summary = Summary(checkpoint["summary"] if checkpoint else None)
-    line = checkpoint["lines"] if checkpoint else 0
-    in_offset = checkpoint["in_offset"] if checkpoint else 0
+    if ledger is not None and target == "-":
+        raise BatchError("--ledger needs OUT to be a file: a resumed run cuts OUT back to its last checkpoint")
+    if ledger is not None and _in_place(target):
+        raise BatchError(f"--ledger needs OUT to be a regular file: {target} is not one")
 
     try:
         fin = sys.stdin.buffer if source == "-" else open(source, "rb")
     except OSError as exc:
         raise BatchError(f"cannot read {source}: {exc.strerror or exc}") from None
     with _closing(fin, source):
-        total = None
-        if source != "-":
-            total = os.fstat(fin.fileno()).st_size
-            if in_offset:
-                fin.seek(in_offset - 1)
-                if fin.read(1) != b"\n":
-                    raise BatchError(f"{source} has changed since the run recorded in {ledger} (line {line} ends elsewhere)")
+        if ledger is None:
+            return _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr)
+        jf, created = _lock(ledger)
+        try:
+            return _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spill_after, progress, stderr)
+        except BaseException:
+            if created and jf.tell() == 0 and os.path.getsize(ledger) == 0:
+                os.unlink(ledger)  # a ledger this run created, and a start that failed: leave nothing behind
+            raise
+        finally:
+            jf.close()  # and with it the lock
+
+
+def _lock(ledger: str) -> tuple[IO[bytes], bool]:
+    """The ledger file, open for reading and appending, under an exclusive lock; and whether this run created it."""
+    existed = os.path.exists(ledger)
+    try:
+        fd = os.open(ledger, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise BatchError(f"cannot open the ledger {ledger}: {exc.strerror or exc}") from None
+    try:
+        _try_lock(fd)
+    except OSError:
+        os.close(fd)
+        raise LedgerBusy(
+            f"{ledger} is in use by another mutualaid batch run: a ledger takes one run at a time. "
+            "Nothing was changed; run again when that run has ended"
+        ) from None
+    return os.fdopen(fd, "r+b"), not existed
+
+
+def _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr) -> Run:
+    """A run without a ledger: OUT is written to a temporary file and renamed over OUT at the end."""
+    summary = Summary()
+    total = None if source == "-" else os.fstat(fin.fileno()).st_size
+    spec = DecideSpec(options["plan"], options["engine"], options["record"], None, 0, spill_after)
+    worker = spec.worker(0, 1) if jobs == 1 else None
+    tmp = None
+    if _in_place(target):
+        fout = sys.stdout.buffer if target == "-" else _open(target, "wb")
+    else:
+        tmp = f"{os.path.realpath(target)}.partial-{os.getpid()}"
+        fout = _open(tmp, "wb", what=target)
+    try:
+        with _closing(fout, target if tmp is None else tmp):
+            bar = Progress(stderr, total, progress)
+            write, add = fout.write, summary.add
+            bindings: dict = {}
+            try:
+                with contextlib.closing(pipeline(read_chunks(fin, 0, 0, size), spec, jobs, bindings, worker)) as answers:
+                    for meta, results in answers:
+                        for out, _, stat in results:
+                            write(out)
+                            add(stat)
+                        bindings.update(getattr(results, "bound", {}).values())
+                        if meta is not None:
+                            bar.update(summary.claims, meta[1])
+                    bar.update(summary.claims, total or 0, force=True)
+                    bar.close()
+                    fout.flush()
+                    if tmp is not None:
+                        os.fsync(fout.fileno())
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _io_error(exc, target) from None
+        if tmp is not None:
+            try:
+                os.replace(tmp, os.path.realpath(target))
+            except OSError as exc:
+                raise _io_error(exc, target) from None
+            _sync_dir(target)
+            tmp = None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return Run(summary)
+
+
+def _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spill_after, progress, stderr) -> Run:
+    """A run with a ledger (held locked by the caller): check it, resume or start, write, commit, rename."""
+    from .errors import InvalidClaim
+    from .ledger import Chain, scan
+
+    try:
+        found = scan(ledger)
+    except InvalidClaim as exc:
+        raise BatchError(f"{ledger} is damaged, and was not changed: {_one_line(exc)}") from None
+    except OSError as exc:
+        raise BatchError(f"cannot read the ledger {ledger}: {exc.strerror or exc}") from None
+    checkpoint, ledger_end = found.unfinished, found.end
+    partial = partial_of(target)
+    last = found.last
+    same_as_last = (
+        last is not None
+        and checkpoint is None
+        and last.get("done")
+        and last.get("in") == _where(source)
+        and last.get("out") == _where(target)
+        and last.get("options") == options
+    )
+    if same_as_last and source != "-":
+        assert last is not None
+        if os.fstat(fin.fileno()).st_size == last.get("in_offset") and _hash_file(source).hexdigest() == last.get("in_hash"):
+            if os.path.exists(partial) and os.path.getsize(partial) == last.get("out_offset"):
+                os.replace(partial, os.path.realpath(target))  # a run killed between its last checkpoint and the rename
+                _sync_dir(target)
+            return Run(Summary(last.get("summary")), 0, complete=True)
+    if checkpoint is not None:
+        _check_resumable(checkpoint, source, target, options, ledger)
+    summary = Summary(checkpoint["summary"] if checkpoint else None)
+    line = checkpoint["lines"] if checkpoint else 0
+    in_offset = checkpoint["in_offset"] if checkpoint else 0
+    run_info: dict[str, Any] = (checkpoint.get("run") or {}) if checkpoint else {
+        "ledger_start": ledger_end,
+        "repeat_of": last.get("in_hash") if same_as_last and last is not None else None,
+    }
+
+    digest = hashlib.blake2b(digest_size=16)
+    total = None
+    if source != "-":
+        total = os.fstat(fin.fileno()).st_size
+        if in_offset:
+            fin.seek(in_offset - 1)
+            if fin.read(1) != b"\n":
+                raise BatchError(f"{source} has changed since the run recorded in {ledger} (line {line} ends elsewhere)")
+            digest = _hash_file(source, in_offset)
+    else:
+        for _ in range(line):  # the same stream must be fed again
+            digest.update(fin.readline())
+
+    forked = jobs > 1 and _context().get_start_method() == "fork"  # a forked worker holds a copy of the ledger's descriptor
+    spec = DecideSpec(options["plan"], options["engine"], options["record"], ledger, ledger_end, spill_after, (jf.fileno(),) if forked else ())
+    worker = spec.worker(0, 1) if jobs == 1 else None  # a ledger line that is not an entry: refused before any write
+    bindings = _bindings(ledger, ledger_end) if jobs > 1 else {}
+
+    # From here on the run goes on: cut the ledger's uncommitted tail, open OUT.partial.
+    try:
+        jf.truncate(ledger_end)  # the uncommitted tail of an unfinished run, or a torn last line
+        jf.seek(0, os.SEEK_END)
+        if jf.tell():
+            jf.seek(-1, os.SEEK_END)
+            if jf.read(1) != b"\n":  # a hand-written ledger without a final newline
+                jf.write(b"\n")
+        if checkpoint is not None:
+            fout = open(partial, "r+b", buffering=1 << 20)
+            fout.truncate(checkpoint["out_offset"])
+            fout.seek(0, os.SEEK_END)
         else:
-            for _ in range(line):  # the same stream must be fed again
-                fin.readline()
-        fout, jf = _open_outputs(target, ledger, checkpoint, ledger_end)
-        with _closing(fout, target), _closing(jf, ledger or "-"):
+            fout = open(partial, "wb", buffering=1 << 20)
+    except OSError as exc:
+        raise BatchError(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
 
-            def mark(done: bool = False) -> None:
-                _durable(fout)
-                cp = {
-                    "in": _where(source),
-                    "out": _where(target),
-                    "options": options,
-                    "lines": line,
-                    "in_offset": in_offset,
-                    "out_offset": fout.tell(),
-                    "summary": summary.to_json(),
-                    "done": done,
-                }
-                jf.write(json.dumps({"checkpoint": cp}, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
-                _durable(jf)
+    chain = Chain(found.digest)
+    with _closing(fout, partial):
 
-            if jf is not None and checkpoint is None:
+        def mark(done: bool = False) -> None:
+            _durable(fout)
+            cp: dict[str, Any] = {
+                "in": _where(source),
+                "out": _where(target),
+                "options": options,
+                "lines": line,
+                "in_offset": in_offset,
+                "out_offset": fout.tell(),
+                "summary": summary.to_json(),
+                "run": run_info,
+                "done": done,
+            }
+            if done:
+                cp["in_hash"] = digest.hexdigest()
+            jf.write(chain.seal(json.dumps({"checkpoint": cp}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")))
+            _durable(jf)
+
+        try:
+            if checkpoint is None:
                 mark()
             bar = Progress(stderr, total, progress)
-            spec = DecideSpec(plan, engine, record, ledger, ledger_end, spill_after)
-            write, journal = fout.write, (jf.write if jf is not None else None)
-            add = summary.add
-            for (line, in_offset), results in pipeline(read_chunks(fin, line, in_offset, size), spec, jobs):
-                for out, entry, stat in results:
-                    write(out)
-                    if entry and journal is not None:
-                        journal(entry)
-                    add(stat)
-                if jf is not None and line % every == 0:
-                    mark()
-                bar.update(summary.claims, in_offset)
+            write, journal, add, seal = fout.write, jf.write, summary.add, chain.seal_all
+            answers = pipeline(read_chunks(fin, line, in_offset, size, digest), spec, jobs, bindings, worker)
+            with contextlib.closing(answers):
+                for meta, results in answers:
+                    for out, entry, stat in results:
+                        write(out)
+                        if entry:
+                            journal(seal(entry))
+                        add(stat)
+                    bindings.update(getattr(results, "bound", {}).values())
+                    if meta is None:
+                        continue
+                    line, in_offset = meta
+                    if line % every == 0:
+                        mark()
+                    bar.update(summary.claims, in_offset)
             bar.update(summary.claims, in_offset, force=True)
             bar.close()
-            if jf is not None:
-                mark(done=True)
-            else:
-                fout.flush()
+            if source == "-" and run_info.get("repeat_of") == digest.hexdigest() and _only_checkpoints(jf, run_info["ledger_start"]):
+                # The finished run of the same stream, fed again: nothing entered; leave all as it was.
+                jf.truncate(run_info["ledger_start"])
+                _durable(jf)
+                fout.close()
+                os.unlink(partial)
+                return Run(Summary(last.get("summary") if last else None), 0, complete=True)
+            mark(done=True)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _io_error(exc, f"{target} or the ledger {ledger}") from None
+    try:
+        os.replace(partial, os.path.realpath(target))
+    except OSError as exc:
+        raise _io_error(exc, target) from None
+    _sync_dir(target)
     return Run(summary, checkpoint["lines"] if checkpoint else 0)
+
+
+def _only_checkpoints(jf, start: int) -> bool:
+    from .ledger import CHECKPOINT_PREFIX
+
+    jf.flush()
+    jf.seek(start)
+    ok = all(raw.startswith(CHECKPOINT_PREFIX) for raw in jf if raw.strip())
+    jf.seek(0, os.SEEK_END)
+    return ok
+
+
+def _bindings(ledger: str, end: int) -> dict:
+    """身份证 number → member id, as the ledger's committed lines bind them (for ``--jobs`` routing)."""
+    from .ledger import BINDING_PREFIX, unseal
+
+    found: dict = {}
+    with open(ledger, "rb") as fp:
+        done = 0
+        for raw in fp:
+            done += len(raw)
+            if done > end:
+                break
+            if raw.startswith(BINDING_PREFIX):
+                data = json.loads(unseal(raw.rstrip(b"\r\n"))[0])
+                found[str(data["id_number"]).upper()] = data["member_id"]
+    return found
+
+
+def _open(path: str, mode: str, what: Optional[str] = None) -> IO[bytes]:
+    try:
+        return open(path, mode, buffering=1 << 20)
+    except OSError as exc:
+        raise BatchError(f"cannot write {what or path}: {exc.strerror or exc}") from None
 
 
 def _check_resumable(checkpoint: dict, source: str, target: str, options: dict, ledger: str) -> None:
@@ -551,35 +940,11 @@ def _check_resumable(checkpoint: dict, source: str, target: str, options: dict, 
             f"options {checkpoint.get('options')}, {checkpoint.get('lines')} lines done). Resume it with the same "
             "IN, OUT and options, or start afresh with another ledger file"
         )
-    if not Path(target).exists():
-        raise BatchError(f"{target} is gone: the run recorded in {ledger} cannot be resumed")
-    if Path(target).stat().st_size < checkpoint["out_offset"]:
-        raise BatchError(f"{target} is shorter than the run recorded in {ledger} wrote: it cannot be resumed")
-
-
-def _open_outputs(target: str, ledger: Optional[str], checkpoint: Optional[dict], ledger_end: int):
-    """OUT and the ledger file, each cut back to the last checkpoint when resuming."""
-    try:
-        if target == "-":
-            fout = sys.stdout.buffer
-        elif checkpoint is not None:
-            fout = open(target, "r+b", buffering=1 << 20)
-            fout.truncate(checkpoint["out_offset"])
-            fout.seek(0, os.SEEK_END)
-        else:
-            fout = open(target, "wb", buffering=1 << 20)
-        jf = None
-        if ledger is not None:
-            jf = open(ledger, "r+b" if Path(ledger).exists() else "w+b")
-            jf.truncate(ledger_end)  # the uncommitted tail of an unfinished run, or a torn checkpoint
-            jf.seek(0, os.SEEK_END)
-            if jf.tell():
-                jf.seek(-1, os.SEEK_END)
-                if jf.read(1) != b"\n":  # a hand-written ledger without a final newline
-                    jf.write(b"\n")
-    except OSError as exc:
-        raise BatchError(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
-    return fout, jf
+    partial = partial_of(target)
+    if not Path(partial).exists():
+        raise BatchError(f"{partial} is gone: the run recorded in {ledger} cannot be resumed")
+    if Path(partial).stat().st_size < checkpoint["out_offset"]:
+        raise BatchError(f"{partial} is shorter than the run recorded in {ledger} wrote: it cannot be resumed")
 
 
 class _closing:
@@ -592,5 +957,5 @@ class _closing:
         return self.fp
 
     def __exit__(self, *exc) -> None:
-        if self.fp is not None and self.path != "-":
+        if self.fp is not None and self.path != "-" and not self.fp.closed:
             self.fp.close()

@@ -1,12 +1,13 @@
 """The ``mutualaid`` command: adjudicate a claim file, check case files, print the JSON Schema.
 
-Bad input exits with status 2 and a message naming the fields; a failing case check exits 1.
-No traceback reaches the terminal.
+Bad input exits with status 2 and a message naming the fields; a failing case check exits 1; an
+output that cannot be written (a full disk, a closed pipe) exits 4. No traceback reaches the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -56,13 +57,13 @@ def cmd_adjudicate(args) -> int:
     if args.record:
         from .replay import store
 
-        print(json.dumps(store(decision, claim, history, plan=plan), ensure_ascii=False, indent=2))
+        _print_json(store(decision, claim, history, plan=plan))
     elif args.json:
-        print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        _print_json(decision.model_dump(mode="json"))
     else:
         from .render import decision_text
 
-        print(decision_text(decision, colour=_colour(sys.stdout)))
+        _print(decision_text(decision, colour=_colour(sys.stdout)))
     return 0
 
 
@@ -83,7 +84,7 @@ def cmd_replay(args) -> int:
         result = replay(_read_document(args.record), plan=plan)
     except RecordError as exc:
         raise UsageError(f"{args.record}: {exc}") from None
-    print(result)
+    _print(str(result))
     return 0 if result.identical else 1
 
 
@@ -99,7 +100,7 @@ def cmd_rules(args) -> int:
             raise UsageError(f"{args.tests} is not a folder")
         sys.stdout.write(markdown(RULES, tests))
     else:
-        print(rule_table(RULES))
+        _print(rule_table(RULES))
     return 0
 
 
@@ -113,7 +114,7 @@ def cmd_check(args) -> int:
                 passed += 1
             else:
                 failed += 1
-                print(result)
+                _print(str(result))
     except CaseFileError as exc:
         raise UsageError(str(exc)) from None
     print(f"{passed} passed, {failed} failed")
@@ -131,12 +132,16 @@ def cmd_schema(args) -> int:
         "history_entry": HistoryEntry.model_json_schema(),
         "decision": Decision.model_json_schema(mode="serialization"),
     }
-    print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
+    _print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
     return 0
 
 
+class OutputError(Exception):
+    """An output could not be written: a full disk, a closed pipe, an I/O error (exit status 4)."""
+
+
 def cmd_batch(args) -> int:
-    from .batch import BatchError, run
+    from .batch import BatchError, BatchIOError, run
 
     _edition_arg(args.plan)  # an unknown edition fails here, before any line is read
     try:
@@ -151,8 +156,12 @@ def cmd_batch(args) -> int:
             checkpoint_every=args.checkpoint_every,
             spill_after=args.spill_after,
         )
+    except BatchIOError as exc:
+        raise OutputError(str(exc)) from None
     except BatchError as exc:
         raise UsageError(str(exc)) from None
+    if done.complete:
+        print(f"already complete: {args.ledger} holds this very run (same IN, OUT and options), finished; nothing was changed", file=sys.stderr)
     if done.resumed_at:
         print(f"resumed after line {done.resumed_at:,}", file=sys.stderr)
     print(done.summary, file=sys.stderr)
@@ -274,10 +283,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        _quiet_stdout()
+        print("mutualaid: cannot write the output: the reader closed the pipe before the end", file=sys.stderr)
+        return 4
+    except OutputError as exc:
+        _quiet_stdout()
+        print(f"mutualaid: {exc}", file=sys.stderr)
+        return 4
+    except OSError as exc:  # reading or writing failed: an I/O error, not an internal one
+        _quiet_stdout()
+        why = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"mutualaid: I/O error{where}: {why}", file=sys.stderr)
+        return 4
     except Exception as exc:  # never a traceback on the terminal
         print(f"mutualaid: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
+
+
+def _quiet_stdout() -> None:
+    """After a failed write to standard output, point it at /dev/null, so that the interpreter's own
+    flush at exit does not fail a second time (and print a traceback)."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _print(text: str) -> None:
+    """Text to standard output; characters its encoding lacks (a C locale, say) as backslash escapes,
+    never an error (issue 13: a non-UTF-8 stdout made ``adjudicate`` exit 3)."""
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        text = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    print(text, file=stream)
+
+
+def _print_json(data: Any) -> None:
+    """JSON to standard output: UTF-8 text, or ``\\u`` escapes where the stream cannot carry it."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    print(json.dumps(data, ensure_ascii=encoding not in ("utf-8", "utf8"), indent=2), file=sys.stdout)
 
 
 if __name__ == "__main__":

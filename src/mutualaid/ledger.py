@@ -13,33 +13,52 @@ chooses what enters the history.
 - A pending decision does not: the member supplies what is missing and files the same claim_id
   again.
 - Bad input (:class:`~mutualaid.errors.InvalidClaim`) changes nothing.
+- A 身份证 number (``member.id_number``) belongs to the first member id whose claim with it entered
+  the history; a claim of another member id with that number is bad input (CONTRACT §7 "Ids": one
+  person, one cap).
 
-A ledger is saved and loaded as JSON lines, one decided claim a line, in the shape of a history
-entry with its ``member_id``. ``mutualaid batch`` also writes ``{"checkpoint": …}`` lines into the
-same file, so that a killed run resumes where its output was last made durable: entries after the
-last checkpoint of an unfinished run are not yet committed, and :meth:`Ledger.load` leaves them out.
+**Cost per claim does not grow with the history** (issue 13, finding 8). Past :attr:`Ledger.FOLD_AFTER`
+entries, a member's running sums are kept (per accident, per edition period, the claim ids), and
+``adjudicate`` is handed a *folded* history: one entry for the claim's accident with its sums,
+and for the member's other payments in the cap's scope a few entries of at most the top tier each,
+under ids that cannot collide with the claim's. ``adjudicate`` derives from a history only those
+sums, so the decision is the one the full history gives (a differential property test holds it);
+its ``record.input_hash`` is then the hash of the folded history. Anything unusual (a history that
+is itself bad input, a claim whose accident date disagrees with its history, an edition other than
+the registered one of its id) is decided with the full history instead, which names the fields
+exactly as ever.
 
-Memory: a member's entries are held as one compact string, not as models: about 95 bytes a
-decided claim, member ids and the dictionary included (960,000 decided claims of 300,000 members
-take about 90 MB).
+**Threads.** A Ledger may be shared by threads. Two claims of one member are decided one after
+the other (a lock per member stripe), the move of the history to disk happens once, under the
+ledger's lock, and a 身份证 number is bound under that lock, so two member ids cannot both take it.
+
+**The file** (``save``, ``load``, and ``mutualaid batch --ledger``) is JSON lines: one decided claim
+a line, in the shape of a history entry with its ``member_id``; a binding of a 身份证 number to a
+member id ``{"id_number", "member_id"}``; and the batch's ``{"checkpoint": …}`` lines. Every line
+ends in ``"sum"``, a checksum chained over every line before it (BLAKE2b, 128 bits), so a deleted,
+added or edited line is refused on load, naming the line. Lines without a sum are accepted only
+as a leading block (a backend's own export, sealed by the first line written after it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import threading
 from json.encoder import encode_basestring as _text  # a str as a JSON string, non-ASCII kept (C)
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional
 
 from pydantic import ValidationError
 
 from .decide import _yuan, adjudicate  # _yuan: fen as a two-place Decimal, cached
-from .edition import Edition
+from .edition import Edition, editions
 from .errors import FieldError, InvalidClaim
 from .facts import fen
 from .model import Claim, Decision, HistoryEntry, build
 from .spill import SPILL_AFTER
+from .validate import _edition as _edition_of_claim
 from .validate import _pydantic_errors
 from .values import to_date
 
@@ -48,6 +67,13 @@ if TYPE_CHECKING:
 
 CHECKPOINT_PREFIX = b'{"checkpoint":'
 """How a checkpoint line of ``mutualaid batch`` starts (its first key is always ``checkpoint``)."""
+
+BINDING_PREFIX = b'{"id_number":'
+"""How a line binding a 身份证 number to a member id starts."""
+
+BLOCK = 4096
+"""A member's entries are kept as strings of about this many characters, so that entering one
+more claim copies at most one block, whatever the length of the member's history."""
 
 
 _DAYS: dict[int, dt.date] = {}
@@ -62,6 +88,12 @@ def _day(ordinal: int) -> dt.date:
     return d
 
 
+def _get(claim: Any, *path: str) -> Any:
+    for key in path:
+        claim = claim.get(key) if isinstance(claim, dict) else getattr(claim, key, None)
+    return claim
+
+
 def member_of(claim: Any) -> Optional[str]:
     """The member id of a claim (model or plain data), or None where it cannot be read.
 
@@ -73,6 +105,12 @@ def member_of(claim: Any) -> Optional[str]:
     member = claim.get("member") if isinstance(claim, dict) else None
     member_id = member.get("member_id") if isinstance(member, dict) else None
     return member_id if isinstance(member_id, str) else None
+
+
+def id_number_of(claim: Any) -> Optional[str]:
+    """The claim's ``member.id_number`` as compared (a lowercase x read as X), or None."""
+    number = _get(claim, "member", "id_number")
+    return number.upper() if isinstance(number, str) and number else None
 
 
 def entry_of(claim: Any, decision: Decision) -> HistoryEntry:
@@ -96,15 +134,157 @@ def entry_of(claim: Any, decision: Decision) -> HistoryEntry:
 
 
 def entry_line(member_id: str, entry: HistoryEntry) -> bytes:
-    """One ledger line: the history entry with its member id, compact JSON, amounts as strings.
+    """One ledger entry without its checksum: the history entry with its member id, compact JSON.
 
     Written field by field (``json.dumps`` of a dict costs more than the rest of the entry).
+    :class:`Chain` seals it into a line of the file.
     """
     return (
         f'{{"member_id":{_text(member_id)},"claim_id":{_text(entry.claim_id)},"accident_id":{_text(entry.accident_id)},'
         f'"accident_occurred_on":"{entry.accident_occurred_on.isoformat()}",'
         f'"counted_out_of_pocket":"{entry.counted_out_of_pocket}","paid":"{entry.paid}"}}\n'
     ).encode("utf-8")
+
+
+def binding_line(id_number: str, member_id: str) -> bytes:
+    """One ledger line (without its checksum) saying that a 身份证 number belongs to a member id."""
+    return f'{{"id_number":{_text(id_number)},"member_id":{_text(member_id)}}}\n'.encode("utf-8")
+
+
+# --- the checksum chain ---------------------------------------------------------------------------
+
+_SUM = b',"sum":"'
+_HEX = 32  # BLAKE2b with a 16-byte digest
+_TAIL = len(_SUM) + _HEX + 2  # ,"sum":"<hex>"}
+GENESIS = hashlib.blake2b(b"mutualaid ledger", digest_size=16).digest()
+
+
+def _link(digest: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(digest + payload, digest_size=16).digest()
+
+
+def unseal(line: bytes) -> tuple[bytes, Optional[bytes]]:
+    """(the line's payload, its sum in hex) for a sealed line; (the line, None) for one without a sum.
+
+    ``line`` has no newline. The sum is always the last key, so it is found at a fixed place.
+    """
+    if len(line) > _TAIL and line.endswith(b'"}') and line[-_TAIL : -_TAIL + len(_SUM)] == _SUM:
+        return line[:-_TAIL] + b"}", line[-_HEX - 2 : -2]
+    return line, None
+
+
+class Chain:
+    """Seals ledger lines: each line's sum is BLAKE2b over the sum before it and the line's payload.
+
+    So an edited, added, removed or reordered line breaks the sums of every sealed line from
+    there on. It detects edits, not forgery: whoever can write the file can also compute sums.
+    """
+
+    def __init__(self, digest: bytes = GENESIS) -> None:
+        self.digest = digest
+
+    def seal(self, payload: bytes) -> bytes:
+        """``payload`` (one JSON object, with or without a newline) as a sealed line, newline included."""
+        body = payload.rstrip(b"\n")
+        self.digest = _link(self.digest, body)
+        return body[:-1] + _SUM + self.digest.hex().encode("ascii") + b'"}\n'
+
+    def seal_all(self, payloads: bytes) -> bytes:
+        """Several payloads, one a line, sealed in order."""
+        return b"".join(self.seal(p) for p in payloads.splitlines())
+
+
+class Scan(NamedTuple):
+    """What :func:`scan` found in a ledger file."""
+
+    end: int
+    """The committed bytes: what a resumed run keeps and what ``Ledger.load`` reads."""
+    unfinished: Optional[dict]
+    """The checkpoint of a batch run that did not finish, or None."""
+    last: Optional[dict]
+    """The last committed checkpoint (finished or not), or None."""
+    digest: bytes
+    """The chain's digest at ``end``: where the next sealed line continues it."""
+
+
+def _bad_line(number: int, message: str) -> InvalidClaim:
+    return InvalidClaim([FieldError(f"ledger.{number}", message)])
+
+
+def scan(path: str | Path) -> Scan:
+    """Read a ledger file once: find its committed end and last checkpoint, and check every sum.
+
+    Everything is committed unless the file's last checkpoint belongs to a batch run that did not
+    finish: then the entries after it were written for output that may not have been made durable,
+    and the run, when resumed, decides those claims again (they are not checked: a kill may have
+    torn them). A last line without a newline is a torn write, never committed, unless the file
+    has no sealed line at all (a hand-written file).
+
+    Raises ``InvalidClaim`` naming ``ledger.LINE`` for a committed line whose sum is wrong, a line
+    without a sum after sealed lines, or a checkpoint without a sum (a ledger written before sums:
+    see ``docs/batch.md``).
+    """
+    digest = GENESIS
+    sealed = False
+    offset = 0
+    problem: Optional[tuple[int, int, str]] = None  # (line number, its start, message): the first one
+    last: Optional[tuple[bytes, int, bytes]] = None  # (checkpoint payload, offset after it, digest there)
+    end_digest = digest
+    torn_at: Optional[int] = None
+    with open(path, "rb") as fp:
+        for number, raw in enumerate(fp, 1):
+            start = offset
+            offset += len(raw)
+            if not raw.endswith(b"\n"):
+                if sealed or CHECKPOINT_PREFIX.startswith(raw[: len(CHECKPOINT_PREFIX)]) or raw.startswith(CHECKPOINT_PREFIX):
+                    torn_at = start
+                    break
+            body = raw.rstrip(b"\r\n")
+            if not body.strip():
+                end_digest = digest
+                continue
+            payload, given = unseal(body)
+            if given is not None:
+                digest = _link(digest, payload)
+                if problem is None and given != digest.hex().encode("ascii"):
+                    problem = (number, start, "its checksum does not match: this line, or one before it, was changed, added or removed")
+                sealed = True
+            else:
+                if problem is None and sealed:
+                    problem = (number, start, "a line without a checksum after sealed lines: the file was edited")
+                if problem is None and body.startswith(CHECKPOINT_PREFIX):
+                    problem = (
+                        number,
+                        start,
+                        "a checkpoint without a checksum: the ledger was written before ledgers were sealed "
+                        "(mutualaid 0.1 before issue 13); see docs/batch.md, 'Ledgers written before checksums'",
+                    )
+                digest = _link(digest, payload)
+            if payload.startswith(CHECKPOINT_PREFIX):
+                last = (payload, offset, digest)
+            end_digest = digest
+    size = torn_at if torn_at is not None else offset
+    unfinished = last_cp = None
+    end, at_end = size, end_digest
+    if last is not None:
+        try:
+            last_cp = json.loads(last[0])["checkpoint"]
+        except (ValueError, KeyError, TypeError):
+            last_cp = None
+        if isinstance(last_cp, dict) and not last_cp.get("done"):
+            unfinished = last_cp
+            end, at_end = last[1], last[2]
+    if problem is not None and problem[1] < end:
+        raise _bad_line(problem[0], problem[2])
+    if last is not None and last[1] <= end and not isinstance(last_cp, dict):
+        raise _bad_line(0, "the last checkpoint is not a JSON object")
+    return Scan(end, unfinished, last_cp if isinstance(last_cp, dict) else None, at_end)
+
+
+def committed_end(path: str | Path) -> tuple[int, Optional[dict]]:
+    """How many leading bytes of a ledger file are committed, and the unfinished run's checkpoint (see :func:`scan`)."""
+    found = scan(path)
+    return found.end, found.unfinished
 
 
 def _utf8(text: str) -> bool:
@@ -115,18 +295,146 @@ def _utf8(text: str) -> bool:
     return True
 
 
+# --- the storage in memory ------------------------------------------------------------------------
+
+
+class MemoryRows:
+    """member_id → its entries string, in memory; a long history is kept in blocks of :data:`BLOCK` characters.
+
+    The entries are JSON arrays joined by commas: ``["C-1","A-1",738215,320000,200000]`` (claim id,
+    accident id, the accident day as ``date.toordinal()``, counted and paid in fen). Also the
+    bindings of 身份证 numbers to member ids. :class:`~mutualaid.spill.DiskRows` answers the same
+    questions from SQLite.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, Any] = {}  # str, or a list of block strings past BLOCK
+        self._holders: dict[str, str] = {}
+
+    def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
+        rows = self._rows.get(member_id)
+        if rows is None:
+            return default
+        return rows if type(rows) is str else ",".join(rows)
+
+    def append(self, member_id: str, row: str) -> None:
+        rows = self._rows.get(member_id)
+        if rows is None:
+            self._rows[member_id] = row
+        elif type(rows) is str:
+            self._rows[member_id] = rows + "," + row if len(rows) < BLOCK else [rows, row]
+        elif len(rows[-1]) < BLOCK:
+            rows[-1] = rows[-1] + "," + row
+        else:
+            rows.append(row)
+
+    def blocks(self) -> Iterator[tuple[str, list[str]]]:
+        for member_id, rows in self._rows.items():
+            yield member_id, [rows] if type(rows) is str else list(rows)
+
+    def holder(self, id_number: str) -> Optional[str]:
+        return self._holders.get(id_number)
+
+    def bind(self, id_number: str, member_id: str) -> None:
+        self._holders[id_number] = member_id
+
+    def holders(self) -> Iterator[tuple[str, str]]:
+        return iter(list(self._holders.items()))
+
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+# --- the running sums of a long history -------------------------------------------------------------
+
+
+class _Sums:
+    """One member's history as sums: what ``adjudicate`` derives from a history, kept up to date per entry.
+
+    ``bad`` is set when the history itself would be bad input under the registered editions (an
+    accident paid above its top tier, an edition above its cap, one accident on two dates, a claim
+    id twice): such a member is decided with the full history, so the errors are named as ever.
+    """
+
+    __slots__ = ("claims", "accidents", "periods", "total", "by_edition", "bad")
+
+    def __init__(self) -> None:
+        self.claims: set[str] = set()
+        self.accidents: dict[str, list[int]] = {}  # accident id → [day, counted fen, paid fen]
+        self.periods: dict[tuple[int, int], list[int]] = {}  # (first day, last day) → [paid fen, most paid for one accident]
+        self.total = 0
+        self.by_edition: dict[str, int] = {}
+        self.bad = False
+
+    def add(self, claim_id: str, accident_id: str, day: int, counted: int, paid: int) -> None:
+        if claim_id in self.claims:
+            self.bad = True
+        self.claims.add(claim_id)
+        acc = self.accidents.get(accident_id)
+        if acc is None:
+            acc = self.accidents[accident_id] = [day, 0, 0]
+        elif acc[0] != day:
+            self.bad = True
+        acc[1] += counted
+        acc[2] += paid
+        if not paid:
+            return
+        self.total += paid
+        ed = editions.for_history_day(_day(day))
+        if ed is not None:
+            total = self.by_edition[ed.id] = self.by_edition.get(ed.id, 0) + paid
+            if acc[2] > ed.top_tier_fen or total > ed.cap_fen:
+                self.bad = True
+        for (first, last), p in self.periods.items():
+            if first <= day <= last:
+                p[0] += paid
+                if acc[2] > p[1]:
+                    p[1] = acc[2]
+
+    def period(self, first: int, last: int) -> list[int]:
+        p = self.periods.get((first, last))
+        if p is None:
+            paid = most = 0
+            for day, _, acc_paid in self.accidents.values():
+                if first <= day <= last:
+                    paid += acc_paid
+                    most = max(most, acc_paid)
+            p = self.periods[(first, last)] = [paid, most]
+        return p
+
+
+def _registered(edition: Edition) -> bool:
+    """Whether the history checks under ``edition`` are those of the registered edition of its id."""
+    known = editions.get(edition.id)
+    return known is None or known is edition or known.content_hash == edition.content_hash
+
+
+# --- the Ledger ------------------------------------------------------------------------------------
+
+
 class Ledger:
-    """Each member's decided claims; decides a new claim with the member's full history.
+    """Each member's decided claims; decides a new claim with the member's history.
 
     ``plan``, ``engine`` and ``record`` are passed to every ``adjudicate`` call. Deciding a stream
     of claims through a ledger gives exactly the decisions ``adjudicate`` gives when it is handed,
-    at each step, every earlier approved or denied claim of the member (in the order decided).
+    at each step, every earlier approved or denied claim of the member (in the order decided);
+    only ``record.input_hash`` differs past :attr:`FOLD_AFTER` entries (see the module docstring).
 
     A backend that keeps history in its own database subclasses the Ledger and overrides two
     methods, :meth:`history` and :meth:`remember` (see ``docs/batch.md``); :meth:`decide`,
-    :meth:`add` and :meth:`decided` go through them. The whole-ledger methods (``len``,
-    :meth:`members`, :meth:`entries`, :meth:`dump`, :meth:`save`, :meth:`load`) are the own store's.
+    :meth:`add` and :meth:`decided` go through them (and then every claim is decided with the
+    full history). The whole-ledger methods (``len``, :meth:`members`, :meth:`entries`,
+    :meth:`dump`, :meth:`save`, :meth:`load`) are the own store's.
     """
+
+    FOLD_AFTER = 16
+    """A member's entries past which the ledger keeps running sums and hands ``adjudicate`` a folded history."""
 
     def __init__(
         self,
@@ -144,26 +452,148 @@ class Ledger:
         self.spill_after = spill_after
         """Decided claims held in memory; past this, the history moves to a temporary SQLite file
         (:mod:`mutualaid.spill`), so memory stops growing. ``None``: always in memory."""
-        self._rows: dict[str, str] | DiskRows = {}
-        """member_id → its entries as JSON arrays joined by commas: ``["C-1","A-1",738215,320000,200000]``
-        (claim id, accident id, the accident day as ``date.toordinal()``, counted and paid in fen)."""
+        self._rows: MemoryRows | DiskRows = MemoryRows()
         self._count = 0
+        self._sums: dict[str, _Sums] = {}
+        self._lock = threading.RLock()  # the store, the spill, the bindings, the count
+        self._stripes = tuple(threading.RLock() for _ in range(64))  # one member's claims, one at a time
+        self._own = type(self).history is Ledger.history and type(self).remember is Ledger.remember
+
+    def _member_lock(self, member_id: Optional[str]) -> Any:
+        return self._stripes[hash(member_id) % len(self._stripes)]
 
     # --- deciding ------------------------------------------------------------------------------
 
     def decide(self, claim: Any) -> Decision:
         """Decide ``claim`` with the member's history; enter it into the history unless it is pending.
 
-        A claim_id already decided for the member is refused by ``adjudicate`` as bad input
-        (``InvalidClaim`` naming ``claim_id``), so nothing is paid twice. Bad input changes nothing.
+        A claim_id already decided for the member is refused as bad input (``InvalidClaim``
+        naming ``claim_id``), so nothing is paid twice; so is a ``member.id_number`` that belongs
+        to another member id. Bad input changes nothing.
         """
+        return self.decide_entry(claim)[0]
+
+    def decide_entry(self, claim: Any) -> tuple[Decision, Optional[tuple[str, HistoryEntry]], Optional[str]]:
+        """:meth:`decide`, also giving (member id, entry) when the claim entered the history, and the
+        身份证 number it bound to the member for the first time (what ``mutualaid batch`` journals)."""
         member_id = member_of(claim)
-        history = self.history(member_id) if member_id is not None else ()
-        decision = adjudicate(claim, history, plan=self.plan, engine=self.engine, record=self.record)
-        if decision.outcome != "pending":
+        with self._member_lock(member_id):
+            decision = self._adjudicate(claim, member_id)
+            if decision.outcome == "pending":
+                return decision, None, None
             assert member_id is not None  # a claim without a readable member id is bad input
-            self.remember(member_id, entry_of(claim, decision))
+            number = id_number_of(claim)
+            entry = entry_of(claim, decision)
+            with self._lock:
+                bound = None
+                if number is not None:
+                    holder = self._rows.holder(number)
+                    if holder is not None and holder != member_id:
+                        raise InvalidClaim([self._taken(number, holder)])
+                    if holder is None:
+                        self._rows.bind(number, member_id)
+                        bound = number
+                self.remember(member_id, entry)
+            return decision, (member_id, entry), bound
+
+    @staticmethod
+    def _taken(number: str, holder: str) -> FieldError:
+        return FieldError(
+            "member.id_number", f"this 身份证 number belongs to member {holder!r} in this ledger: one person has one member id and one cap"
+        )
+
+    def _adjudicate(self, claim: Any, member_id: Optional[str]) -> Decision:
+        """``adjudicate`` with the member's history: folded when the member has running sums."""
+        options: dict[str, Any] = {"plan": self.plan, "engine": self.engine, "record": self.record}
+        number = id_number_of(claim)
+        holder = self._rows.holder(number) if number is not None and member_id is not None else None
+        taken = [self._taken(number, holder)] if holder is not None and holder != member_id else []  # type: ignore[arg-type]
+        try:
+            sums = self._sums.get(member_id) if (self._own and member_id is not None) else None
+            folded = self._folded(claim, sums) if sums is not None else None
+            if folded is None:
+                history = self.history(member_id) if member_id is not None else ()
+                decision = adjudicate(claim, history, **options)
+            else:
+                history, duplicate = folded
+                try:
+                    decision = adjudicate(claim, history, **options)
+                except InvalidClaim as exc:
+                    if any(f.startswith("history.") for f in exc.fields):  # the claim's accident date: name it exactly
+                        decision = adjudicate(claim, self.history(member_id), **options)  # type: ignore[arg-type]
+                    elif duplicate:
+                        raise InvalidClaim([*exc.errors, duplicate]) from None
+                    else:
+                        raise
+                if duplicate:
+                    raise InvalidClaim([duplicate])
+        except InvalidClaim as exc:
+            if taken:
+                raise InvalidClaim([*exc.errors, *taken]) from None
+            raise
+        if taken:
+            raise InvalidClaim(taken)
         return decision
+
+    def _folded(self, claim: Any, sums: _Sums) -> Optional[tuple[tuple[HistoryEntry, ...], Optional[FieldError]]]:
+        """The member's history folded into sums for ``claim``, and the claim_id error if it was decided
+        already; or None where only the full history will do (see the module docstring)."""
+        if sums.bad:
+            return None
+        edition, errors = _edition_of_claim(claim, self.plan)
+        if edition is None or errors or not _registered(edition):
+            return None
+        first, last = edition.period.start.toordinal(), edition.period.end.toordinal()
+        period = sums.period(first, last)
+        top, cap = edition.top_tier_fen, edition.cap_fen
+        if period[1] > top or period[0] > cap:
+            return None
+        claim_id = _get(claim, "claim_id")
+        accident_id = _get(claim, "accident", "accident_id")
+        duplicate = None
+        if isinstance(claim_id, str) and claim_id in sums.claims:
+            duplicate = FieldError("claim_id", f"claim {claim_id!r} has already been decided (it stands in history)")
+        ids = [x for x in (claim_id, accident_id) if isinstance(x, str)]
+        tag = "~fold-"
+        while any(x.startswith(tag) for x in ids):
+            tag = "~" + tag
+        acc = sums.accidents.get(accident_id) if isinstance(accident_id, str) else None
+        folded: list[HistoryEntry] = []
+        whole_member = edition.cap.scope == "member"
+        in_period = 0
+        if acc is not None:
+            day, counted, paid = acc
+            folded.append(
+                build(
+                    HistoryEntry,
+                    claim_id=tag + "0",
+                    accident_id=accident_id,
+                    accident_occurred_on=_day(day),
+                    counted_out_of_pocket=_yuan(counted),
+                    paid=_yuan(paid),
+                )
+            )
+            if first <= day <= last:
+                in_period = paid
+        other = (sums.total if whole_member else period[0]) - (acc[2] if acc is not None and (whole_member or in_period) else 0)
+        if other + in_period > cap or (other and top <= 0):
+            return None
+        n = 1
+        while other > 0:
+            part = min(other, top)
+            folded.append(
+                build(
+                    HistoryEntry,
+                    claim_id=f"{tag}{n}",
+                    accident_id=f"{tag}{n}",
+                    accident_occurred_on=edition.period.start,
+                    counted_out_of_pocket=_yuan(0),
+                    paid=_yuan(part),
+                )
+            )
+            other -= part
+            n += 1
+        return tuple(folded), duplicate
 
     # --- the storage: override these two to keep the history elsewhere ---------------------------
 
@@ -186,52 +616,94 @@ class Ledger:
 
     def remember(self, member_id: str, entry: HistoryEntry) -> None:
         """Enter a decided claim into the member's history (the entry is valid: no check here)."""
-        row = (
-            f"[{_text(entry.claim_id)},{_text(entry.accident_id)},{entry.accident_occurred_on.toordinal()},"
-            f"{fen(entry.counted_out_of_pocket)},{fen(entry.paid)}]"
-        )
-        rows = self._rows.get(member_id)
-        self._rows[member_id] = row if rows is None else rows + "," + row
-        self._count += 1
-        if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is dict:
-            from .spill import DiskRows
+        day, counted, paid = entry.accident_occurred_on.toordinal(), fen(entry.counted_out_of_pocket), fen(entry.paid)
+        row = f"[{_text(entry.claim_id)},{_text(entry.accident_id)},{day},{counted},{paid}]"
+        with self._lock:
+            sums = self._sums.get(member_id)
+            if sums is None and member_id in self._rows and self._own:
+                rows = self._rows.get(member_id) or ""
+                if len(rows) > 24 * self.FOLD_AFTER and rows.count("],[") + 1 >= self.FOLD_AFTER:
+                    sums = self._sums[member_id] = _Sums()
+                    for cid, aid, d, c, p in json.loads("[" + rows + "]"):
+                        sums.add(cid, aid, d, c, p)
+            self._rows.append(member_id, row)
+            if sums is not None:
+                sums.add(entry.claim_id, entry.accident_id, day, counted, paid)
+            self._count += 1
+            if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is MemoryRows:
+                from .spill import DiskRows
 
-            self._rows = DiskRows(self._rows.items())
+                self._rows = DiskRows(self._rows.blocks(), self._rows.holders())
 
     @property
     def spilled(self) -> bool:
         """Whether the history has moved to disk (see ``spill_after``)."""
-        return type(self._rows) is not dict
+        return type(self._rows) is not MemoryRows
 
     # --- entering history from elsewhere -----------------------------------------------------------
 
-    def add(self, member_id: str, entry: HistoryEntry | dict) -> None:
+    def add(self, member_id: str, entry: HistoryEntry | dict, *, id_number: Optional[str] = None) -> None:
         """Enter a claim decided elsewhere (a backend's database, a saved ledger), after checking it.
 
-        The entry is validated like a history entry; a claim_id the member already has is refused.
+        The entry is validated like a history entry; a claim_id the member already has is refused,
+        and so is an ``id_number`` (the member's 身份证 number) that belongs to another member id.
         """
-        errors = []
-        if not isinstance(member_id, str) or not member_id.strip():
-            errors.append(FieldError("member_id", "a member id is a non-empty string"))
-        elif not member_id.isascii() and not _utf8(member_id):
-            errors.append(FieldError("member_id", "a member id is text (a lone surrogate has no UTF-8)"))
+        errors = self._member_errors(member_id)
         if not isinstance(entry, HistoryEntry):
             try:
                 entry = HistoryEntry.model_validate(entry)
             except ValidationError as exc:
                 errors += _pydantic_errors(exc)
-        if not errors and self.decided(member_id, entry.claim_id):  # type: ignore[union-attr]
-            errors.append(FieldError("claim_id", f"claim {entry.claim_id!r} of member {member_id!r} is already in the ledger"))  # type: ignore[union-attr]
-        if errors:
-            raise InvalidClaim(errors)
-        self.remember(member_id, entry)  # type: ignore[arg-type]
+        with self._member_lock(member_id if isinstance(member_id, str) else None), self._lock:
+            if not errors and self.decided(member_id, entry.claim_id):  # type: ignore[union-attr]
+                errors.append(FieldError("claim_id", f"claim {entry.claim_id!r} of member {member_id!r} is already in the ledger"))  # type: ignore[union-attr]
+            if not errors and id_number is not None:
+                errors += self._binding_errors(id_number, member_id)
+            if errors:
+                raise InvalidClaim(errors)
+            if id_number is not None:
+                self._rows.bind(id_number.upper(), member_id)
+            self.remember(member_id, entry)  # type: ignore[arg-type]
+
+    def bind(self, id_number: str, member_id: str) -> None:
+        """Record that a 身份证 number belongs to a member id (a binding decided elsewhere), after checking it."""
+        errors = self._member_errors(member_id)
+        with self._lock:
+            if not errors:
+                errors += self._binding_errors(id_number, member_id)
+            if errors:
+                raise InvalidClaim(errors)
+            self._rows.bind(id_number.upper(), member_id)
+
+    def holder(self, id_number: str) -> Optional[str]:
+        """The member id a 身份证 number belongs to in this ledger, or None."""
+        return self._rows.holder(id_number.upper()) if isinstance(id_number, str) else None
+
+    def _binding_errors(self, id_number: Any, member_id: str) -> list[FieldError]:
+        if not isinstance(id_number, str) or not id_number or not _utf8(id_number):
+            return [FieldError("id_number", "a 身份证 number is text")]
+        holder = self._rows.holder(id_number.upper())
+        if holder is not None and holder != member_id:
+            return [FieldError("id_number", f"this 身份证 number belongs to member {holder!r} already")]
+        return []
+
+    @staticmethod
+    def _member_errors(member_id: Any) -> list[FieldError]:
+        if not isinstance(member_id, str) or not member_id.strip():
+            return [FieldError("member_id", "a member id is a non-empty string")]
+        if not member_id.isascii() and not _utf8(member_id):
+            return [FieldError("member_id", "a member id is text (a lone surrogate has no UTF-8)")]
+        return []
 
     def decided(self, member_id: str, claim_id: str) -> bool:
         """Whether the member has a decided (approved or denied) claim with this id.
 
         It reads :meth:`history`, so that a ledger whose history lives in a database answers from
-        that database.
+        that database (the own store answers a long history from its sums).
         """
+        sums = self._sums.get(member_id) if self._own else None
+        if sums is not None:
+            return claim_id in sums.claims
         return any(e.claim_id == claim_id for e in self.history(member_id))
 
     # --- what it holds ----------------------------------------------------------------------------
@@ -252,13 +724,17 @@ class Ledger:
 
     # --- saving and loading ------------------------------------------------------------------------
 
-    def dump(self, fp: IO[bytes]) -> None:
-        """Write every entry as a JSON line (see :func:`entry_line`) to a binary file."""
+    def dump(self, fp: IO[bytes], chain: Optional[Chain] = None) -> None:
+        """Write the ledger as sealed JSON lines to a binary file: the bindings of 身份证 numbers, then
+        every entry (see :func:`entry_line`). ``chain`` continues another file's chain."""
+        chain = chain or Chain()
+        for id_number, member_id in self._rows.holders():
+            fp.write(chain.seal(binding_line(id_number, member_id)))
         for member_id, entry in self.entries():
-            fp.write(entry_line(member_id, entry))
+            fp.write(chain.seal(entry_line(member_id, entry)))
 
     def save(self, path: str | Path) -> None:
-        """Write the ledger to ``path`` (JSON lines), replacing the file atomically."""
+        """Write the ledger to ``path`` (sealed JSON lines), replacing the file atomically."""
         import os
 
         path = Path(path)
@@ -281,21 +757,23 @@ class Ledger:
         end: Optional[int] = None,
         spill_after: Optional[int] = SPILL_AFTER,
     ) -> "Ledger":
-        """Read a ledger file: its committed entries (see :func:`committed_end`), each checked.
+        """Read a ledger file: its committed entries (see :func:`scan`), each checked, every sum checked.
 
-        ``keep`` chooses members (``mutualaid batch --jobs`` gives each process its share); ``end``
-        reads only that many leading bytes (a batch that is appending to the file reads what was
-        committed when it started). A malformed line or entry raises ``InvalidClaim`` naming
-        ``ledger.LINE.field``.
+        ``keep`` chooses members (``mutualaid batch --jobs`` gives each process its share; the
+        bindings of 身份证 numbers are read whole); ``end`` reads only that many leading bytes (a
+        batch that is appending to the file reads what was committed when it started). A malformed
+        or edited line raises ``InvalidClaim`` naming ``ledger.LINE`` (and the field, for an entry).
         """
         ledger = cls(plan=plan, engine=engine, record=record, spill_after=spill_after)
+        found = scan(path)
         if end is None:
-            end, _ = committed_end(path)
+            end = found.end
         with open(path, "rb") as fp:
             for number, raw in _lines(fp, end):
-                if raw.startswith(CHECKPOINT_PREFIX):
+                payload, _ = unseal(raw.rstrip(b"\r\n"))
+                if payload.startswith(CHECKPOINT_PREFIX):
                     continue
-                ledger._load_line(number, raw, keep)
+                ledger._load_line(number, payload, keep)
         return ledger
 
     def _load_line(self, number: int, raw: bytes, keep: Optional[Callable[[str], bool]]) -> None:
@@ -307,9 +785,14 @@ class Ledger:
             raise InvalidClaim([FieldError(f"ledger.{number}", "a ledger line is a JSON object")])
         data = dict(data)
         member_id = data.pop("member_id", None)
-        if keep is not None and isinstance(member_id, str) and not keep(member_id):
-            return
         try:
+            if raw.startswith(BINDING_PREFIX):
+                if set(data) != {"id_number"}:
+                    raise InvalidClaim([FieldError("id_number", "a binding line has id_number and member_id only")])
+                self.bind(data["id_number"], member_id)
+                return
+            if keep is not None and isinstance(member_id, str) and not keep(member_id):
+                return
             self.add(member_id, data)
         except InvalidClaim as exc:
             raise InvalidClaim([FieldError(f"ledger.{number}.{e.field}", e.message) for e in exc.errors]) from None
@@ -324,37 +807,3 @@ def _lines(fp: IO[bytes], end: int) -> Iterator[tuple[int, bytes]]:
             return
         if raw.strip():
             yield number, raw
-
-
-def _scan(path: str | Path) -> tuple[Optional[bytes], int, int]:
-    """(last complete checkpoint line, the offset after it, the committed size of the file).
-
-    Only line prefixes are tested, so a file of a million entries is scanned in well under a
-    second. A last line cut off inside a checkpoint (a kill while one was being written) is not
-    part of the committed size; any other last line without a newline is (a hand-written file).
-    """
-    found: Optional[bytes] = None
-    found_end = offset = 0
-    raw = b""
-    with open(path, "rb") as fp:
-        for raw in fp:
-            offset += len(raw)
-            if raw.startswith(CHECKPOINT_PREFIX) and raw.endswith(b"\n"):
-                found, found_end = raw, offset
-    torn = not raw.endswith(b"\n") and CHECKPOINT_PREFIX.startswith(raw[: len(CHECKPOINT_PREFIX)])
-    return found, found_end, offset - len(raw) if raw and torn else offset
-
-
-def committed_end(path: str | Path) -> tuple[int, Optional[dict]]:
-    """How many leading bytes of a ledger file are committed, and the unfinished run's checkpoint.
-
-    Everything is committed unless the file's last checkpoint belongs to a batch run that did not
-    finish: then the entries after it were written for output that may not have been made durable,
-    and the run, when resumed, decides those claims again. A torn last checkpoint line is never
-    committed.
-    """
-    found, end, size = _scan(path)
-    checkpoint = None if found is None else json.loads(found)["checkpoint"]
-    if checkpoint is not None and not checkpoint.get("done"):
-        return end, checkpoint
-    return size, None

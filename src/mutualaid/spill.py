@@ -4,8 +4,8 @@ A :class:`~mutualaid.ledger.Ledger` holds each member's decided claims as one co
 about 95 bytes a claim. A year of claims of every platform worker in Guangdong would not fit, and
 ``mutualaid batch`` promises memory that does not grow with its input (issue 5). So past a number
 of decided claims (``Ledger(spill_after=…)``), the ledger moves its strings into :class:`DiskRows`,
-which answers the very same questions (``get``, assignment, ``in``, iteration in first-entry
-order) from SQLite, the standard library's embedded database, whose page cache is bounded.
+which answers the very same questions (``get``, ``append``, ``in``, iteration in first-entry
+order, the bindings of 身份证 numbers) from SQLite, the standard library's embedded database, whose page cache is bounded.
 
 The file is SQLite's own private temporary database (an empty file name): never shared, and
 deleted by SQLite when the connection closes or the process ends. It is a cache of what the ledger
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 SPILL_AFTER = 1_000_000
 """Decided claims a ledger holds in memory by default (95 to 165 MB, by how many members share them)
@@ -33,57 +33,96 @@ CACHE_KIB = 65536
 class DiskRows:
     """member_id → that member's entries string, kept in a temporary SQLite database.
 
-    Safe to share between threads, as the ledger's dict is: one lock around each statement.
+    A member's entries are stored in blocks of about :data:`~mutualaid.ledger.BLOCK` characters
+    (``seq`` 0, 1, …), so that entering one more claim rewrites one block, whatever the length of
+    the member's history. Also the bindings of 身份证 numbers to member ids. The same questions as
+    :class:`~mutualaid.ledger.MemoryRows`; safe to share between threads (one lock around each
+    statement).
     """
 
-    def __init__(self, rows: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, blocks: Iterable[tuple[str, list[str]]] = (), holders: Iterable[tuple[str, str]] = ()) -> None:
         db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         for pragma in (f"cache_size=-{CACHE_KIB}", "journal_mode=OFF", "synchronous=OFF"):
             db.execute(f"PRAGMA {pragma}")
-        # The rowid keeps the order in which members first had an entry (an upsert keeps it).
-        db.execute("CREATE TABLE rows (member_id TEXT PRIMARY KEY, entries TEXT NOT NULL)")
+        # The rowid of block 0 keeps the order in which members first had an entry.
+        db.execute("CREATE TABLE rows (member_id TEXT NOT NULL, seq INTEGER NOT NULL, entries TEXT NOT NULL, PRIMARY KEY (member_id, seq))")
+        db.execute("CREATE TABLE holders (id_number TEXT PRIMARY KEY, member_id TEXT NOT NULL)")
         # One transaction for the life of the database, never committed: a commit per write would
         # write its pages out each time (8x the cost), and nothing here needs to outlive the run.
         db.execute("BEGIN")
-        db.executemany("INSERT INTO rows VALUES (?, ?)", rows)
+        db.executemany("INSERT INTO rows VALUES (?, ?, ?)", ((m, k, b) for m, bs in blocks for k, b in enumerate(bs)))
+        db.executemany("INSERT INTO holders VALUES (?, ?)", holders)
         self._db = db
         self._lock = threading.Lock()
 
     def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
         try:
             with self._lock:
-                found = self._db.execute("SELECT entries FROM rows WHERE member_id = ?", (member_id,)).fetchone()
+                found = self._db.execute("SELECT entries FROM rows WHERE member_id = ? ORDER BY seq", (member_id,)).fetchall()
         except UnicodeEncodeError:  # a lone surrogate: no such member (adjudicate reports the id)
             return default
-        return default if found is None else found[0]
+        return ",".join(b for (b,) in found) if found else default
 
-    def __setitem__(self, member_id: str, entries: str) -> None:
+    def append(self, member_id: str, row: str) -> None:
+        from .ledger import BLOCK
+
         with self._lock:
-            self._db.execute(
-                "INSERT INTO rows VALUES (?, ?) ON CONFLICT(member_id) DO UPDATE SET entries = excluded.entries",
-                (member_id, entries),
-            )
+            last = self._db.execute(
+                "SELECT seq, length(entries) FROM rows WHERE member_id = ? ORDER BY seq DESC LIMIT 1", (member_id,)
+            ).fetchone()
+            if last is None:
+                self._db.execute("INSERT INTO rows VALUES (?, 0, ?)", (member_id, row))
+            elif last[1] < BLOCK:
+                self._db.execute(
+                    "UPDATE rows SET entries = entries || ',' || ? WHERE member_id = ? AND seq = ?", (row, member_id, last[0])
+                )
+            else:
+                self._db.execute("INSERT INTO rows VALUES (?, ?, ?)", (member_id, last[0] + 1, row))
 
-    def __contains__(self, member_id: object) -> bool:
-        return isinstance(member_id, str) and self.get(member_id) is not None
+    def holder(self, id_number: str) -> Optional[str]:
+        try:
+            with self._lock:
+                found = self._db.execute("SELECT member_id FROM holders WHERE id_number = ?", (id_number,)).fetchone()
+        except UnicodeEncodeError:
+            return None
+        return None if found is None else found[0]
 
-    def __iter__(self) -> Iterator[str]:
-        """Member ids in the order they first had an entry, read a page at a time (safe while writing)."""
+    def bind(self, id_number: str, member_id: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO holders VALUES (?, ?)", (id_number, member_id))
+
+    def holders(self) -> Iterator[tuple[str, str]]:
+        """(id_number, member_id) in the order bound, read a page at a time."""
+        return self._pages("SELECT rowid, id_number, member_id FROM holders WHERE rowid > ? ORDER BY rowid LIMIT 4096")
+
+    def _pages(self, sql: str) -> Iterator[Any]:
+        """The rows of ``sql`` (rowid first, then the values), a page at a time: safe while writing."""
         after = 0
         while True:
             with self._lock:
-                page = self._db.execute(
-                    "SELECT rowid, member_id FROM rows WHERE rowid > ? ORDER BY rowid LIMIT 4096", (after,)
-                ).fetchall()
+                page = self._db.execute(sql, (after,)).fetchall()
             if not page:
                 return
             after = page[-1][0]
-            for _, member_id in page:
-                yield member_id
+            for row in page:
+                yield row[1] if len(row) == 2 else row[1:]
+
+    def __contains__(self, member_id: object) -> bool:
+        if not isinstance(member_id, str):
+            return False
+        try:
+            with self._lock:
+                return self._db.execute("SELECT 1 FROM rows WHERE member_id = ? AND seq = 0", (member_id,)).fetchone() is not None
+        except UnicodeEncodeError:
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        """Member ids in the order they first had an entry, read a page at a time (safe while writing)."""
+        return self._pages("SELECT rowid, member_id FROM rows WHERE rowid > ? AND seq = 0 ORDER BY rowid LIMIT 4096")
 
     def __len__(self) -> int:
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM rows").fetchone()[0]
+            return self._db.execute("SELECT count(*) FROM rows WHERE seq = 0").fetchone()[0]
 
     def close(self) -> None:
         """Close the database (SQLite deletes its file)."""

@@ -1,0 +1,275 @@
+"""``mutualaid batch`` where money goes in and out (issue 13, findings 1–4 and 10).
+
+- One run per ledger: a second run refuses at once (exit 2) and touches nothing (finding 3).
+- OUT is never truncated before the run is known to go on; a finished run started again is
+  reported complete and changes nothing (finding 4).
+- A number is read from its exact text (finding 1); one line never stops a run (finding 2).
+- A closed pipe, a full disk and a non-UTF-8 standard output are reported, not hidden (finding 10).
+
+Processes are bounded: each has a timeout, and every one started is waited for.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mutualaid.batch import BatchError, BatchIOError, LedgerBusy, _lock, partial_of, run
+from mutualaid.cli import main
+from mutualaid.ledger import Ledger, scan
+
+from claimdata import base_claim, claim_with
+from test_batch import write_stream
+
+CLI = [sys.executable, "-m", "mutualaid.cli"]
+
+
+@pytest.fixture(scope="module")
+def stream(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("safety") / "claims.jsonl"
+    write_stream(path, 600, 150, seed=7)
+    return path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --- finding 3: one run per ledger ---------------------------------------------------------------------
+
+
+def test_a_second_run_on_a_locked_ledger_refuses_at_once_and_touches_nothing(stream, tmp_path, capsys):
+    ledger, out = tmp_path / "ledger.jsonl", tmp_path / "out.jsonl"
+    run(str(stream), str(out), ledger=str(ledger), stderr=io.StringIO())
+    before = _files(tmp_path)
+    held, _ = _lock(str(ledger))  # as a running batch holds it
+    try:
+        with pytest.raises(LedgerBusy, match="in use by another mutualaid batch run"):
+            run(str(stream), str(tmp_path / "other.jsonl"), ledger=str(ledger), stderr=io.StringIO())
+        assert main(["batch", str(stream), str(out), "--ledger", str(ledger)]) == 2
+        assert "in use by another" in capsys.readouterr().err
+    finally:
+        held.close()
+    assert _files(tmp_path) == before  # neither OUT nor the ledger, and no OUT.partial
+
+
+def test_two_runs_started_together_on_one_ledger_never_share_it(stream, tmp_path):
+    """Ten races of two processes on different inputs: one runs, the other refuses with exit 2 (or,
+    started after the first ended, runs after it); the ledger is never torn, nobody over the cap."""
+    lines = stream.read_bytes().splitlines(keepends=True)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_bytes(b"".join(lines[:300]))
+    b.write_bytes(b"".join(lines[300:]))
+    for trial in range(10):
+        folder = tmp_path / f"t{trial}"
+        folder.mkdir()
+        ledger = folder / "ledger.jsonl"
+        procs = [
+            subprocess.Popen([*CLI, "batch", str(src), str(folder / f"out-{k}.jsonl"), "--ledger", str(ledger)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+            for k, src in enumerate((a, b))
+        ]
+        results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]
+        for p in procs:
+            p.stderr.close()
+        codes = sorted(code for code, _ in results)
+        assert codes in ([0, 0], [0, 2]), results
+        for k, (code, err) in enumerate(results):
+            if code == 2:
+                assert "in use by another" in err
+                assert not (folder / f"out-{k}.jsonl").exists() and not Path(partial_of(str(folder / f"out-{k}.jsonl"))).exists()
+        Ledger.load(ledger)  # every line whole and sealed
+        _no_one_over_the_cap(ledger)
+
+
+def _no_one_over_the_cap(ledger: Path) -> dict:
+    """No claim entered twice and no member over the cap in a ledger file; what each member was paid."""
+    paid: dict = {}
+    seen = set()
+    for member, e in Ledger.load(ledger, spill_after=None).entries():
+        assert (member, e.claim_id) not in seen
+        seen.add((member, e.claim_id))
+        paid[member] = paid.get(member, 0) + e.paid
+    assert all(v <= 10000 for v in paid.values())
+    return paid
+
+
+# --- finding 4: OUT is never lost -----------------------------------------------------------------------
+
+
+def test_a_finished_run_started_again_is_complete_and_changes_nothing(stream, tmp_path, capsys):
+    ledger, out = tmp_path / "ledger.jsonl", tmp_path / "out.jsonl"
+    assert main(["batch", str(stream), str(out), "--ledger", str(ledger)]) == 0
+    first = capsys.readouterr().err
+    before = _files(tmp_path)
+    stamp = out.stat().st_mtime_ns
+    assert main(["batch", str(stream), str(out), "--ledger", str(ledger)]) == 0
+    again = capsys.readouterr().err
+    assert "already complete" in again and again.splitlines()[-2:] == first.splitlines()[-2:]  # the same summary
+    assert _files(tmp_path) == before and out.stat().st_mtime_ns == stamp
+    # fed again on standard input: found to be the same stream at its end, and all left as it was
+    with open(stream, "rb") as fin:
+        done = subprocess.run([*CLI, "batch", "-", str(out), "--ledger", str(ledger)], stdin=fin, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # (a stdin run is another IN than the file: it is a new run, whose claims are refused as decided)
+    assert b'"fields":["claim_id"]' in out.read_bytes() and scan(ledger).last["done"]
+
+
+def test_the_same_stream_fed_again_on_standard_input_is_complete(stream, tmp_path):
+    ledger, out = tmp_path / "ledger.jsonl", tmp_path / "out.jsonl"
+    cmd = [*CLI, "batch", "-", str(out), "--ledger", str(ledger)]
+    with open(stream, "rb") as fin:
+        assert subprocess.run(cmd, stdin=fin, capture_output=True, timeout=120).returncode == 0
+    before = _files(tmp_path)
+    with open(stream, "rb") as fin:
+        again = subprocess.run(cmd, stdin=fin, capture_output=True, timeout=120)
+    assert again.returncode == 0 and b"already complete" in again.stderr
+    assert _files(tmp_path) == before
+
+
+@pytest.mark.parametrize("failure", ["no ledger folder", "damaged ledger", "locked ledger", "missing IN"])
+def test_a_start_that_fails_leaves_out_as_it_was(stream, tmp_path, failure):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"yesterday's 713 approved decisions\n")
+    ledger = tmp_path / "ledger.jsonl"
+    src = stream
+    held = None
+    if failure == "no ledger folder":
+        ledger = tmp_path / "missing" / "ledger.jsonl"
+    elif failure == "damaged ledger":
+        ledger.write_bytes(b'{"checkpoint":{"done":true}}\n{"member_id":"M-1"}\n')
+    elif failure == "locked ledger":
+        held, _ = _lock(str(ledger))
+    else:
+        src = tmp_path / "missing.jsonl"
+    before = _files(tmp_path)
+    try:
+        with pytest.raises(BatchError):
+            run(str(src), str(out), ledger=str(ledger), stderr=io.StringIO())
+    finally:
+        if held is not None:
+            held.close()
+    assert _files(tmp_path) == before
+
+
+def test_a_fresh_out_appears_whole_or_not_at_all(stream, tmp_path, monkeypatch):
+    """Without a ledger too: OUT is written to a temporary file and renamed at the end, so a run that
+    fails half-way leaves the old OUT, and no temporary file."""
+    from mutualaid import batch
+
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"old\n")
+    calls = {"n": 0}
+    real = batch.Summary.add
+
+    def failing(self, stat):
+        calls["n"] += 1
+        if calls["n"] == 300:
+            raise OSError(28, "No space left on device")
+        return real(self, stat)
+
+    monkeypatch.setattr(batch.Summary, "add", failing)
+    with pytest.raises(BatchIOError, match="the disk is full"):
+        run(str(stream), str(out), stderr=io.StringIO())
+    assert _files(tmp_path) == {"out.jsonl": b"old\n"}
+    monkeypatch.setattr(batch.Summary, "add", real)
+    run(str(stream), str(out), stderr=io.StringIO())
+    assert out.read_bytes().count(b"\n") == 600 and _files(tmp_path).keys() == {"out.jsonl"}
+
+
+def test_a_run_killed_after_its_last_checkpoint_but_before_the_rename_is_finished_when_run_again(stream, tmp_path):
+    ledger, out = tmp_path / "ledger.jsonl", tmp_path / "out.jsonl"
+    run(str(stream), str(out), ledger=str(ledger), stderr=io.StringIO())
+    whole = out.read_bytes()
+    os.replace(out, partial_of(str(out)))  # as if killed between the done checkpoint and the rename
+    done = run(str(stream), str(out), ledger=str(ledger), stderr=io.StringIO())
+    assert done.complete and out.read_bytes() == whole and not Path(partial_of(str(out))).exists()
+
+
+# --- findings 1 and 2: each line judged alone, exactly ----------------------------------------------------
+
+
+def _line(claim: dict, amount_text: str) -> bytes:
+    text = json.dumps(claim, ensure_ascii=False, separators=(",", ":"))
+    return text.replace('"out_of_pocket":"3200.00"', f'"out_of_pocket":{amount_text}').encode() + b"\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_json_number_is_judged_by_its_exact_text(tmp_path, jobs):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    texts = ["2000.009999999999999999", "2000.000000000000000000000000000001", "2000.00", "2000.010", "2.00001e3", "2e3"]
+    lines = []
+    for n, t in enumerate(texts):
+        c = claim_with(claim_id=f"C-{n}")
+        c["member"]["member_id"] = f"M-{n}"
+        c["member"].pop("id_number")
+        c["payee"].pop("holder_id_number")
+        lines.append(_line(c, t))
+    src.write_bytes(b"".join(lines))
+    run(str(src), str(out), jobs=jobs, stderr=io.StringIO())
+    got = [json.loads(x) for x in out.read_bytes().splitlines()]
+    assert [g.get("fields") for g in got[:2]] == [["treatments.0.items.0.out_of_pocket"]] * 2  # never 2000.00
+    assert [g["counted_out_of_pocket"] for g in got[2:]] == ["2000.00", "2000.01", "2000.01", "2000.00"]
+
+
+def test_a_line_that_cannot_be_decided_becomes_its_error_record_and_a_resume_goes_past_it(stream, tmp_path, monkeypatch):
+    from mutualaid import ledger as ledger_module
+
+    real = ledger_module.adjudicate
+    lines = stream.read_bytes().splitlines(keepends=True)
+    victim = json.loads(lines[100])["claim_id"]
+
+    def crashing(claim, *args, **kw):
+        if isinstance(claim, dict) and claim.get("claim_id") == victim or getattr(claim, "claim_id", None) == victim:
+            raise ValueError("year 10000 is out of range")
+        return real(claim, *args, **kw)
+
+    monkeypatch.setattr(ledger_module, "adjudicate", crashing)
+    out, ledger = tmp_path / "out.jsonl", tmp_path / "ledger.jsonl"
+    done = run(str(stream), str(out), ledger=str(ledger), checkpoint_every=64, stderr=io.StringIO())
+    got = out.read_bytes().splitlines()
+    assert len(got) == 600 and done.summary.claims == 600
+    record = json.loads(got[100])
+    assert record["fields"] == ["claim"] and "year 10000 is out of range" in record["error"]
+    assert record["claim_id"] == victim
+
+
+# --- finding 10: failures that used to be silent or an internal error ----------------------------------------
+
+
+def test_a_closed_pipe_is_an_error_with_a_message(stream):
+    proc = subprocess.Popen([*CLI, "batch", str(stream), "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = proc.stdout.read(100)
+    proc.stdout.close()  # as `| head -c 100` does
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 4 and len(head) == 100
+    assert "closed the pipe" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux) to fill a disk")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_full_disk_is_reported_as_such_and_a_run_stops_promptly(stream, jobs):
+    started = time.monotonic()
+    done = subprocess.run([*CLI, "batch", str(stream), "/dev/full", "--jobs", str(jobs)], capture_output=True, timeout=60)
+    assert done.returncode == 4, done.stderr
+    assert b"the disk is full" in done.stderr and b"internal error" not in done.stderr
+    assert time.monotonic() - started < 30  # the processes are stopped, not drained (11 s before)
+
+
+def test_adjudicate_writes_to_a_stdout_that_is_not_utf8(tmp_path):
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps({"claim": base_claim()}, ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    for extra in ([], ["--json"]):
+        done = subprocess.run([*CLI, "adjudicate", str(path), *extra], capture_output=True, timeout=60, env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.isascii() and b"2000.00" in done.stdout
+    assert json.loads(done.stdout)["payout"] == "2000.00"
