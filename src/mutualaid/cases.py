@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import InvalidClaim
+from .errors import InvalidClaim, quote
 
 _CASE_KEYS = {"name", "claim", "history", "expect", "plan"}
 
@@ -60,7 +60,7 @@ def load_cases(path: Path) -> list[dict]:
         if not isinstance(case, dict) or not {"name", "claim", "expect"} <= set(case) or set(case) - _CASE_KEYS:
             raise CaseFileError(f"{path}: case {n} is not {{name, claim, history?, expect}}")
         if not isinstance(case["expect"], dict):
-            raise CaseFileError(f"{path}: case {case['name']!r}: expect is a mapping")
+            raise CaseFileError(f"{path}: case {quote(case['name'])}: expect is a mapping")
     return data
 
 
@@ -74,10 +74,10 @@ def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
         if "error" in expect:
             if str(expect["error"]) in str(exc):
                 return CaseResult(file, name, True)
-            return CaseResult(file, name, False, f"refused, but the message lacks {expect['error']!r}: {exc}")
+            return CaseResult(file, name, False, f"refused, but the message lacks {quote(expect['error'])}: {exc}")
         return CaseResult(file, name, False, f"refused as bad input: {exc}")
     if "error" in expect:
-        return CaseResult(file, name, False, f"expected bad input naming {expect['error']!r}, got {decision.outcome}")
+        return CaseResult(file, name, False, f"expected bad input naming {quote(expect['error'])}, got {decision.outcome}")
 
     problems = []
     if "outcome" in expect and decision.outcome != expect["outcome"]:

@@ -6,7 +6,38 @@ documented exception type whose message names every offending field (pydantic's 
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
+
+QUOTE_LIMIT = 40
+"""At most this many characters of a bad value are quoted in a message (issue 13, finding 9)."""
+
+
+def _quoter() -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel = 2
+    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = r.maxdict = 4
+    r.maxstring = r.maxlong = r.maxother = QUOTE_LIMIT
+    return r
+
+
+_QUOTER = _quoter()
+
+
+def quote(value: object) -> str:
+    """A short prefix of ``repr(value)``, for a message about a bad value.
+
+    A message echoes what it refuses so that the sender can find it, but a value can be huge: a
+    10 MB string, or a YAML alias tree whose full text is exponential in its size. ``reprlib``
+    looks at a few elements and a few levels only, so the work and the length stay bounded
+    whatever the value is; longer text ends in ``...``.
+    """
+    try:
+        text = _QUOTER.repr(value)
+    except Exception:  # an int past Python's digit limit for str(), or a __repr__ that fails
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= QUOTE_LIMIT + 8 else text[: QUOTE_LIMIT + 5] + "..."
+
 
 
 @dataclass(frozen=True)

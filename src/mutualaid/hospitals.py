@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import quote
+
 KINDS = ("general", "tcm", "specialty", "outpatient", "rehabilitation", "nursing", "sanatorium", "addiction")
 
 _SHAPE = re.compile(r"^[A-Z]\d{3}\Z", re.ASCII)
@@ -35,7 +37,7 @@ def kind_of_ws218(code: str) -> str:
     """The hospital kind for a WS 218-2002 code; ValueError for a code the contract does not map."""
     c = code.strip().upper()
     if not _SHAPE.match(c):
-        raise ValueError(f"{code!r} is not a WS 218-2002 institution code (a letter and three digits)")
+        raise ValueError(f"{quote(code)} is not a WS 218-2002 institution code (a letter and three digits)")
     kind = _EXACT.get(c) or _BY_PREFIX.get(c[:2]) or _BY_PREFIX.get(c[0])
     if kind is None:
         raise ValueError(f"WS 218-2002 code {c} is not one the contract maps to a hospital kind")

@@ -19,6 +19,7 @@ from hashlib import sha256
 from typing import Any
 
 from .edition import Edition, editions
+from .errors import quote
 from .model import Decision
 
 
@@ -33,11 +34,12 @@ def store(decision: Decision, claim: Any, history: Any = (), *, plan: Edition | 
 
     given = plan.id if isinstance(plan, Edition) else plan
     if given is not None and given != decision.plan:
-        raise ValueError(f"the decision was made under edition {decision.plan!r}, not {given!r}")
+        raise ValueError(f"the decision was made under edition {quote(decision.plan)}, not {quote(given)}")
     model, entries, _ = parse(claim, history, plan if plan is not None else decision.plan)
     data = canonical_input(model, entries)
     if decision.record is not None and "sha256:" + sha256(data).hexdigest() != decision.record.input_hash:
         raise ValueError("this claim and history are not what the decision was made from (input hash differs)")
+    # The canonical input writes every amount as a string ("1200.00"): no JSON number to round here.
     return {"input": json.loads(data), "decision": decision.model_dump(mode="json")}
 
 
@@ -110,7 +112,7 @@ def replay(stored: Any, *, plan: Edition | None = None) -> Replay:
         causes.append(f"library version {old.record.library_version} → {__version__}")
     edition = plan if plan is not None else editions.get(old.plan)
     if edition is None:
-        causes.append(f"edition {old.plan!r} is not known to mutualaid {__version__}; give it as a file (--plan)")
+        causes.append(f"edition {quote(old.plan)} is not known to mutualaid {__version__}; give it as a file (--plan)")
         return Replay(old, None, (), tuple(causes))
     if edition.content_hash != old.record.edition_hash:
         causes.append(f"edition {old.plan} data differs ({_short(old.record.edition_hash)} → {_short(edition.content_hash)})")

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from .edition import Edition, editions
-from .errors import FieldError, InvalidClaim
+from .errors import FieldError, InvalidClaim, quote
 from .model import Claim, HistoryEntry
 from .values import to_date, to_money
 
@@ -138,7 +138,7 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
         found = editions.get(wanted) if isinstance(wanted, str) else None
         if found is None:
             known = ", ".join(editions.ids())
-            return None, [FieldError("plan", f"{wanted!r} names no known edition (known: {known})")]
+            return None, [FieldError("plan", f"{quote(wanted)} names no known edition (known: {known})")]
         return found, []
     occurred = _date(_get(claim, "accident", "occurred_on"))
     return (editions.for_accident(occurred) if occurred else None), []
@@ -203,9 +203,9 @@ def _treatment_id_checks(claim: Any) -> list[FieldError]:
         if tid is None:
             continue
         if "/" in tid:
-            errors.append(FieldError(f"treatments.{i}.treatment_id", f"{tid!r}: a treatment id may not contain '/'"))
+            errors.append(FieldError(f"treatments.{i}.treatment_id", f"{quote(tid)}: a treatment id may not contain '/'"))
         elif tid in seen:
-            errors.append(FieldError(f"treatments.{i}.treatment_id", f"treatment id {tid!r} stands twice in the claim"))
+            errors.append(FieldError(f"treatments.{i}.treatment_id", f"treatment id {quote(tid)} stands twice in the claim"))
         seen.add(tid)
     return errors
 
@@ -249,14 +249,14 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
             if cid == claim_id:
                 claim_in_history = True
             if cid in seen_ids:
-                errors.append(FieldError(f"history.{n}.claim_id", f"claim {cid!r} stands twice in history"))
+                errors.append(FieldError(f"history.{n}.claim_id", f"claim {quote(cid)} stands twice in history"))
             seen_ids.add(cid)
         if aid is None or day is None:
             continue
         known = accident_dates.setdefault(aid, day)
         if known != day:
             errors.append(
-                FieldError(f"history.{n}.accident_occurred_on", f"accident {aid!r} occurred on {known}, not on {day}")
+                FieldError(f"history.{n}.accident_occurred_on", f"accident {quote(aid)} occurred on {known}, not on {day}")
             )
         if paid is None:
             continue
@@ -269,7 +269,7 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
             errors.append(
                 FieldError(
                     f"history.{n}.paid",
-                    f"payments for accident {aid!r} exceed the top tier ({ed.top_tier_fen // 100} yuan)",
+                    f"payments for accident {quote(aid)} exceed the top tier ({ed.top_tier_fen // 100} yuan)",
                 )
             )
         total = paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
@@ -278,7 +278,7 @@ def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[F
                 FieldError(f"history.{n}.paid", f"payments in edition {ed.id} exceed its cap of {ed.cap_fen // 100} yuan")
             )
     if claim_in_history:
-        errors.insert(0, FieldError("claim_id", f"claim {claim_id!r} has already been decided (it stands in history)"))
+        errors.insert(0, FieldError("claim_id", f"claim {quote(claim_id)} has already been decided (it stands in history)"))
     return errors
 
 

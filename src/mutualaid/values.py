@@ -2,6 +2,7 @@
 
 Each type is an ``Annotated`` pydantic type whose validator says, in its error, what would have
 been accepted. None of them accepts a float's rounding error or a date-time where a date belongs.
+An error quotes at most a short prefix of the value it refuses (:func:`mutualaid.errors.quote`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 
+from .errors import quote
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .idcard import normalize_id_number
@@ -59,7 +61,7 @@ def _amount_text(value: str) -> Decimal:
     """Any spelling of an amount in yuan (``' 12'``, ``'0.5'``, ``'1200.000'``), or ValueError."""
     m = _AMOUNT.match(value.strip())
     if not m:
-        raise ValueError(f"{value!r} is not an amount in yuan such as '1200.00'")
+        raise ValueError(f"{quote(value)} is not an amount in yuan such as '1200.00'")
     sign, whole, frac = m.groups()
     if not sign and frac is not None and len(frac) == 2 and len(whole) < 8:  # the usual '1200.00'
         return Decimal(m.group(0))
@@ -73,7 +75,7 @@ def _exact(d: Decimal, value: object) -> Decimal:
         raise ValueError("an amount must not be negative")
     q = d.quantize(CENT)
     if q != d:
-        raise ValueError(f"{value!r} is not exact in fen (at most two decimals that are not zero)")
+        raise ValueError(f"{quote(value)} is not exact in fen (at most two decimals that are not zero)")
     if q < 0:
         raise ValueError("an amount must not be negative")
     return q if q else ZERO  # -0.00 reads as 0.00
@@ -101,7 +103,7 @@ def _date_text(value: str) -> dt.date:
     try:
         d = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date that exists") from None
+        raise ValueError(f"{quote(value)} is not a date that exists") from None
     if d < EARLIEST:
         raise ValueError("a date before 1900-01-01 is not accepted")
     return d
@@ -115,13 +117,16 @@ def to_id_number(value: object) -> str:
     return normalize_id_number(value)
 
 
+_ICD_MAX = 32  # the longest code, S06.000x001, with room for white space around it
+
+
 def to_icd10(value: object) -> str:
     """Keep the code as given (upper-cased); the WHO parent is derived when facts are built."""
-    if type(value) is str:
-        return _icd_text(value)
     if not isinstance(value, str):
         raise ValueError("an ICD-10 code is a string such as 'S82.2'")
-    return _icd_text(str(value))
+    if len(value) > _ICD_MAX:  # before the code reader, whose message would quote all of it
+        raise ValueError(f"{quote(value)} is not an ICD-10 code (far too long)")
+    return _icd_text(value if type(value) is str else str(value))
 
 
 @lru_cache(maxsize=8192)
