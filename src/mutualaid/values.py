@@ -81,6 +81,37 @@ def _exact(d: Decimal, value: object) -> Decimal:
     return q if q else ZERO  # -0.00 reads as 0.00
 
 
+def _json_money(value: object) -> Decimal:
+    """``to_money`` for pydantic's own JSON reader (``validate_json``), which must refuse a fraction.
+
+    That reader hands a JSON number with a fraction or an exponent over as a float, and a float
+    can round it: ``2000.009999999999999999`` and ``2000.000000000000000000000000000001`` would
+    read as 2000.01 and 2000.00, though their exact text is not exact in fen (issue 13). So it
+    refuses such a number, and its callers (the batch) read the line again as plain data with
+    ``json.loads(..., parse_float=Decimal)``, which keeps the exact text. Integers and strings are
+    exact in both readers and are read here as ``to_money`` reads them.
+    """
+    if type(value) is float:
+        raise ValueError(
+            "a JSON number with a fraction reaches this reader as a float, which may round it: read the "
+            "JSON with json.loads(text, parse_float=Decimal), or give the amount as a string"
+        )
+    return to_money(value)
+
+
+class _ExactMoney:
+    """Money's validator: ``to_money`` on plain data, ``_json_money`` in pydantic's JSON reader."""
+
+    def __get_pydantic_core_schema__(self, source, handler):
+        from pydantic_core import core_schema as cs
+
+        decimal = handler(source)
+        return cs.json_or_python_schema(
+            json_schema=cs.no_info_before_validator_function(_json_money, decimal),
+            python_schema=cs.no_info_before_validator_function(to_money, decimal),
+        )
+
+
 def to_date(value: object) -> dt.date:
     """A calendar date: a ``date`` or an ISO ``YYYY-MM-DD`` string, on or after 1900-01-01."""
     if type(value) is str:
@@ -154,11 +185,11 @@ def to_account_number(value: object) -> str:
 _MONEY_TEXT = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "yuan, exact in fen, below 10,000,000"}
 Money = Annotated[
     Decimal,
-    BeforeValidator(to_money),
+    _ExactMoney(),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 10_000_000}, _MONEY_TEXT]}, mode="validation"),
     WithJsonSchema({**_MONEY_TEXT, "pattern": r"^\d+\.\d{2}$"}, mode="serialization"),
 ]
-"""A two-place Decimal, written to JSON as its string, ``"1200.00"``."""
+"""A two-place Decimal, written to JSON as its string, ``"1200.00"``; read from its exact text."""
 Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
 # The code types check in a function before pydantic's own str check (not PlainValidator, whose
 # serializer calls back into Python for every value: the record hashes the validated input as JSON).

@@ -104,7 +104,7 @@ class _Comparer:
         out = []
         for line, raw in items:
             try:
-                claim = json.loads(raw)
+                claim = json.loads(raw, parse_float=Decimal)  # amounts judged by their exact text (issue 13)
             except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading (as batch)
                 bad = Side(ERROR[0], 0, ("claim",))
                 out.append(Compared(line, None, bad, bad, ()))

@@ -1,10 +1,19 @@
 """Reading YAML the way a claims file means it.
 
-PyYAML follows YAML 1.1, where ``on``, ``off``, ``yes``, ``no``, ``y`` and ``n`` are booleans: an
-item's ``on: 2022-03-01`` would arrive as ``{True: date}``. This loader keeps YAML 1.2's booleans
-(``true`` and ``false`` only), so the contract's ``on`` key means what it says.
+PyYAML follows YAML 1.1, some of whose readings change what a claim says. This loader keeps
+YAML 1.1's choice of which plain scalars are numbers (so a file that ``yaml.safe_dump`` wrote
+reads back as written: it quotes every string that YAML 1.1 would take for a number), and
+changes how they are read:
 
-It also leaves dates as text (``2022-03-01`` stays a string): the models read them, so that an
+- ``on``, ``off``, ``yes``, ``no``, ``y`` and ``n`` are booleans in YAML 1.1: an item's
+  ``on: 2022-03-01`` would arrive as ``{True: date}``. Here only ``true`` and ``false`` are.
+- A number with a fraction is read as a ``Decimal`` from its exact text, never through a float:
+  ``out_of_pocket: 2000.009999999999999999`` is judged by those digits and refused, where a float
+  would have rounded it to 2000.01 (issue 13, CONTRACT §7). ``.inf`` and ``.nan`` stay floats.
+- ``0200`` is the decimal 200, not YAML 1.1's octal 128 (as in YAML 1.2); ``1:30`` is text, not
+  YAML 1.1's sexagesimal 90.
+
+It leaves dates as text (``2022-03-01`` stays a string): the models read them, so that an
 impossible date such as ``2022-02-30`` is reported as bad input naming its field, instead of
 failing inside the YAML parser.
 
@@ -19,6 +28,7 @@ accepted: ``yaml.safe_dump`` writes one for every object that a case file uses t
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -28,12 +38,23 @@ from .errors import quote
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _numbers_without_sexagesimal(tag: str) -> re.Pattern:
+    """PyYAML's YAML 1.1 pattern for ``tag`` (int or float), less the forms with a colon (``1:30``)."""
+    rx = next(rx for resolvers in _Base.yaml_implicit_resolvers.values() for t, rx in resolvers if t == tag)
+    return re.compile("(?!.*:)" + rx.pattern, rx.flags)
+
+
+_INT = _numbers_without_sexagesimal("tag:yaml.org,2002:int")
+_FLOAT = _numbers_without_sexagesimal("tag:yaml.org,2002:float")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
 ALIAS_ALLOWANCE = 100_000
 """How many nodes aliases may add to a document, beyond those written out in it."""
 
 
 class ClaimLoader(_Base):  # type: ignore[misc, valid-type]
-    """SafeLoader with YAML 1.2 booleans and bounded aliases."""
+    """SafeLoader with YAML 1.2's booleans, YAML 1.1's numbers read exactly, and bounded aliases."""
 
     def construct_document(self, node):
         _check_expansion(node)
@@ -88,14 +109,41 @@ def _check_expansion(root) -> None:
         )
 
 
-_DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+_REPLACED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 ClaimLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
-ClaimLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+ClaimLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+ClaimLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+ClaimLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+.0123456789"))
+
+
+def _int(loader: ClaimLoader, node) -> int | Decimal:
+    text = loader.construct_scalar(node)
+    if not _INT.match(text):  # tagged !!int by hand
+        raise yaml.constructor.ConstructorError(None, None, f"{quote(text)} is not an integer", node.start_mark)
+    digits = text.replace("_", "")
+    sign, body = (-1, digits[1:]) if digits[0] == "-" else (1, digits.lstrip("+"))
+    if body[:2] in ("0b", "0x"):
+        return sign * int(body, 0)
+    if len(body) > 4000:  # beyond what int() reads from text; still an exact number
+        return Decimal(digits)
+    return sign * int(body, 10)  # decimal, leading zeros too: 0200 is 200
+
+
+def _float(loader: ClaimLoader, node) -> float | Decimal:
+    text = loader.construct_scalar(node)
+    if not _FLOAT.match(text):  # tagged !!float by hand
+        raise yaml.constructor.ConstructorError(None, None, f"{quote(text)} is not a number", node.start_mark)
+    digits = text.replace("_", "")
+    if digits[-1] in "fFnN":  # .inf, -.inf, .nan: no exact decimal; the amount types refuse them
+        return float(digits.replace(".", "", 1))
+    return Decimal(digits)  # every text the pattern holds, less its underscores, is a decimal
+
+
+ClaimLoader.add_constructor("tag:yaml.org,2002:int", _int)
+ClaimLoader.add_constructor("tag:yaml.org,2002:float", _float)
 
 YAMLError = yaml.YAMLError
 
