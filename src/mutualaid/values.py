@@ -26,6 +26,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MONEY_LIMIT = Decimal("10000000")  # CONTRACT §7: amounts must be below 10,000,000
 EARLIEST = dt.date(1900, 1, 1)  # CONTRACT §7: a date before 1900-01-01 is bad input
+LATEST = dt.date(2199, 12, 31)  # CONTRACT §7 (revision 2): so is a date after 2199-12-31
 _AMOUNT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?\Z", re.ASCII)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 
@@ -112,8 +113,20 @@ class _ExactMoney:
         )
 
 
+def _bounded(d: dt.date) -> dt.date:
+    if d < EARLIEST:
+        raise ValueError("a date before 1900-01-01 is not accepted")
+    if d > LATEST:
+        raise ValueError("a date after 2199-12-31 is not accepted")
+    return d
+
+
 def to_date(value: object) -> dt.date:
-    """A calendar date: a ``date`` or an ISO ``YYYY-MM-DD`` string, on or after 1900-01-01."""
+    """A calendar date: a ``date`` or an ISO ``YYYY-MM-DD`` string, from 1900-01-01 to 2199-12-31.
+
+    The upper bound keeps every date the rules derive (a filing deadline years later, the end of
+    the 180-day window) a real date: year 10000 would crash deep inside instead (issue 13).
+    """
     if type(value) is str:
         return _date_text(value)
     if isinstance(value, dt.datetime):
@@ -122,9 +135,7 @@ def to_date(value: object) -> dt.date:
         d = value
     else:
         raise ValueError("a date is a string YYYY-MM-DD")
-    if d < EARLIEST:
-        raise ValueError("a date before 1900-01-01 is not accepted")
-    return d
+    return _bounded(d)
 
 
 @lru_cache(maxsize=8192)
@@ -135,9 +146,7 @@ def _date_text(value: str) -> dt.date:
         d = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{quote(value)} is not a date that exists") from None
-    if d < EARLIEST:
-        raise ValueError("a date before 1900-01-01 is not accepted")
-    return d
+    return _bounded(d)
 
 
 def to_id_number(value: object) -> str:
