@@ -19,6 +19,7 @@ CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "spec" / "CONTRACT.m
 
 EXPECTED_FILES = {
     "art1.yaml",
+    "contract_rev2.yaml",
     "art4.yaml",
     "art5_window.yaml",
     "art5_tiers.yaml",

@@ -230,16 +230,17 @@ class Edition(_Data):
     def replace(self, **changes: Any) -> "Edition":
         """A validated variant of this edition: ``edition.replace(id="what-if", cap={"amount": "8000.00"})``.
 
-        Each change replaces the value of that name. A change that is a mapping (or a model) for a
-        value that is a mapping changes only the keys it gives, at any depth, so ``cap={"amount":
-        "8000.00"}`` keeps the cap's scope. Lists (``tiers``, ``documents.required``) are replaced
-        whole. A reference whose value the variant no longer has (an exclusion left out) is
+        Each change replaces the value of that name. A mapping given for a section (``cap``,
+        ``filing``, ``hospital``, ``exclusions``…) changes only the fields it names, at any depth, so
+        ``cap={"amount": "8000.00"}`` keeps the cap's scope. Lists (``tiers``) and tables keyed by
+        clause (``exclusions.circumstances``, ``exclusions.diagnoses``, ``references``) are replaced
+        whole, so a variant can leave an exclusion out. A reference whose value the variant no longer has (an exclusion left out) is
         dropped with it. The result is validated like any edition; a broken one raises
         :class:`InvalidEdition` naming each bad field.
         """
         data = self.model_dump(mode="python", by_alias=True)
         for name, value in changes.items():
-            data[name] = _merged(data.get(name), value)
+            data[name] = _merged(getattr(self, name, None), value)
         if "references" not in changes:
             data = without_stale_references(data)
         return _validated(data)
@@ -452,14 +453,16 @@ def _at(data: Any, path: str) -> Any:
 
 
 def _merged(old: Any, new: Any) -> Any:
-    """``new`` laid over ``old``: mappings key by key, anything else replaced."""
-    if isinstance(new, BaseModel):
-        new = new.model_dump(mode="python", by_alias=True, exclude_unset=True)
-    if isinstance(old, dict) and isinstance(new, Mapping):
-        out = dict(old)
+    """``new`` laid over ``old``: a mapping over a section (a model) field by field, at any depth;
+    anything else, a model given whole or a mapping-valued field (``exclusions.circumstances``,
+    ``references``) included, replaces the old value."""
+    if isinstance(old, BaseModel) and isinstance(new, Mapping) and not isinstance(new, BaseModel):
+        out = old.model_dump(mode="python", by_alias=True)
         for key, value in new.items():
-            out[key] = _merged(old.get(key), value)
+            out[key] = _merged(getattr(old, key, None), value)
         return out
+    if isinstance(new, BaseModel):
+        return new.model_dump(mode="python", by_alias=True)
     return new
 
 

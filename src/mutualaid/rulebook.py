@@ -16,10 +16,13 @@ import ast
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .clauses import PLAN
 from .rule import Rule, clause_label
+
+if TYPE_CHECKING:
+    from .edition import Reference
 
 
 def rule_table(rules: Iterable[Rule]) -> str:
@@ -39,6 +42,7 @@ def markdown(rules: Iterable[Rule], tests: Path | None = None) -> str:
     if stray:
         raise ValueError(f"rules cite clauses that 附件4 does not have: {', '.join(stray)}")
     pinned_by_tests, pinned_by_cases = _pins(rules, tests) if tests is not None else ({}, {})
+    values = _edition_values()
 
     out = [
         "# The rules, clause by clause",
@@ -48,7 +52,8 @@ def markdown(rules: Iterable[Rule], tests: Path | None = None) -> str:
         "Every clause of 附件4 (《广东省工会会员专属意外医疗互助保障计划（新就业形态劳动者 2022 年版）》), "
         "in the plan's order: its Chinese text, the rules that implement it (their ids are stable and appear "
         "in every decision's `reasons` and `passed`), and the tests and cases that pin it down. "
-        "A clause without a rule says what carries it instead.",
+        "A clause without a rule says what carries it instead. Under each clause, the values of each shipped edition "
+        "that cite it (the edition's `references`).",
         "",
         "| clause | | rules |",
         "|---|---|---|",
@@ -67,6 +72,10 @@ def markdown(rules: Iterable[Rule], tests: Path | None = None) -> str:
             out += [f"> {text}", ""]
         if c.carried_by:
             out += [f"No rule of its own. {c.carried_by}", ""]
+        for edition_id, path, value, ref in values.get(c.key, ()):
+            out.append(f"- value of `{edition_id}`: `{path}` = `{value}`" + (f" — “{ref.quote}”" if ref.quote else ""))
+        if c.key in values:
+            out.append("")
         for r in own:
             out.append(f"- `{r.id}` — {r.effect}, on each {r.on} fact: {r.message_en}")
             if r.hint is not None:
@@ -80,6 +89,28 @@ def markdown(rules: Iterable[Rule], tests: Path | None = None) -> str:
             if k:
                 out += ["Cases: " + ", ".join(f"`{f}` ({n})" for f, n in sorted(k.items())), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _edition_values() -> dict[str, list[tuple[str, str, str, "Reference"]]]:
+    """clause key → (edition id, value path, value, reference) for every cited value of every shipped edition.
+
+    The citations are the editions' own ``references`` data (OpenFisca's ``reference`` beside a
+    parameter), so the page shows which numbers each clause reads, and where the plan says them.
+    """
+    import json
+
+    from .edition import _at, editions
+
+    out: dict[str, list[tuple[str, str, str, Reference]]] = defaultdict(list)
+    for edition_id in editions.ids():
+        edition = editions.get(edition_id)
+        assert edition is not None
+        data = edition.model_dump(mode="json", by_alias=True, exclude={"references"})
+        for path, ref in edition.references.items():
+            value = _at(data, path)
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+            out[ref.clause].append((edition_id, path, shown, ref))
+    return out
 
 
 def _pins(rules: tuple[Rule, ...], tests: Path) -> tuple[dict, dict]:

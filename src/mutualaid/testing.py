@@ -339,7 +339,9 @@ amounts_fen = st.composite(lambda draw: _amount_fen(draw))()
 # --- members ------------------------------------------------------------------------------------------
 
 REGIONS = ("440106", "110105", "110101", "440305", "440981", "445281", "310101", "440104")
-_BIRTH_FIRST, _BIRTH_LAST = dt.date(1955, 1, 1), dt.date(2004, 12, 31)
+# Before the earliest accident any strategy draws (1990), so that a drawn birth date is never after
+# the filing date (CONTRACT §7, revision 2: digits 7–14 are a birth date no later than filed_on).
+_BIRTH_FIRST, _BIRTH_LAST = dt.date(1940, 1, 1), dt.date(1989, 12, 31)
 
 
 def _id_number(draw, lowercase_x: bool = True) -> str:
@@ -583,7 +585,7 @@ def _payee(draw, member: dict, matching: bool = False) -> Optional[dict]:
     if kind == "other_id":
         other = _id_number(draw)
         if own_id is not None and other.upper() == own_id.upper():
-            other = "440106199003071231" if own_id.upper() != "440106199003071231" else "11010519491231002X"
+            other = "440106198003071237" if own_id.upper() != "440106198003071237" else "11010519491231002X"
         p["holder_id_number"] = other
     elif own_id is None:
         if _int(draw, 0, 1):
@@ -916,6 +918,8 @@ def editions(draw, base: Any = None, *, moves_to_workday: Optional[bool] = None,
         data["filing"]["filing_deadline_moves_to_workday"] = moves_to_workday
     elif changes():
         data["filing"]["filing_deadline_moves_to_workday"] = False
+    if changes():
+        data["filing"]["top_ups_meet_deadline"] = False
     if accumulate_same_accident is not None:
         data["accumulate_same_accident"] = accumulate_same_accident
     elif changes():

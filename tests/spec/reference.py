@@ -37,6 +37,7 @@ class Params(NamedTuple):
     accumulate: bool
     filing_years: int
     moves_to_workday: bool
+    top_ups_meet_deadline: bool
     required_documents: frozenset
     min_grade: int
     ownership: str
@@ -61,6 +62,7 @@ PARAMS_2022 = Params(
     accumulate=True,
     filing_years=1,
     moves_to_workday=True,
+    top_ups_meet_deadline=True,  # CONTRACT §3 art5.4: "of every filing, a top-up included"
     required_documents=frozenset(T.REQUIRED_DOCUMENTS),
     min_grade=2,
     ownership="public",
@@ -89,6 +91,7 @@ def params_of(edition) -> Params:
         accumulate=e["accumulate_same_accident"],
         filing_years=e["filing"]["years"],
         moves_to_workday=e["filing"]["filing_deadline_moves_to_workday"],
+        top_ups_meet_deadline=e["filing"]["top_ups_meet_deadline"],
         required_documents=frozenset(e["documents"]["required"]),
         min_grade=e["hospital"]["min_grade"],
         ownership=e["hospital"]["ownership"],
@@ -225,7 +228,8 @@ def expected_decision(claim: dict, history: list, p: Params = PARAMS_2022) -> di
         bit("art9.1", "deny")
     # art5.4
     deadline, gap = filing_deadline(occurred, p)
-    if filed > deadline:
+    top_up = any(h["accident_id"] == a["accident_id"] for h in history)
+    if filed > deadline and (p.top_ups_meet_deadline or not top_up):
         bit("art5.4", "deny")
     if gap:
         bit("art5.4", "note")
