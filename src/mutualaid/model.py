@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .rule import HintKind
-from .values import AccountNumber, Day, FreeText, Icd10Code, IdNumber, Money, Text, Ws218Code
+from .values import AccountNumber, Day, FreeText, Icd10Code, Id, IdNumber, Money, Text, Ws218Code
 
 Occupation = Literal[
     "truck_driver",  # 货车司机
@@ -67,7 +67,7 @@ class _Input(BaseModel):
 
 
 class Member(_Input):
-    member_id: Text
+    member_id: Id
     name: Text
     id_number: Optional[IdNumber] = None
     union_member_since: Optional[Day] = None
@@ -78,7 +78,7 @@ class Member(_Input):
 
 
 class Accident(_Input):
-    accident_id: Text
+    accident_id: Id
     occurred_on: Day
     cause: Cause
     circumstances: Annotated[tuple[Circumstance, ...], _null_is_absent(())] = ()
@@ -108,7 +108,7 @@ class Item(_Input):
 
 
 class Treatment(_Input):
-    treatment_id: Text
+    treatment_id: Id
     hospital: Hospital
     setting: Setting
     diagnoses: tuple[Icd10Code, ...] = Field(min_length=1)
@@ -123,7 +123,7 @@ class Payee(_Input):
 
 
 class Claim(_Input):
-    claim_id: Text
+    claim_id: Id
     plan: Optional[FreeText] = None
     """An edition id; absent: the edition whose period holds accident.occurred_on."""
     filed_on: Day
@@ -137,8 +137,8 @@ class Claim(_Input):
 class HistoryEntry(_Input):
     """An earlier decided claim of the same member."""
 
-    claim_id: Text
-    accident_id: Text
+    claim_id: Id
+    accident_id: Id
     accident_occurred_on: Day
     counted_out_of_pocket: Money
     paid: Money

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated
 
@@ -182,6 +183,45 @@ def to_ws218(value: object) -> str:
     return value.strip().upper()
 
 
+ID_MAX = 64  # CONTRACT §7 (revision 2): ids are 1 to 64 characters
+_NOT_IN_IDS = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+"""Control, format, line and paragraph separators (CONTRACT §7), and lone surrogates, which are not text."""
+
+
+def to_id(value: object) -> str:
+    """An id (claim, member, accident, treatment), exactly as the contract spells valid ones.
+
+    The cap is kept per ``member_id``, so one person must have one spelling: ``"M-1 "``, the
+    full-width ``"Ｍ-1"`` and ``"M\\u200b-1"`` would each open a second cap for ``M-1`` (issue 13).
+    An id is therefore 1 to 64 characters, already NFKC, with no white space around it and no
+    control or format character. It is refused, never normalised: a silent rewrite would hide
+    that the sender keeps two spellings of one member.
+    """
+    if not isinstance(value, str):
+        raise ValueError("an id is a string")
+    if not 0 < len(value) <= ID_MAX:
+        raise ValueError(f"an id has 1 to {ID_MAX} characters, not {len(value)}")
+    return _id_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=16384)
+def _id_text(value: str) -> str:
+    if value.isascii() and value.isprintable() and value[0] != " " and value[-1] != " ":
+        return value  # the usual id: ASCII is NFKC, and printable ASCII has no control character
+    bad = next((c for c in value if unicodedata.category(c) in _NOT_IN_IDS), None)
+    if bad is not None:
+        what = "a lone surrogate, which is not text" if unicodedata.category(bad) == "Cs" else "a control or format character"
+        raise ValueError(f"{quote(value)} holds U+{ord(bad):04X}, {what}")
+    if value != value.strip():
+        raise ValueError(f"{quote(value)} has white space around it")
+    if not unicodedata.is_normalized("NFKC", value):
+        raise ValueError(
+            f"{quote(value)} is not in Unicode NFKC form (as {quote(unicodedata.normalize('NFKC', value))}"
+            " it would name another id)"
+        )
+    return value
+
+
 _ACCOUNT = re.compile(r"^\d{10,30}\Z", re.ASCII)
 
 
@@ -207,6 +247,8 @@ IdNumber = Annotated[
 ]
 Icd10Code = Annotated[str, BeforeValidator(to_icd10), WithJsonSchema({"type": "string", "examples": ["S82.2", "S82.201"]})]
 Ws218Code = Annotated[str, BeforeValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
+Id = Annotated[str, BeforeValidator(to_id), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": ID_MAX})]
+"""A claim, member, accident or treatment id (CONTRACT §7, "Ids"): see :func:`to_id`."""
 Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S")]
 """A string with at least one character that is not white space."""
 FreeText = Annotated[str, StringConstraints(pattern=r"(?s).*"), WithJsonSchema({"type": "string"})]
