@@ -1,10 +1,21 @@
-"""居民身份证号码 (GB 11643-1999): the check digit, and nothing more (CONTRACT §7).
+"""居民身份证号码 (GB 11643-1999): the check digit and the birth date (CONTRACT §7, revision 2).
 
-The eighteenth character is ISO 7064 MOD 11-2 over the first seventeen digits.
+The eighteenth character is ISO 7064 MOD 11-2 over the first seventeen digits. Digits 7–14 are
+the birth date, which must exist (no month 13, no 30 February) and, a check across fields made in
+:mod:`mutualaid.validate`, lie no later than the claim's ``filed_on``. The region code (digits
+1–6) is not checked: codes change over the years, and a number issued under a retired code stays
+valid.
+
+The birth date is read with python-stdnum's ``stdnum.cn.ric.get_birth_date``. Only that part of
+the library fits: its ``validate`` also looks the region code up in its own table (which the
+contract rules out), and its ``compact`` drops spaces and dashes inside a number, which the
+contract does not allow. ``get_birth_date`` reads no clock: whether a birth date is too late is
+judged against ``filed_on``, never against today.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from operator import mul
 from functools import lru_cache
@@ -20,6 +31,18 @@ def check_digit(first17: str) -> str:
 
 
 @lru_cache(maxsize=16384)
+def birth_date(number: str) -> dt.date | None:
+    """The birth date in digits 7–14 of an 18-character number, or None when there is no such day."""
+    from stdnum.cn.ric import get_birth_date  # imported on first use: `import mutualaid` stays light
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return get_birth_date(number)
+    except ValidationError:
+        return None
+
+
+@lru_cache(maxsize=16384)
 def normalize_id_number(value: str) -> str:
     """Return the number with a lowercase x read as X; raise ValueError if it is not valid.
 
@@ -32,4 +55,6 @@ def normalize_id_number(value: str) -> str:
         raise ValueError("a 身份证 number is 17 digits and a check character (0-9 or X)")
     if check_digit(v[:17]) != v[17]:
         raise ValueError(f"the GB 11643 check digit does not hold (expected {check_digit(v[:17])})")
+    if birth_date(v) is None:
+        raise ValueError(f"digits 7-14 ({v[6:14]}) are not a birth date that exists (YYYYMMDD)")
     return v

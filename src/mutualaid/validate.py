@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .edition import Edition, editions
 from .errors import FieldError, InvalidClaim, quote
+from .idcard import birth_date, normalize_id_number
 from .model import Claim, HistoryEntry
 from .values import to_date, to_money
 
@@ -67,6 +68,13 @@ def _money(value: Any):
     try:
         return to_money(value)
     except (ValueError, TypeError):
+        return None
+
+
+def _id_number(value: Any) -> str | None:
+    try:
+        return normalize_id_number(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 
@@ -155,6 +163,10 @@ def _claim_cross_checks(claim: Any) -> list[FieldError]:
             for i, t in enumerate(claim.treatments)
             for j, it in enumerate(t.items)
         ]
+        id_numbers = [
+            ("member.id_number", claim.member.id_number),
+            ("payee.holder_id_number", claim.payee.holder_id_number if claim.payee else None),
+        ]
     else:
         occurred, filed = _date(_get(claim, "accident", "occurred_on")), _date(_get(claim, "filed_on"))
         items = [
@@ -162,9 +174,17 @@ def _claim_cross_checks(claim: Any) -> list[FieldError]:
             for i, t in enumerate(_seq(_get(claim, "treatments")))
             for j, it in enumerate(_seq(_get(t, "items")))
         ]
+        id_numbers = [
+            ("member.id_number", _id_number(_get(claim, "member", "id_number"))),
+            ("payee.holder_id_number", _id_number(_get(claim, "payee", "holder_id_number"))),
+        ]
     errors = _treatment_id_checks(claim)
     if occurred and filed and filed < occurred:
         errors.append(FieldError("filed_on", f"filed on {filed} before the accident on {occurred}"))
+    for field, number in id_numbers:
+        born = birth_date(number) if number and filed else None
+        if born and filed and born > filed:
+            errors.append(FieldError(field, f"the birth date {born} in the 身份证 number is after the filing date {filed}"))
     for i, j, on, category, use in items:
         if on and filed and on > filed:
             errors.append(FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}"))
@@ -183,6 +203,9 @@ def _sound(claim: Claim) -> bool:
     filed = claim.filed_on
     if claim.accident.occurred_on > filed:
         return False
+    for number in (claim.member.id_number, claim.payee.holder_id_number if claim.payee else None):
+        if number and birth_date(number) > filed:  # type: ignore[operator]  # a validated number has one
+            return False
     ids = set()
     for t in claim.treatments:
         tid = t.treatment_id
