@@ -273,3 +273,55 @@ def test_adjudicate_writes_to_a_stdout_that_is_not_utf8(tmp_path):
         assert done.returncode == 0, done.stderr
         assert done.stdout.isascii() and b"2000.00" in done.stdout
     assert json.loads(done.stdout)["payout"] == "2000.00"
+
+
+# --- finding 7 across processes: one 身份证 number, one member id, for any --jobs --------------------------
+
+
+def test_one_id_number_under_two_member_ids_is_refused_alike_by_one_and_two_processes(tmp_path):
+    """Members of two processes share a 身份证 number: the second member id's claim is refused as with
+    one process (the routing waits for the lines before it), a pending claim binds nothing, and
+    OUT and the ledger are byte-identical for --jobs 1 and 2."""
+    from mutualaid.batch import part_of
+
+    first = next(m for m in (f"M-{k}" for k in range(100)) if part_of(m, 2) == 0)
+    second = next(m for m in (f"M-{k}" for k in range(100)) if part_of(m, 2) == 1)
+    lines = []
+
+    def add(member: str, claim_id: str, **changes) -> None:
+        c = claim_with(claim_id=claim_id, **changes)
+        c["member"]["member_id"] = member
+        lines.append(json.dumps(c, ensure_ascii=False) + "\n")
+
+    add(second, "C-1", documents=["invoice"])  # pending: binds nothing
+    add(first, "C-2")  # decided: the number is first's
+    add(second, "C-3")  # refused: member.id_number
+    for n in range(300):  # filler, so that chunks are in flight in both processes
+        add(f"F-{n}", f"C-F{n}")
+    add(second, "C-4")  # refused again, far from the binding
+    add(first, "C-5")
+    src = tmp_path / "in.jsonl"
+    for n, line in enumerate(lines):  # the filler members give no number: only first and second share one
+        if '"member_id": "F-' in line:
+            c = json.loads(line)
+            c["member"].pop("id_number")
+            c["payee"].pop("holder_id_number")
+            lines[n] = json.dumps(c, ensure_ascii=False) + "\n"
+    src.write_text("".join(lines), encoding="utf-8")
+    outputs = {}
+    for jobs in (1, 2):
+        folder = tmp_path / f"j{jobs}"
+        folder.mkdir()
+        run(str(src), str(folder / "out.jsonl"), jobs=jobs, stderr=io.StringIO())
+        plain = (folder / "out.jsonl").read_bytes()
+        (folder / "out.jsonl").unlink()
+        run(str(src), str(folder / "out.jsonl"), ledger=str(tmp_path / f"ledger-{jobs}.jsonl"), jobs=jobs, stderr=io.StringIO())
+        assert (folder / "out.jsonl").read_bytes() == plain
+        outputs[jobs] = plain
+    assert outputs[1] == outputs[2]
+    got = [json.loads(x) for x in outputs[1].splitlines()]
+    assert got[0]["outcome"] == "pending" and got[1]["outcome"] == "approved"
+    assert got[2]["fields"] == ["member.id_number"] and got[-2]["fields"] == ["member.id_number"]
+    assert got[-1]["outcome"] in ("approved", "denied")
+    led = [x for x in (tmp_path / "ledger-2.jsonl").read_bytes().splitlines() if x.startswith(b'{"id_number"')]
+    assert len(led) == 1 and first.encode() in led[0]
