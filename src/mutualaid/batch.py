@@ -119,8 +119,8 @@ def route(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
                 number = n.group(1).decode("utf-8", "replace").upper() if n and n.group(1) else None
             elif b'"id_number"' in raw:
                 return _route_parsed(raw, parts)
-            member = m.group(1)
-            return zlib.crc32(member) % parts, member.decode("utf-8", "surrogatepass"), number
+            member = m.group(1)  # bytes that are not UTF-8: the line is "not JSON" wherever it goes
+            return zlib.crc32(member) % parts, member.decode("utf-8", "replace"), number
     return _route_parsed(raw, parts)
 
 
@@ -817,20 +817,20 @@ def _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spi
     worker = spec.worker(0, 1) if jobs == 1 else None  # a ledger line that is not an entry: refused before any write
     bindings = _bindings(ledger, ledger_end) if jobs > 1 else {}
 
-    # From here on the run goes on: cut the ledger's uncommitted tail, open OUT.partial.
+    # From here on the run goes on: open OUT.partial, cut the ledger's uncommitted tail.
     try:
-        jf.truncate(ledger_end)  # the uncommitted tail of an unfinished run, or a torn last line
-        jf.seek(0, os.SEEK_END)
-        if jf.tell():
-            jf.seek(-1, os.SEEK_END)
-            if jf.read(1) != b"\n":  # a hand-written ledger without a final newline
-                jf.write(b"\n")
         if checkpoint is not None:
             fout = open(partial, "r+b", buffering=1 << 20)
             fout.truncate(checkpoint["out_offset"])
             fout.seek(0, os.SEEK_END)
         else:
             fout = open(partial, "wb", buffering=1 << 20)
+        jf.truncate(ledger_end)  # the uncommitted tail of an unfinished run, or a torn last line
+        jf.seek(0, os.SEEK_END)
+        if jf.tell():
+            jf.seek(-1, os.SEEK_END)
+            if jf.read(1) != b"\n":  # a hand-written ledger without a final newline
+                jf.write(b"\n")
     except OSError as exc:
         raise BatchError(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
 

@@ -63,7 +63,7 @@ def cmd_adjudicate(args) -> int:
     else:
         from .render import decision_text
 
-        _print(decision_text(decision, colour=_colour(sys.stdout)))
+        print(decision_text(decision, colour=_colour(sys.stdout)))
     return 0
 
 
@@ -84,7 +84,7 @@ def cmd_replay(args) -> int:
         result = replay(_read_document(args.record), plan=plan)
     except RecordError as exc:
         raise UsageError(f"{args.record}: {exc}") from None
-    _print(str(result))
+    print(result)
     return 0 if result.identical else 1
 
 
@@ -100,7 +100,7 @@ def cmd_rules(args) -> int:
             raise UsageError(f"{args.tests} is not a folder")
         sys.stdout.write(markdown(RULES, tests))
     else:
-        _print(rule_table(RULES))
+        print(rule_table(RULES))
     return 0
 
 
@@ -114,7 +114,7 @@ def cmd_check(args) -> int:
                 passed += 1
             else:
                 failed += 1
-                _print(str(result))
+                print(result)
     except CaseFileError as exc:
         raise UsageError(str(exc)) from None
     print(f"{passed} passed, {failed} failed")
@@ -132,7 +132,7 @@ def cmd_schema(args) -> int:
         "history_entry": HistoryEntry.model_json_schema(),
         "decision": Decision.model_json_schema(mode="serialization"),
     }
-    _print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
+    print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
     return 0
 
 
@@ -272,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import InvalidClaim, UnknownEngine
 
     args = parser().parse_args(argv)
+    _escape_what_stdout_cannot_carry()
     try:
         return args.func(args)
     except InvalidClaim as exc:
@@ -312,22 +313,24 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _print(text: str) -> None:
-    """Text to standard output; characters its encoding lacks (a C locale, say) as backslash escapes,
-    never an error (issue 13: a non-UTF-8 stdout made ``adjudicate`` exit 3)."""
-    stream = sys.stdout
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        text = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
-    print(text, file=stream)
+def _utf8_stdout() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8")
+
+
+def _escape_what_stdout_cannot_carry() -> None:
+    """On a standard output that is not UTF-8 (a C locale, ``PYTHONIOENCODING=ascii``), write the
+    characters its encoding lacks as backslash escapes instead of failing (issue 13: such a stdout
+    made ``adjudicate`` exit 3). JSON is written with ``\\u`` escapes there (see :func:`_print_json`)."""
+    if not _utf8_stdout():
+        try:
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
 
 
 def _print_json(data: Any) -> None:
     """JSON to standard output: UTF-8 text, or ``\\u`` escapes where the stream cannot carry it."""
-    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
-    print(json.dumps(data, ensure_ascii=encoding not in ("utf-8", "utf8"), indent=2), file=sys.stdout)
+    print(json.dumps(data, ensure_ascii=not _utf8_stdout(), indent=2), file=sys.stdout)
 
 
 if __name__ == "__main__":
