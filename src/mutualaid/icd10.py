@@ -14,6 +14,8 @@ import re
 import warnings
 from functools import lru_cache
 
+from .errors import quote
+
 # WHO form: category S82, subcategory S82.2 or S822.
 _WHO = re.compile(r"^([A-Z]\d{2})(?:\.?(\d))?\Z", re.ASCII)
 # China clinical edition 2.0: S82.201, S06.000x001; I10.x00 for a category without subcategories.
@@ -44,13 +46,13 @@ def who_code(code: str) -> str:
         m = _CLINICAL.match(raw)
         if not m:
             raise ValueError(
-                f"{code!r} is not an ICD-10 code (WHO: S82, S82.2 or S822; "
+                f"{quote(code)} is not an ICD-10 code (WHO: S82, S82.2 or S822; "
                 "clinical edition 2.0: S82.201 or S06.000x001)"
             )
         sub = m.group(2)
         parent = m.group(1) if sub == "X" else f"{m.group(1)}.{sub}"
     if not _icd().is_category_or_subcategory(parent):
-        raise ValueError(f"{code!r}: there is no ICD-10 (WHO 2019) code {parent}")
+        raise ValueError(f"{quote(code)}: there is no ICD-10 (WHO 2019) code {parent}")
     return parent
 
 
@@ -109,9 +111,9 @@ def check_entry(text: str) -> str:
     entry = _entry(text)
     for code in entry if isinstance(entry, tuple) else (entry,):
         if not _WHO_DOTTED.match(code):
-            raise ValueError(f"{text!r} is not an ICD-10 category (S82), subcategory (S82.2) or range of categories (K00-K08)")
+            raise ValueError(f"{quote(text)} is not an ICD-10 category (S82), subcategory (S82.2) or range of categories (K00-K08)")
     if isinstance(entry, tuple) and (len(entry[0]) != 3 or len(entry[1]) != 3 or entry[0] > entry[1]):
-        raise ValueError(f"{text!r}: a range runs from a category to a later category (K00-K08)")
+        raise ValueError(f"{quote(text)}: a range runs from a category to a later category (K00-K08)")
     return text
 
 
