@@ -1146,6 +1146,58 @@ def _bad_id_number(draw, c, h):
     return "member.id_number", c, h
 
 
+@_breaker("CONTRACT §7: digits 7–14 of a 身份证 number are a real birth date no later than filed_on")
+def _bad_birth_date(draw, c, h):
+    filed = dt.date.fromisoformat(c["filed_on"])
+    after = filed + dt.timedelta(days=_int(draw, 1, 400))
+    birth = _pick(draw, ("19901301", "19900230", "19900000", "20010229", after.strftime("%Y%m%d")))
+    body = f"{_pick(draw, ('440106', '110105', '310101'))}{birth}{_int(draw, 0, 999):03d}"
+    number = body + gb11643_check(body)  # the check digit holds: only the birth date is wrong
+    if _int(draw, 0, 1) and isinstance(c.get("payee"), dict):
+        c["payee"]["holder_id_number"] = number
+        return "payee.holder_id_number", c, h
+    c["member"]["id_number"] = number
+    return "member.id_number", c, h
+
+
+def _misspelt(draw, good: str) -> str:
+    """``good`` spelt so that it is no longer the one spelling of itself (CONTRACT §7, "Ids")."""
+    how = _pick(draw, ("trailing space", "leading space", "full-width", "zero-width", "tab", "line separator", "too long"))
+    if how == "trailing space":
+        return good + " "
+    if how == "leading space":
+        return " " + good
+    if how == "full-width":  # NFKC folds it back: not already in NFKC form
+        first = next(i for i, ch in enumerate(good) if "!" <= ch <= "~")
+        return good[:first] + chr(ord(good[first]) + 0xFEE0) + good[first + 1 :]
+    if how == "zero-width":
+        return good[:1] + "\u200b" + good[1:]
+    if how == "tab":
+        return good + "\t"
+    if how == "line separator":
+        return good[:1] + "\u2028" + good[1:]
+    return (good * 65)[:65]
+
+
+@_breaker("CONTRACT §7: ids are 1 to 64 characters in NFKC form, no surrounding white space, no control or format characters")
+def _misspelt_id(draw, c, h):
+    paths = ["claim_id", "member.member_id", "accident.accident_id", "treatments.{t}.treatment_id"]
+    if h:
+        paths += ["history.{n}.claim_id", "history.{n}.accident_id"]
+    path = _pick(draw, paths).format(t=_some_treatment(draw, c), n=_int(draw, 0, max(0, len(h) - 1)))
+    root = {"history": h} if path.startswith("history.") else c
+    _put(root, path, _misspelt(draw, _at(root, path)))
+    return path, c, h
+
+
+@_breaker("CONTRACT §7: a date after 2199-12-31 is bad input")
+def _date_after_2199(draw, c, h):
+    bad = _pick(draw, ("2200-01-01", "2999-12-31", "9999-12-31"))
+    path = _pick(draw, ("member.union_member_since", "member.real_name_verified_on", "accident.occurred_on", "filed_on"))
+    _put(c, path, bad)
+    return path, c, h
+
+
 @_breaker("CONTRACT §7: account_number is 10 to 30 digits")
 def _bad_account(draw, c, h):
     if not isinstance(c.get("payee"), dict):
