@@ -31,8 +31,8 @@ from mutualaid import adjudicate  # noqa: E402
 from mutualaid.idcard import check_digit  # noqa: E402
 
 CODES = ["S82.2", "S82.201", "S06.0", "S06.000x001", "S52.5", "S62.3", "T79.3", "S42.0", "S83.5",
-         "S93.4", "S13.0", "S61.0", "S00.0", "S22.3", "S32.0", "T14.0"]  # fmt: skip
-EXCLUDED_CODES = ["M51.2", "K02.1", "S02.5", "A41.9", "O80", "F32.0"]
+         "S93.4", "S61.0", "S00.0", "S22.3", "S32.0", "T14.0"]  # fmt: skip
+EXCLUDED_CODES = ["M51.2", "K02.1", "S02.5", "A41.9", "O80", "F32.0", "S13.0"]  # S13.0: art6.5 since revision 2
 CIRCUMSTANCES = ["drunk_driving", "rock_climbing", "fight", "riot", "infection"]
 OCCUPATIONS = ["truck_driver", "ride_hailing_driver", "courier", "delivery_rider", "other_platform_worker"]
 
