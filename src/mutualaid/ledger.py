@@ -109,7 +109,7 @@ def member_of(claim: Any) -> Optional[str]:
 
 def id_number_of(claim: Any) -> Optional[str]:
     """The claim's ``member.id_number`` as compared (a lowercase x read as X), or None."""
-    number = _get(claim, "member", "id_number")
+    number = claim.member.id_number if isinstance(claim, Claim) else _get(claim, "member", "id_number")
     return number.upper() if isinstance(number, str) and number else None
 
 
@@ -317,16 +317,23 @@ class MemoryRows:
             return default
         return rows if type(rows) is str else ",".join(rows)
 
-    def append(self, member_id: str, row: str) -> None:
+    def append(self, member_id: str, row: str) -> int:
+        """Add one entry; about how many characters the member's entries now take (blocks before the last as full)."""
         rows = self._rows.get(member_id)
         if rows is None:
             self._rows[member_id] = row
-        elif type(rows) is str:
-            self._rows[member_id] = rows + "," + row if len(rows) < BLOCK else [rows, row]
-        elif len(rows[-1]) < BLOCK:
+            return len(row)
+        if type(rows) is str:
+            if len(rows) < BLOCK:
+                rows = self._rows[member_id] = rows + "," + row
+                return len(rows)
+            self._rows[member_id] = [rows, row]
+            return BLOCK + len(row)
+        if len(rows[-1]) < BLOCK:
             rows[-1] = rows[-1] + "," + row
         else:
             rows.append(row)
+        return (len(rows) - 1) * BLOCK + len(rows[-1])
 
     def blocks(self) -> Iterator[tuple[str, list[str]]]:
         for member_id, rows in self._rows.items():
@@ -477,12 +484,12 @@ class Ledger:
         """:meth:`decide`, also giving (member id, entry) when the claim entered the history, and the
         身份证 number it bound to the member for the first time (what ``mutualaid batch`` journals)."""
         member_id = member_of(claim)
+        number = id_number_of(claim)
         with self._member_lock(member_id):
-            decision = self._adjudicate(claim, member_id)
+            decision = self._adjudicate(claim, member_id, number)
             if decision.outcome == "pending":
                 return decision, None, None
             assert member_id is not None  # a claim without a readable member id is bad input
-            number = id_number_of(claim)
             entry = entry_of(claim, decision)
             with self._lock:
                 bound = None
@@ -502,10 +509,9 @@ class Ledger:
             "member.id_number", f"this 身份证 number belongs to member {holder!r} in this ledger: one person has one member id and one cap"
         )
 
-    def _adjudicate(self, claim: Any, member_id: Optional[str]) -> Decision:
+    def _adjudicate(self, claim: Any, member_id: Optional[str], number: Optional[str]) -> Decision:
         """``adjudicate`` with the member's history: folded when the member has running sums."""
         options: dict[str, Any] = {"plan": self.plan, "engine": self.engine, "record": self.record}
-        number = id_number_of(claim)
         holder = self._rows.holder(number) if number is not None and member_id is not None else None
         taken = [self._taken(number, holder)] if holder is not None and holder != member_id else []  # type: ignore[arg-type]
         try:
@@ -619,16 +625,16 @@ class Ledger:
         day, counted, paid = entry.accident_occurred_on.toordinal(), fen(entry.counted_out_of_pocket), fen(entry.paid)
         row = f"[{_text(entry.claim_id)},{_text(entry.accident_id)},{day},{counted},{paid}]"
         with self._lock:
+            size = self._rows.append(member_id, row)
             sums = self._sums.get(member_id)
-            if sums is None and member_id in self._rows and self._own:
+            if sums is not None:
+                sums.add(entry.claim_id, entry.accident_id, day, counted, paid)
+            elif size > 24 * self.FOLD_AFTER and self._own:  # a cheap look before counting
                 rows = self._rows.get(member_id) or ""
-                if len(rows) > 24 * self.FOLD_AFTER and rows.count("],[") + 1 >= self.FOLD_AFTER:
+                if rows.count("],[") >= self.FOLD_AFTER:  # more than FOLD_AFTER entries, this one included
                     sums = self._sums[member_id] = _Sums()
                     for cid, aid, d, c, p in json.loads("[" + rows + "]"):
                         sums.add(cid, aid, d, c, p)
-            self._rows.append(member_id, row)
-            if sums is not None:
-                sums.add(entry.claim_id, entry.accident_id, day, counted, paid)
             self._count += 1
             if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is MemoryRows:
                 from .spill import DiskRows

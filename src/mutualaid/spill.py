@@ -63,7 +63,8 @@ class DiskRows:
             return default
         return ",".join(b for (b,) in found) if found else default
 
-    def append(self, member_id: str, row: str) -> None:
+    def append(self, member_id: str, row: str) -> int:
+        """Add one entry; about how many characters the member's entries now take (as MemoryRows.append)."""
         from .ledger import BLOCK
 
         with self._lock:
@@ -72,12 +73,15 @@ class DiskRows:
             ).fetchone()
             if last is None:
                 self._db.execute("INSERT INTO rows VALUES (?, 0, ?)", (member_id, row))
-            elif last[1] < BLOCK:
+                return len(row)
+            seq, length = last
+            if length < BLOCK:
                 self._db.execute(
-                    "UPDATE rows SET entries = entries || ',' || ? WHERE member_id = ? AND seq = ?", (row, member_id, last[0])
+                    "UPDATE rows SET entries = entries || ',' || ? WHERE member_id = ? AND seq = ?", (row, member_id, seq)
                 )
-            else:
-                self._db.execute("INSERT INTO rows VALUES (?, ?, ?)", (member_id, last[0] + 1, row))
+                return seq * BLOCK + length + 1 + len(row)
+            self._db.execute("INSERT INTO rows VALUES (?, ?, ?)", (member_id, seq + 1, row))
+            return (seq + 1) * BLOCK + len(row)
 
     def holder(self, id_number: str) -> Optional[str]:
         try:
