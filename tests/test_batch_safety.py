@@ -191,6 +191,12 @@ def test_a_run_killed_after_its_last_checkpoint_but_before_the_rename_is_finishe
     os.replace(out, partial_of(str(out)))  # as if killed between the done checkpoint and the rename
     done = run(str(stream), str(out), ledger=str(ledger), stderr=io.StringIO())
     assert done.complete and out.read_bytes() == whole and not Path(partial_of(str(out))).exists()
+    # killed there again, and then the next day's run (another IN and OUT) on the same ledger comes first
+    os.replace(out, partial_of(str(out)))
+    other = tmp_path / "next-day.jsonl"
+    other.write_text(json.dumps(claim_with(claim_id="C-next")) + "\n", encoding="utf-8")
+    run(str(other), str(tmp_path / "next-out.jsonl"), ledger=str(ledger), stderr=io.StringIO())
+    assert out.read_bytes() == whole and not Path(partial_of(str(out))).exists()
 
 
 # --- findings 1 and 2: each line judged alone, exactly ----------------------------------------------------

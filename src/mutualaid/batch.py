@@ -774,6 +774,8 @@ def _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spi
     checkpoint, ledger_end = found.unfinished, found.end
     partial = partial_of(target)
     last = found.last
+    if last is not None and last.get("done") and checkpoint is None:
+        _finish_rename(last)
     same_as_last = (
         last is not None
         and checkpoint is None
@@ -785,9 +787,6 @@ def _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spi
     if same_as_last and source != "-":
         assert last is not None
         if os.fstat(fin.fileno()).st_size == last.get("in_offset") and _hash_file(source).hexdigest() == last.get("in_hash"):
-            if os.path.exists(partial) and os.path.getsize(partial) == last.get("out_offset"):
-                os.replace(partial, os.path.realpath(target))  # a run killed between its last checkpoint and the rename
-                _sync_dir(target)
             return Run(Summary(last.get("summary")), 0, complete=True)
     if checkpoint is not None:
         _check_resumable(checkpoint, source, target, options, ledger)
@@ -895,6 +894,21 @@ def _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spi
         raise _io_error(exc, target) from None
     _sync_dir(target)
     return Run(summary, checkpoint["lines"] if checkpoint else 0)
+
+
+def _finish_rename(last: dict) -> None:
+    """The last run in the ledger finished, but was killed before its OUT.partial was renamed over
+    its OUT: rename it now (whatever this run is), so that no later run overwrites that output."""
+    out = last.get("out")
+    if not isinstance(out, str) or out == "-":
+        return
+    partial = partial_of(out)
+    if os.path.exists(partial) and os.path.getsize(partial) == last.get("out_offset"):
+        try:
+            os.replace(partial, os.path.realpath(out))
+        except OSError as exc:
+            raise _io_error(exc, out) from None
+        _sync_dir(out)
 
 
 def _only_checkpoints(jf, start: int) -> bool:
