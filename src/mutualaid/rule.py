@@ -1,8 +1,9 @@
 """What a rule is: a declaration, not a code path (GoRules' decision rows, Catala's clause-by-code).
 
 A rule holds a stable id, the clause it implements and that clause's text, its effect, its scope,
-its condition as data, and a message in Chinese and English. The evaluator knows no article: it
-binds the condition to an edition, lints it, compiles it and reports which facts it matched.
+its condition (a short expression that reads like the plan, ``"day < 0 or day > window_days"``),
+and a message in Chinese and English. The evaluator knows no article: it binds the condition to an
+edition, lints it, compiles it and reports which facts it matched (:mod:`mutualaid.conditions`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,6 @@ Effect = Literal["deny", "exclude", "pend", "note"]
 Scope = Literal["claim", "treatment", "item"]
 
 _CN = "〇一二三四五六七八九十"
-
-
-def param(name: str) -> dict:
-    """A placeholder for the edition's value ``name`` (see :mod:`mutualaid.conditions`)."""
-    return {"$param": name}
-
-
-def one_of(field_: str, param_name: str) -> dict:
-    """``field`` equals one of the edition's list ``param_name``."""
-    return {"$one_of": {field_: param(param_name)}}
 
 
 def chinese_number(n: int) -> str:
@@ -83,13 +74,18 @@ class HintTemplate:
 
 @dataclass(frozen=True)
 class Rule:
-    """One declared rule. ``when`` is a condition in the safe subset, tested on facts of type ``on``."""
+    """One declared rule. ``when`` is its condition, tested on each fact of type ``on``.
+
+    ``when`` is an expression (``"grade < hospital_min_grade"``) over the fact's fields and the
+    edition's parameters; a condition written directly in durable_rules' JSON subset is accepted too
+    (see :mod:`mutualaid.conditions` and docs/rules-format.md).
+    """
 
     id: str
     clause: str
     effect: Effect
     scope: Scope
-    when: Mapping[str, Any]
+    when: str | Mapping[str, Any]
     message_zh: str
     message_en: str
     on: str = ""
@@ -100,12 +96,44 @@ class Rule:
     """What the member can do about it; every rule that stops or lowers a payout declares one."""
 
     def __post_init__(self) -> None:
+        from .conditions import ConditionError, parse
+
         clause_label(self.clause)  # a bad key fails at import
         if not self.on:
             object.__setattr__(self, "on", self.scope)
+        if isinstance(self.when, str):
+            try:
+                parse(self.when)  # a construct off the whitelist fails at import, whatever the edition
+            except ConditionError as exc:
+                raise ConditionError(f"{self.id}: {exc}") from None
+        elif not isinstance(self.when, Mapping):
+            raise ConditionError(f"{self.id}: when is an expression (a string), not {self.when!r}")
 
     def pattern(self, params: Mapping[str, Any]) -> dict:
-        """The condition bound to an edition, with its type test first, as both engines receive it."""
-        from .conditions import bind
+        """The condition bound to an edition, with its type test first, as both engines receive it.
 
-        return {"$and": [{"t": self.on}, bind(dict(self.when), params)]}
+        Raises :class:`~mutualaid.conditions.ConditionError` naming the rule when a name is neither a
+        field of its facts nor one of the edition's parameters, or a comparison does not fit the facts.
+        """
+        from .conditions import ConditionError, bind, to_subset
+        from .facts import SCHEMA
+
+        try:
+            if self.on not in SCHEMA:
+                raise ConditionError(f"no fact type {self.on!r} (types: {', '.join(SCHEMA)})")
+            if isinstance(self.when, str):
+                cond = to_subset(self.when, SCHEMA[self.on], params, on=self.on)
+            else:
+                cond = bind(dict(self.when), params)
+        except ConditionError as exc:
+            raise ConditionError(f"{self.id}: {exc}") from None
+        return {"$and": [{"t": self.on}, cond]}
+
+    @property
+    def condition(self) -> str:
+        """The condition as a reader sees it (docs/rules.md, ``mutualaid rules``): the expression, or the JSON."""
+        if isinstance(self.when, str):
+            return " ".join(self.when.split())
+        import json
+
+        return json.dumps(self.when, ensure_ascii=False)

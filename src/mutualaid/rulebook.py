@@ -1,4 +1,5 @@
-"""``docs/rules.md``: for every clause of 附件4, its text, the rules that implement it, and what pins it.
+"""``docs/rules.md``: for every clause of 附件4, its text, the rules that implement it (each with its
+condition as written), and what pins it.
 
 Generated from the rule registry (:data:`mutualaid.rules.RULES`), the clause list
 (:data:`mutualaid.clauses.PLAN`) and, when a tests folder is given, the tests and case files that
@@ -26,10 +27,14 @@ if TYPE_CHECKING:
 
 
 def rule_table(rules: Iterable[Rule]) -> str:
-    """One line a rule: id, clause, effect, scope, message (for ``mutualaid rules``)."""
-    rows = [(r.id, r.clause, r.effect, r.scope, r.message_en) for r in rules]
+    """One line a rule: id, clause, effect, scope, condition (for ``mutualaid rules``).
+
+    The condition is what a reviewer checks against the plan; it is prefixed by the facts it tests
+    when they are not the scope's own (``assessment: tier_fen == 0``). The messages are in docs/rules.md.
+    """
+    rows = [(r.id, r.clause, r.effect, r.scope, r.condition if r.on == r.scope else f"{r.on}: {r.condition}") for r in rules]
     width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{i:<{width}}  {c:<8} {e:<8} {s:<9} {m}" for i, c, e, s, m in rows)
+    return "\n".join(f"{i:<{width}}  {c:<8} {e:<8} {s:<9} {w}" for i, c, e, s, w in rows)
 
 
 def markdown(rules: Iterable[Rule], tests: Path | None = None) -> str:
@@ -77,7 +82,7 @@ def markdown(rules: Iterable[Rule], tests: Path | None = None) -> str:
         if c.key in values:
             out.append("")
         for r in own:
-            out.append(f"- `{r.id}` — {r.effect}, on each {r.on} fact: {r.message_en}")
+            out.append(f"- `{r.id}` — {r.effect}, on each {r.on} fact where `{r.condition}`: {r.message_en}")
             if r.hint is not None:
                 out.append(f"  - hint ({r.hint.kind}): {r.hint.message_en}")
         if own:

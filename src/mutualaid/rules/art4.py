@@ -7,14 +7,14 @@
 edition: see ``cap.scope`` in the edition data and the art5.3 rules.
 """
 
-from ..rule import HintTemplate, Rule, param
+from ..rule import HintTemplate, Rule
 
 PERIOD = Rule(
     id="period.accident_outside",
     clause="art4.1",
     effect="deny",
     scope="claim",
-    when={"$or": [{"$lt": {"accident_day": param("period_start")}}, {"$gt": {"accident_day": param("period_end")}}]},
+    when="accident_day < period_start or accident_day > period_end",
     message_zh="事故发生日 {accident_day!d} 不在本计划保障期限（{period_start!d} 至 {period_end!d}）内。",
     message_en="The accident on {accident_day!d} lies outside this edition's period ({period_start!d} to {period_end!d}).",
     text="保障期限 2022 年 1 月 1 日零时开始生效，至 2022 年 12 月 31 日 24 时止，无免责期。",

@@ -1,11 +1,11 @@
 """第五条 保障待遇 (art5): the window, the tiers, the cap, the filing limit and the hospital.
 
-Each rule below quotes the paragraph it implements. Thresholds are the edition's data
-(``param(...)``); the tier lookup and the cap are the shared assembly step's arithmetic, and the
+Each rule below quotes the paragraph it implements. Thresholds are the edition's data,
+named in the conditions (``window_days``); the tier lookup and the cap are the shared assembly step's arithmetic, and the
 rules here only read its result (the ``assessment`` fact).
 """
 
-from ..rule import HintTemplate, Rule, one_of, param
+from ..rule import HintTemplate, Rule
 
 # --- （一） the 180-day window -------------------------------------------------------------------
 
@@ -16,7 +16,7 @@ OUTSIDE_WINDOW = Rule(
     clause="art5.1",
     effect="exclude",
     scope="item",
-    when={"$or": [{"$lt": {"day": 0}}, {"$gt": {"day": param("window_days")}}]},
+    when="day < 0 or day > window_days",
     message_zh="该项费用发生于事故后第 {day} 日，不在事故发生之日起 {window_days} 日内（事故当日不计入），不予计算。",
     message_en="This cost falls on day {day} after the accident, outside the {window_days} days from the accident (the accident day is not counted); it does not count.",
     text=WINDOW_TEXT,
@@ -45,7 +45,7 @@ HOSPITAL_GRADE = Rule(
     clause="art5.5",
     effect="exclude",
     scope="treatment",
-    when={"$lt": {"grade": param("hospital_min_grade")}},
+    when="grade < hospital_min_grade",
     message_zh="就诊医院须为{hospital_min_grade_zh}级或{hospital_min_grade_zh}级以上医院（该院：{grade_zh}），该次治疗的费用不予计算。",
     message_en="The hospital must be of grade {hospital_min_grade} or above (this one: {grade_en}); this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
@@ -57,7 +57,7 @@ HOSPITAL_OWNERSHIP = Rule(
     clause="art5.5",
     effect="exclude",
     scope="treatment",
-    when={"$neq": {"ownership": param("hospital_ownership")}},
+    when="ownership != hospital_ownership",
     message_zh="就诊医院须为{hospital_ownership_zh}医院，该次治疗的费用不予计算。",
     message_en="The hospital must be a {hospital_ownership_en} hospital; this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
@@ -69,7 +69,7 @@ HOSPITAL_KIND = Rule(
     clause="art5.5",
     effect="exclude",
     scope="treatment",
-    when=one_of("kind", "hospital_excluded_kinds"),
+    when="kind in hospital_excluded_kinds",
     message_zh="{kind_zh}不属本计划所指医院（不包括：{hospital_excluded_kinds_zh}），该次治疗的费用不予计算。",
     message_en="A {kind_en} does not count as a hospital of the plan (these do not: {hospital_excluded_kinds_en}); this treatment's costs do not count.",
     text=HOSPITAL_TEXT,
@@ -88,7 +88,7 @@ BELOW_FIRST_TIER = Rule(
     effect="deny",
     scope="claim",
     on="assessment",
-    when={"tier_fen": 0},
+    when="tier_fen == 0",
     message_zh="该次事故累计可计个人自付金额 {accident_fen!y} 元，未达到最低给付档次（{first_tier_edge!y} 元）。",
     message_en="The accident's countable out-of-pocket so far is {accident_fen!y} yuan, below the first tier ({first_tier_edge!y} yuan).",
     text=TIER_TEXT,
@@ -106,7 +106,7 @@ TIER_ALREADY_PAID = Rule(
     effect="deny",
     scope="claim",
     on="assessment",
-    when={"$and": [{"$gt": {"tier_fen": 0}}, {"due_fen": 0}]},
+    when="tier_fen > 0 and due_fen == 0",
     message_zh="该次事故累计个人自付 {accident_fen!y} 元对应补偿 {tier_fen!y} 元，已给付 {paid_for_accident_fen!y} 元，无新增应付。",
     message_en="The accident's tier pays {tier_fen!y} yuan for {accident_fen!y} yuan out-of-pocket, and {paid_for_accident_fen!y} yuan has already been paid for it; nothing more is due.",
     text=TIER_TEXT,
@@ -130,7 +130,7 @@ CAP_EXHAUSTED = Rule(
     effect="deny",
     scope="claim",
     on="assessment",
-    when={"$and": [{"$gt": {"due_fen": 0}}, {"$lte": {"cap_left_fen": 0}}]},
+    when="due_fen > 0 and cap_left_fen <= 0",
     message_zh="累计给付金额已达 {cap_fen!y} 元上限，保障责任终止。",
     message_en="Payments have reached the cap of {cap_fen!y} yuan; cover has ended.",
     text=CAP_TEXT,
@@ -148,7 +148,7 @@ CAP_LIMITS_PAYOUT = Rule(
     effect="note",
     scope="claim",
     on="assessment",
-    when={"$and": [{"$gt": {"cap_left_fen": 0}}, {"$lt": {"cap_left_fen": {"$m": "due_fen"}}}]},
+    when="cap_left_fen > 0 and cap_left_fen < due_fen",
     message_zh="应付 {due_fen!y} 元，但累计给付不超过 {cap_fen!y} 元，本次只给付剩余额度 {cap_left_fen!y} 元。",
     message_en="{due_fen!y} yuan is due, but total payments may not exceed {cap_fen!y} yuan; only the remaining {cap_left_fen!y} yuan is paid.",
     text=CAP_TEXT,
@@ -172,7 +172,7 @@ FILED_LATE = Rule(
     effect="deny",
     scope="claim",
     # Every filing, a top-up included, unless the edition exempts top-ups (filing.top_ups_meet_deadline).
-    when={"$and": [{"$gt": {"filed_day": {"$m": "filing_deadline_day"}}}, {"filing_checked": 1}]},
+    when="filed_day > filing_deadline_day and filing_checked == 1",
     message_zh="自意外伤害发生日起超过{filing_years_zh}年未申报，视作自动放弃：申报期限为 {filing_deadline_day!d}，申报日为 {filed_day!d}，逾期 {days_late} 日。",
     message_en="Filed more than {filing_years} year(s) after the accident, which counts as giving up the claim: the deadline was {filing_deadline_day!d}, the claim was filed on {filed_day!d}, late by {days_late} day(s).",
     text=FILING_TEXT,
@@ -189,7 +189,7 @@ CALENDAR_GAP = Rule(
     clause="art5.4",
     effect="note",
     scope="claim",
-    when={"filing_calendar_gap": 1},
+    when="filing_calendar_gap == 1",
     message_zh="申报期限所在年份无法定节假日数据，期限仅按周末顺延（{filing_anniversary_day!d} → {filing_deadline_day!d}）。",
     message_en="No statutory-holiday data covers the deadline's year, so only weekends moved it ({filing_anniversary_day!d} → {filing_deadline_day!d}).",
     text=FILING_TEXT,

@@ -15,7 +15,7 @@ MISSING = Rule(
     clause="art7",
     effect="pend",
     scope="claim",
-    when={"$or": [{"payee_holder_name": ""}, {"payee_account_number": ""}]},
+    when="payee_holder_name == '' or payee_account_number == ''",
     message_zh="补贴转入受领人银行账户：请提供本人的账户户名和账号。",
     message_en="The benefit is paid into the member's own bank account: give the account holder's name and the account number.",
     text=TEXT,
@@ -32,12 +32,7 @@ NOT_THE_MEMBER = Rule(
     clause="art7",
     effect="pend",
     scope="claim",
-    when={
-        "$and": [
-            {"$neq": {"payee_holder_name": ""}},
-            {"$neq": {"payee_holder_name": {"$m": "member_name"}}},
-        ]
-    },
+    when="payee_holder_name != '' and payee_holder_name != member_name",
     message_zh="补贴由本人受领：账户户名“{payee_holder_name}”与被保障人“{member_name}”不符。",
     message_en="The benefit is paid to the member only: the account holder '{payee_holder_name}' is not the member '{member_name}'.",
     text=TEXT,
@@ -54,13 +49,7 @@ ID_MISMATCH = Rule(
     clause="art7",
     effect="pend",
     scope="claim",
-    when={
-        "$and": [
-            {"$neq": {"payee_holder_id_number": ""}},
-            {"$neq": {"member_id_number": ""}},
-            {"$neq": {"payee_holder_id_number": {"$m": "member_id_number"}}},
-        ]
-    },
+    when="payee_holder_id_number != '' and member_id_number != '' and payee_holder_id_number != member_id_number",
     message_zh="补贴由本人受领：账户持有人身份证号与被保障人不符。",
     message_en="The benefit is paid to the member only: the account holder's ID number is not the member's.",
     text=TEXT,

@@ -17,7 +17,7 @@ MISSING_DOCUMENT = Rule(
     effect="pend",
     scope="claim",
     on="document",
-    when={"supplied": 0},
+    when="supplied == 0",
     message_zh="申报材料不全，请补充：{document_zh}。",
     message_en="A required document is missing: {document_en}.",
     text="申报材料：1. 由医疗机构出具的医疗收费票据(发票)原件；2. 与意外伤害事故的发生日期、性质、原因、伤害程度等有关的证明和资料；3. 诊治记录，包括病历卡、出院小结、影像学报告、手术报告、病理报告等。",

@@ -14,7 +14,7 @@ NOT_AN_ACCIDENT = Rule(
     clause="art9.1",
     effect="deny",
     scope="claim",
-    when={"$neq": {"cause": "accident"}},
+    when="cause != 'accident'",
     message_zh="本计划只保障意外伤害，即以外来的、突发的、非本意的和非疾病的客观事件为直接且单独原因的伤害；疾病不在此列。",
     message_en="The plan covers accidental injury only (external, sudden, unintended and not caused by disease); this claim arises from illness.",
     text="本计划所指的意外伤害是指以外来的、突发的、非本意的和非疾病的客观事件为直接且单独的原因致使身体受到的伤害。",
