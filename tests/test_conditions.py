@@ -1,4 +1,8 @@
-"""Rule conditions: the linter keeps them in durable_rules' safe subset, and they compile to what they declare."""
+"""Rule conditions in durable_rules' JSON: the linter keeps them in the safe subset, and they compile to what they declare.
+
+Every condition reaches the engines in this JSON, whether it was written as an expression (tests/test_expressions.py)
+or, for a user's own rule, as JSON with ``$param``/``$one_of`` placeholders.
+"""
 
 from __future__ import annotations
 

@@ -237,10 +237,10 @@ def _kind(node: ast.AST) -> str:
     for cls, words in _SPELLED.items():
         if isinstance(node, cls):
             return words
-    return f"{type(node).__name__}"
+    return type(node).__name__
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)
 def parse(text: str) -> ast.expr:
     """``text`` as a syntax tree, kept only if every node is on the whitelist (see the module docstring).
 

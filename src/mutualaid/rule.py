@@ -133,7 +133,7 @@ class Rule:
     def condition(self) -> str:
         """The condition as a reader sees it (docs/rules.md, ``mutualaid rules``): the expression, or the JSON."""
         if isinstance(self.when, str):
-            return " ".join(self.when.split())
+            return " ".join(line.strip() for line in self.when.strip().splitlines())  # one line, as written
         import json
 
         return json.dumps(self.when, ensure_ascii=False)
