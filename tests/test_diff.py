@@ -163,3 +163,32 @@ def test_a_line_nested_beyond_reading_is_an_error_line_not_a_crash(tmp_path, cap
     totals = out[-1]["totals"]
     assert totals["claims"] == 2
     assert totals["outcomes"]["error"] == {"A": 1, "B": 1} and totals["outcomes"]["approved"] == {"A": 1, "B": 1}
+
+
+def test_a_line_that_fails_to_decide_is_an_error_line_and_the_run_goes_on(tmp_path, capsys, monkeypatch):
+    """Issue 13, finding 2: one line never stops a run, in diff as in batch."""
+    from mutualaid.ledger import Ledger
+
+    real = Ledger.decide
+
+    def flaky(self, c):
+        if c.get("claim_id") == "C-2":
+            raise OverflowError("year 10000 is out of range")
+        return real(self, c)
+
+    monkeypatch.setattr(Ledger, "decide", flaky)
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(claim(n, "3200.00", member=f"M-000{n}")) + "\n" for n in (1, 2, 3)), encoding="utf-8")
+    out = run_json(["--edition", "gd-nef-2022", "--edition", "gd-nef-2022", str(path)], capsys)
+    totals = out[-1]["totals"]
+    assert totals["claims"] == 3
+    assert totals["outcomes"]["error"] == {"A": 1, "B": 1} and totals["outcomes"]["approved"] == {"A": 2, "B": 2}
+
+
+def test_a_number_in_exponent_form_is_refused_like_its_string(tmp_path, capsys):
+    """Issue 13, finding 1: diff reads numbers by their text, as batch does (``values.read_json``)."""
+    line = json.dumps(claim(1, "3200.00")).replace('"3200.00"', "3.2e3")
+    path = tmp_path / "in.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    out = run_json(["--edition", "gd-nef-2022", "--edition", "gd-nef-2022", str(path)], capsys)
+    assert out[-1]["totals"]["outcomes"]["error"] == {"A": 1, "B": 1}

@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mutualaid import Claim, HistoryEntry, InvalidClaim, adjudicate, yamlio
+from mutualaid.values import read_json
 
 from claimdata import base_claim, hist
 
@@ -34,7 +35,7 @@ def _line(amount_text: str, quoted: bool) -> bytes:
 
 def _plain(raw: bytes):
     """The documented plain-data path: exact JSON reading, then the model."""
-    return Claim.model_validate(json.loads(raw, parse_float=Decimal))
+    return Claim.model_validate(read_json(raw))
 
 
 def _fast(raw: bytes):
@@ -45,7 +46,7 @@ def _fast(raw: bytes):
 def test_a_long_json_number_is_bad_input_like_the_same_text_as_a_string(text):
     for quoted in (True, False):
         with pytest.raises(InvalidClaim) as caught:
-            adjudicate(json.loads(_line(text, quoted), parse_float=Decimal))
+            adjudicate(read_json(_line(text, quoted)))
         assert caught.value.fields == (FIELD,), quoted
         assert "not exact in fen" in str(caught.value)
 
@@ -53,7 +54,7 @@ def test_a_long_json_number_is_bad_input_like_the_same_text_as_a_string(text):
 @pytest.mark.parametrize("text", LONG)
 def test_pydantics_json_reader_never_accepts_a_number_it_would_round(text):
     """The batch's fast path: it refuses, and the batch reads the line again as plain data."""
-    with pytest.raises(ValueError, match="parse_float=Decimal"):
+    with pytest.raises(ValueError, match="read_json"):
         _fast(_line(text, quoted=False))
     with pytest.raises(ValueError, match="paid"):
         HistoryEntry.__pydantic_validator__.validate_json(
@@ -151,11 +152,15 @@ def test_a_json_or_yaml_number_is_read_as_the_same_text_as_a_string(text):
 @settings(max_examples=100)
 @given(st.from_regex(r"\A[1-9][0-9]{0,6}(\.[0-9]{1,4})?\Z"), st.sampled_from(["e", "E", "e+", "e-", "E-"]), st.integers(0, 12))
 def test_a_number_with_an_exponent_is_judged_by_its_exact_value(digits, e, power):
-    """``1e3`` has no plain spelling as a string amount (strings are plain decimals), but as a number
-    it is judged exactly: accepted as the string of its exact value, or refused alike."""
+    """A number in exponent form (``1e3``) is judged by its text, as the same text in a string is:
+    an amount is a plain decimal, so both are refused alike, naming the field. So whatever the
+    number path accepts, the string path accepts too (issue 13, finding 1)."""
     text = f"{digits}{e}{power}"
-    exact = format(Decimal(text), "f")
-    assert _outcome(lambda: _plain(_line(text, quoted=False))) == _outcome(lambda: _plain(_line(exact, quoted=True)))
+    number, string = _line(text, quoted=False), _line(text, quoted=True)
+    assert _outcome(lambda: _plain(number)) == _outcome(lambda: _plain(string))
+    with pytest.raises(InvalidClaim) as caught:
+        adjudicate(read_json(number))
+    assert caught.value.fields == (FIELD,)
 
 
 # --- YAML numbers: YAML 1.1's choice of what is a number, read exactly -----------------------------------
@@ -169,7 +174,7 @@ def test_a_number_with_an_exponent_is_judged_by_its_exact_value(digits, e, power
         ("0x1F", 31),
         ("10.500", Decimal("10.500")),
         ("2000.009999999999999999", Decimal("2000.009999999999999999")),
-        ("1.5e+3", Decimal("1.5E+3")),
+        ("1.5e+3", "1.5e+3"),  # exponent form: judged as its text, as a JSON number is
         ("1:30", "1:30"),  # YAML 1.1: sexagesimal 90
         ("1:30.5", "1:30.5"),
         ("09", "09"),  # text in YAML 1.1 too: yaml.safe_dump writes it unquoted

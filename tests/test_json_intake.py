@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from mutualaid.decide import canonical_input
 from mutualaid.model import Claim
 from mutualaid.testing import bad_claims, claims
+from mutualaid.values import read_json
 
 # JSON values that sit on the edges of the field types: numbers for strings, floats for ints, …
 ODD_VALUES = st.one_of(
@@ -37,7 +38,7 @@ ODD_VALUES = st.one_of(
 
 def _plain(line: bytes):
     try:
-        return Claim.model_validate(json.loads(line, parse_float=Decimal))
+        return Claim.model_validate(read_json(line))
     except (ValidationError, ValueError):
         return None
 
@@ -117,7 +118,7 @@ def _plain_decider(items: list) -> list:
     ledger, out = Ledger(), []
     for line, raw in items:
         try:
-            claim = json.loads(raw, parse_float=Decimal)
+            claim = read_json(raw)
         except (ValueError, RecursionError) as exc:
             out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
             continue

@@ -234,12 +234,11 @@ def _one_line(exc: Exception) -> str:
     return str(exc)
 
 
-_TEXT = json.loads  # plain data, for a line pydantic's reader refuses
-
-
 def read_plain(raw: bytes) -> Any:
     """A line as plain data, every JSON number with a fraction read from its exact text (issue 13, finding 1)."""
-    return _TEXT(raw, parse_float=Decimal)
+    from .values import read_json
+
+    return read_json(raw)
 
 
 class _Decider:

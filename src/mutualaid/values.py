@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Annotated
+from typing import Any, Annotated
 
 from functools import lru_cache
 
@@ -83,6 +83,28 @@ def _exact(d: Decimal, value: object) -> Decimal:
     return q if q else ZERO  # -0.00 reads as 0.00
 
 
+_PLAIN_NUMBER = re.compile(r"^-?\d+\.\d+\Z", re.ASCII)
+
+
+def json_number(text: str) -> Decimal | str:
+    """``json.loads``'s ``parse_float`` hook: a JSON number with a fraction or an exponent, judged by its text.
+
+    A plain decimal (``2000.009999999999999999``) becomes the exact ``Decimal`` of its text, never a
+    float that rounds it. Any other spelling (``2e3``, ``1E-2``) stays text, so that it meets the
+    same rules as the same text given as a string: an amount in exponent form is refused, whether
+    quoted or not. Whatever a number is accepted as, the string of its text is accepted as too
+    (issue 13, finding 1).
+    """
+    return Decimal(text) if _PLAIN_NUMBER.match(text) else text
+
+
+def read_json(data: str | bytes) -> Any:
+    """JSON as plain data, each number with a fraction or exponent read by :func:`json_number`."""
+    import json
+
+    return json.loads(data, parse_float=json_number)
+
+
 def _json_money(value: object) -> Decimal:
     """``to_money`` for pydantic's own JSON reader (``validate_json``), which must refuse a fraction.
 
@@ -90,13 +112,13 @@ def _json_money(value: object) -> Decimal:
     can round it: ``2000.009999999999999999`` and ``2000.000000000000000000000000000001`` would
     read as 2000.01 and 2000.00, though their exact text is not exact in fen (issue 13). So it
     refuses such a number, and its callers (the batch) read the line again as plain data with
-    ``json.loads(..., parse_float=Decimal)``, which keeps the exact text. Integers and strings are
+    :func:`read_json`, which keeps the exact text. Integers and strings are
     exact in both readers and are read here as ``to_money`` reads them.
     """
     if type(value) is float:
         raise ValueError(
             "a JSON number with a fraction reaches this reader as a float, which may round it: read the "
-            "JSON with json.loads(text, parse_float=Decimal), or give the amount as a string"
+            "JSON keeping each number's text (mutualaid.values.read_json), or give the amount as a string"
         )
     return to_money(value)
 

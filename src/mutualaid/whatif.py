@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, NamedTuple, Optional
 
+from .values import read_json
 from .batch import ERROR, Progress, _edition, claim_id_of, pipeline, read_chunks
 from .facts import fen
 
@@ -93,6 +94,8 @@ def _side(ledger, claim: Any):
         d = ledger.decide(claim)
     except InvalidClaim as exc:
         return None, Side("error", 0, exc.fields)
+    except Exception:  # noqa: BLE001 - one line never stops a what-if run (issue 13, finding 2), as in batch
+        return None, Side("error", 0, ("claim",))
     return d, Side(d.outcome, fen(d.payout))
 
 
@@ -104,7 +107,7 @@ class _Comparer:
         out = []
         for line, raw in items:
             try:
-                claim = json.loads(raw, parse_float=Decimal)  # amounts judged by their exact text (issue 13)
+                claim = read_json(raw)  # amounts judged by their exact text (issue 13)
             except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading (as batch)
                 bad = Side(ERROR[0], 0, ("claim",))
                 out.append(Compared(line, None, bad, bad, ()))

@@ -9,7 +9,9 @@ changes how they are read:
   ``on: 2022-03-01`` would arrive as ``{True: date}``. Here only ``true`` and ``false`` are.
 - A number with a fraction is read as a ``Decimal`` from its exact text, never through a float:
   ``out_of_pocket: 2000.009999999999999999`` is judged by those digits and refused, where a float
-  would have rounded it to 2000.01 (issue 13, CONTRACT §7). ``.inf`` and ``.nan`` stay floats.
+  would have rounded it to 2000.01 (issue 13, CONTRACT §7). ``.inf`` and ``.nan`` stay floats. A
+  number in exponent form (``1.5e+3``) stays its text, so that it meets the rules of the same text
+  given as a string (an amount in exponent form is refused), as a JSON number does.
 - ``0200`` is the decimal 200, not YAML 1.1's octal 128 (as in YAML 1.2); ``1:30`` is text, not
   YAML 1.1's sexagesimal 90.
 
@@ -132,14 +134,16 @@ def _int(loader: ClaimLoader, node) -> int | Decimal:
     return sign * int(body, 10)  # decimal, leading zeros too: 0200 is 200
 
 
-def _float(loader: ClaimLoader, node) -> float | Decimal:
+def _float(loader: ClaimLoader, node) -> float | Decimal | str:
     text = loader.construct_scalar(node)
     if not _FLOAT.match(text):  # tagged !!float by hand
         raise yaml.constructor.ConstructorError(None, None, f"{quote(text)} is not a number", node.start_mark)
     digits = text.replace("_", "")
     if digits[-1] in "fFnN":  # .inf, -.inf, .nan: no exact decimal; the amount types refuse them
         return float(digits.replace(".", "", 1))
-    return Decimal(digits)  # every text the pattern holds, less its underscores, is a decimal
+    if "e" in digits or "E" in digits:  # judged as its text, as a JSON number is (values.json_number)
+        return text
+    return Decimal(digits)  # every other text the pattern holds, less its underscores, is a decimal
 
 
 ClaimLoader.add_constructor("tag:yaml.org,2002:int", _int)
