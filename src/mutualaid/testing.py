@@ -81,7 +81,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # pragma: no cover - exercised by tests/test_extras.py in a subprocess
+    raise ImportError(
+        "mutualaid.testing needs Hypothesis, which a production install leaves out: "
+        "pip install 'mutualaid[testing]'"
+    ) from exc
 
 __all__ = [
     "BadClaim",

@@ -1,0 +1,51 @@
+"""A production install decides claims without the extras; a part that needs one says which.
+
+``pip install mutualaid`` is what a claims backend runs: it must not pull in a test library. The
+Hypothesis strategies (``mutualaid.testing``) sit behind ``mutualaid[testing]``. Each check runs in
+a fresh interpreter in which the extra's package cannot be imported, as on a machine without it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _without(module: str, code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter where importing ``module`` fails, as if it were not installed."""
+    prelude = f"import sys; sys.modules[{module!r}] = None\n"
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+
+
+def test_deciding_needs_no_hypothesis():
+    r = _without("hypothesis", """
+        from mutualaid import adjudicate, read_claim_file
+        d = adjudicate(*read_claim_file("examples/courier-fracture.yaml"))
+        print(d.outcome, d.payout)
+        import sys
+        assert not any(m == "hypothesis" or m.startswith("hypothesis.") for m in sys.modules if sys.modules[m] is not None)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "approved 2000.00"
+
+
+def test_the_strategies_without_their_extra_name_it():
+    r = _without("hypothesis", "import mutualaid.testing")
+    assert r.returncode != 0
+    assert "pip install 'mutualaid[testing]'" in r.stderr
+
+
+def test_the_package_metadata_puts_hypothesis_behind_the_testing_extra():
+    from importlib.metadata import requires
+
+    reqs = requires("mutualaid") or []
+    plain = [r for r in reqs if "extra ==" not in r]
+    assert not any(r.lower().startswith("hypothesis") for r in plain), plain
+    assert any(r.lower().startswith("hypothesis") and 'extra == "testing"' in r for r in reqs), reqs
