@@ -23,7 +23,8 @@ import mutualaid.testing as T
 from mutualaid import Edition, InvalidClaim, adjudicate, editions, load_edition, read_claim_file
 from mutualaid.cli import main
 from mutualaid.edition import InvalidEdition
-from mutualaid.exclusions import BY_CLAUSE, circumstance_rule, diagnosis_rule
+from mutualaid.exclusions import BY_CLAUSE
+from mutualaid.rules.art6 import circumstance_rule, diagnosis_rule
 from mutualaid.rule import chinese_number
 from mutualaid.rules import RULES, rules_for
 from mutualaid.vocabulary import NAMES

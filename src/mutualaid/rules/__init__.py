@@ -15,9 +15,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from .. import exclusions
 from ..rule import Rule
-from . import art1, art4, art5, art7, art8, art9
+from . import art1, art4, art5, art6, art7, art8, art9
 
 if TYPE_CHECKING:
     from ..edition import Edition
@@ -34,9 +33,9 @@ def _rows(circumstances: tuple[Rule, ...], diagnoses: tuple[Rule, ...]) -> tuple
         (art5.OUTSIDE_WINDOW,),  # art5.1 180 日
         art5.HOSPITAL,  # art5.5 医院
         diagnoses,  # art6.4, 6.5, 6.6, 6.8, 6.10 by primary diagnosis
-        (exclusions.SELF_MEDICATION,),  # art6.7
-        (exclusions.DENTAL,),  # art6.8
-        (exclusions.ASSISTIVE_DEVICE,),  # art6.9
+        (art6.SELF_MEDICATION,),  # art6.7
+        (art6.DENTAL,),  # art6.8
+        (art6.ASSISTIVE_DEVICE,),  # art6.9
         art5.TIER,  # art5.2 梯度
         art5.CAP,  # art5.3 累计给付上限
         art8.RULES,  # art8.2 申报材料
@@ -61,7 +60,7 @@ def as_ruleset(rules) -> RuleSet:
     return rules if isinstance(rules, RuleSet) else RuleSet(tuple((r,) for r in rules))
 
 
-RULES: RuleSet = RuleSet(_rows(exclusions.CIRCUMSTANCES, exclusions.DIAGNOSES))
+RULES: RuleSet = RuleSet(_rows(art6.CIRCUMSTANCES, art6.DIAGNOSES))
 
 _made: dict[tuple, RuleSet] = {}
 _lock = threading.Lock()
@@ -79,9 +78,9 @@ def rules_for(edition: "Edition") -> RuleSet:
         with _lock:
             found = _made.get(key)
             if found is None:
-                circumstances = tuple(exclusions.circumstance_rule(c) for c in exclusions.clause_order(key[0]))
-                diagnoses = tuple(exclusions.diagnosis_rule(c) for c in exclusions.clause_order(key[1]))
-                if circumstances == exclusions.CIRCUMSTANCES and diagnoses == exclusions.DIAGNOSES:
+                circumstances = tuple(art6.circumstance_rule(c) for c in art6.clause_order(key[0]))
+                diagnoses = tuple(art6.diagnosis_rule(c) for c in art6.clause_order(key[1]))
+                if circumstances == art6.CIRCUMSTANCES and diagnoses == art6.DIAGNOSES:
                     found = RULES
                 else:
                     found = RuleSet(_rows(circumstances, diagnoses))
