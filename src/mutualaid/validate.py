@@ -1,14 +1,21 @@
 """Bad input (CONTRACT §5 and §7): turn plain data into models, or name every offending field.
 
 Field-by-field checks live in the models' types. The checks here span fields: dates against
-each other, the history against the claim and the cap. They read the raw data where the models
-could not be built, so that one bad amount does not hide a filing date before the accident.
+each other, the history against the claim, the top tier and the cap. Each is written once, as a
+small function over plain values that returns its :class:`FieldError` or None; the two that
+第五条 rules out (a history paid above the top tier, or above the cap) live with their clauses in
+:mod:`mutualaid.rules.art5`.
+
+The checks read the models. Where a model could not be built, they read the raw data through a
+lenient view with the models' attribute names (:class:`_Lenient`), so that one bad amount does
+not hide a filing date before the accident. A validated claim (the usual case) is read as it is:
+no copy of the checks runs only for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -16,6 +23,7 @@ from .edition import Edition, editions
 from .errors import FieldError, InvalidClaim, quote
 from .idcard import birth_date, normalize_id_number
 from .model import Claim, HistoryEntry
+from .rules import art5
 from .values import to_date, to_money
 
 _history_adapter = TypeAdapter(tuple[HistoryEntry, ...])
@@ -102,7 +110,6 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
             model = Claim.model_validate(claim)
         except ValidationError as exc:
             errors += _pydantic_errors(exc)
-    raw_claim = model if model is not None else claim
 
     entries: tuple[HistoryEntry, ...] | None = None
     if history is None:
@@ -119,12 +126,14 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
             entries = _history_adapter.validate_python(tuple(history))
         except ValidationError as exc:
             errors += _pydantic_errors(exc, "history")
-    raw_history = entries if entries is not None else history
 
-    edition, plan_errors = _edition(raw_claim, plan)
+    edition, plan_errors = _edition(model if model is not None else claim, plan)
     errors += plan_errors
-    errors += _claim_cross_checks(raw_claim)
-    errors += _history_checks(raw_claim, raw_history, edition)
+    # The checks across fields read the models, or the raw data where a model could not be built.
+    checked_claim = model if model is not None else _Lenient(claim)
+    checked_history = entries if entries is not None else _views(history)
+    errors += _claim_cross_checks(checked_claim)
+    errors += _history_checks(checked_claim, checked_history, edition)
 
     if errors:
         raise InvalidClaim(_dedupe(errors))
@@ -152,157 +161,202 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
     return (editions.for_accident(occurred) if occurred else None), []
 
 
-def _claim_cross_checks(claim: Any) -> list[FieldError]:
-    if isinstance(claim, Claim):  # every field already validated: look for a fault before listing
-        if _sound(claim):
-            return []
-        filed: dt.date | None = claim.filed_on
-        occurred: dt.date | None = claim.accident.occurred_on
-        items: list[tuple] = [
-            (i, j, it.on, it.category, it.medication_use)
-            for i, t in enumerate(claim.treatments)
-            for j, it in enumerate(t.items)
-        ]
-        id_numbers = [
-            ("member.id_number", claim.member.id_number),
-            ("payee.holder_id_number", claim.payee.holder_id_number if claim.payee else None),
-        ]
-    else:
-        occurred, filed = _date(_get(claim, "accident", "occurred_on")), _date(_get(claim, "filed_on"))
-        items = [
-            (i, j, _date(_get(it, "on")), _get(it, "category"), _get(it, "medication_use"))
-            for i, t in enumerate(_seq(_get(claim, "treatments")))
-            for j, it in enumerate(_seq(_get(t, "items")))
-        ]
-        id_numbers = [
-            ("member.id_number", _id_number(_get(claim, "member", "id_number"))),
-            ("payee.holder_id_number", _id_number(_get(claim, "payee", "holder_id_number"))),
-        ]
-    errors = _treatment_id_checks(claim)
-    if occurred and filed and filed < occurred:
-        errors.append(FieldError("filed_on", f"filed on {filed} before the accident on {occurred}"))
-    for field, number in id_numbers:
-        born = birth_date(number) if number and filed else None
-        if born and filed and born > filed:
-            errors.append(FieldError(field, f"the birth date {born} in the 身份证 number is after the filing date {filed}"))
-    for i, j, on, category, use in items:
-        if on and filed and on > filed:
-            errors.append(FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}"))
-        if use is not None and isinstance(category, str) and category != "medication":
-            errors.append(
-                FieldError(
-                    f"treatments.{i}.items.{j}.medication_use",
-                    f"medication_use applies to medication items only, not to a {category} item",
-                )
-            )
-    return errors
+# --- raw data seen through the models' shape -------------------------------------------------------
 
 
-def _sound(claim: Claim) -> bool:
-    """Whether a validated claim passes every check of ``_claim_cross_checks`` (the usual case, quickly)."""
-    filed = claim.filed_on
-    if claim.accident.occurred_on > filed:
-        return False
-    for number in (claim.member.id_number, claim.payee.holder_id_number if claim.payee else None):
-        if number and birth_date(number) > filed:  # type: ignore[operator]  # a validated number has one
-            return False
-    ids = set()
-    for t in claim.treatments:
-        tid = t.treatment_id
-        if tid in ids or "/" in tid:
-            return False
-        ids.add(tid)
-        for it in t.items:
-            if it.on > filed or (it.medication_use is not None and it.category != "medication"):
-                return False
-    return True
+def _same(value: Any) -> Any:
+    return value
 
 
-def _treatment_id_checks(claim: Any) -> list[FieldError]:
+def _view(value: Any) -> _Lenient:
+    return _Lenient(value)
+
+
+def _views(value: Any) -> list[_Lenient]:
+    return [_Lenient(v) for v in _seq(value)]
+
+
+_AS_THE_MODEL_HOLDS_IT: dict[str, Callable[[Any], Any]] = {
+    "claim_id": _key,
+    "accident_id": _key,
+    "treatment_id": _key,
+    "filed_on": _date,
+    "occurred_on": _date,
+    "on": _date,
+    "category": _same,
+    "medication_use": _same,
+    "accident_occurred_on": _date,
+    "paid": _money,
+    "id_number": _id_number,
+    "holder_id_number": _id_number,
+    "member": _view,
+    "accident": _view,
+    "payee": _view,
+    "treatments": _views,
+    "items": _views,
+}
+"""The fields that the cross-field checks read, each with how raw data is read into its type."""
+
+
+class _Lenient:
+    """Raw data (a model could not be built from it) read with the models' attribute names.
+
+    Each field the checks read comes as the model would hold it, or as None where it is absent or
+    unreadable (that field's own error comes from the models), so that the checks run unchanged on
+    the fields that are fine: one bad amount does not hide a filing date before the accident. A
+    nested part is always a view (of None, if need be), a list of parts a list of views.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        read = _AS_THE_MODEL_HOLDS_IT.get(name)
+        if read is None:
+            raise AttributeError(name)
+        return read(_get(self._data, name))
+
+
+# --- the checks across a claim's fields, each written once, over plain values ---------------------
+
+
+def treatment_id_unusable(i: int, tid: str | None, earlier: set) -> FieldError | None:
     """Treatment ids name the subjects of reasons (``T1``, ``T1/2``): each must be unique and free of ``/``."""
-    errors, seen = [], set()
-    for i, t in enumerate(_seq(_get(claim, "treatments"))):
-        tid = _key(_get(t, "treatment_id"))
-        if tid is None:
-            continue
-        if "/" in tid:
-            errors.append(FieldError(f"treatments.{i}.treatment_id", f"{quote(tid)}: a treatment id may not contain '/'"))
-        elif tid in seen:
-            errors.append(FieldError(f"treatments.{i}.treatment_id", f"treatment id {quote(tid)} stands twice in the claim"))
-        seen.add(tid)
-    return errors
+    if tid is None:
+        return None
+    if "/" in tid:
+        return FieldError(f"treatments.{i}.treatment_id", f"{quote(tid)}: a treatment id may not contain '/'")
+    if tid in earlier:
+        return FieldError(f"treatments.{i}.treatment_id", f"treatment id {quote(tid)} stands twice in the claim")
+    return None
 
 
-def _history_checks(claim: Any, history: Any, edition: Edition | None) -> list[FieldError]:
-    claim_id: str | None
-    accident_id: str | None
-    occurred: dt.date | None
-    if isinstance(claim, Claim):
-        claim_id, accident_id, occurred = claim.claim_id, claim.accident.accident_id, claim.accident.occurred_on
-    else:
-        claim_id = _key(_get(claim, "claim_id"))
-        accident_id = _key(_get(claim, "accident", "accident_id"))
-        occurred = _date(_get(claim, "accident", "occurred_on"))
+def filed_before_accident(filed: dt.date | None, occurred: dt.date | None) -> FieldError | None:
+    """CONTRACT §7, "Which field an error names": filed before the accident → ``filed_on``."""
+    if filed and occurred and filed < occurred:
+        return FieldError("filed_on", f"filed on {filed} before the accident on {occurred}")
+    return None
+
+
+def born_after_filing(field: str, number: str | None, filed: dt.date | None) -> FieldError | None:
+    """CONTRACT §7 (revision 2): a 身份证 number's birth date lies no later than ``filed_on``.
+
+    Judged against the filing date, never against today: a decision never reads the wall clock.
+    """
+    born = birth_date(number) if number and filed else None
+    if born and filed and born > filed:
+        return FieldError(field, f"the birth date {born} in the 身份证 number is after the filing date {filed}")
+    return None
+
+
+def cost_after_filing(i: int, j: int, on: dt.date | None, filed: dt.date | None) -> FieldError | None:
+    """CONTRACT §7, "Dates": a claim cannot include a cost that has not yet been incurred."""
+    if on and filed and on > filed:
+        return FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}")
+    return None
+
+
+def medication_use_off_medication(i: int, j: int, category: Any, use: Any) -> FieldError | None:
+    """CONTRACT §7: ``medication_use`` applies to medication items only (an unknown category is
+    reported by the models, and still shows here that the item is not a medication)."""
+    if use is not None and isinstance(category, str) and category != "medication":
+        return FieldError(
+            f"treatments.{i}.items.{j}.medication_use",
+            f"medication_use applies to medication items only, not to a {category} item",
+        )
+    return None
+
+
+def _claim_cross_checks(claim: Claim | _Lenient) -> list[FieldError]:
+    """Every check above on a validated claim or a lenient view of raw data, in the order errors are
+    listed: treatment ids, the filing date, the 身份证 numbers, then item by item."""
+    filed = claim.filed_on
+    payee = claim.payee
+    treatments = claim.treatments
+    found: list[FieldError | None] = []
+    add = found.append
+    earlier: set = set()
+    for i, t in enumerate(treatments):
+        tid = t.treatment_id
+        add(treatment_id_unusable(i, tid, earlier))
+        earlier.add(tid)
+    add(filed_before_accident(filed, claim.accident.occurred_on))
+    add(born_after_filing("member.id_number", claim.member.id_number, filed))
+    add(born_after_filing("payee.holder_id_number", payee.holder_id_number if payee is not None else None, filed))
+    for i, t in enumerate(treatments):
+        for j, it in enumerate(t.items):
+            add(cost_after_filing(i, j, it.on, filed))
+            add(medication_use_off_medication(i, j, it.category, it.medication_use))
+    return [e for e in found if e is not None]
+
+
+# --- the history, against itself and against the claim -----------------------------------------
+
+
+def claim_already_decided(claim_id: str | None, history_ids: set) -> FieldError | None:
+    """CONTRACT §7: a claim already in history → ``claim_id`` (history holds decided claims)."""
+    if claim_id is not None and claim_id in history_ids:
+        return FieldError("claim_id", f"claim {quote(claim_id)} has already been decided (it stands in history)")
+    return None
+
+
+def claim_twice_in_history(n: int, cid: str | None, earlier: set) -> FieldError | None:
+    """CONTRACT §7: two history entries with the same claim_id → the later one's ``history.N.claim_id``."""
+    if cid is not None and cid in earlier:
+        return FieldError(f"history.{n}.claim_id", f"claim {quote(cid)} stands twice in history")
+    return None
+
+
+def accident_dates_differ(n: int, aid: str, known: dt.date, day: dt.date) -> FieldError | None:
+    """CONTRACT §7: an accident date mismatch → ``history.N.accident_occurred_on``.
+
+    ``known`` is the date the claim, or an earlier entry, gives the same accident.
+    """
+    if known != day:
+        return FieldError(f"history.{n}.accident_occurred_on", f"accident {quote(aid)} occurred on {known}, not on {day}")
+    return None
+
+
+def _history_checks(
+    claim: Claim | _Lenient, history: Sequence[HistoryEntry | _Lenient], edition: Edition | None
+) -> list[FieldError]:
+    """The history's faults entry by entry, a claim already decided first.
+
+    Payments are summed per accident and per edition as the entries come, so that the entry that
+    goes over the top tier or the cap is the one named (art5.2, art5.3: :mod:`mutualaid.rules.art5`).
+    """
     if not history:
         return []
-    if all(isinstance(h, HistoryEntry) for h in history):
-        rows = [(h.claim_id, h.accident_id, h.accident_occurred_on, h.paid) for h in history]
-    else:
-        rows = [
-            (
-                _key(_get(h, "claim_id")),
-                _key(_get(h, "accident_id")),
-                _date(_get(h, "accident_occurred_on")),
-                _money(_get(h, "paid")),
-            )
-            for h in _seq(history)
-        ]
-
-    errors = []
-    seen_ids: set = set()
+    accident = claim.accident
+    found: list[FieldError | None] = []
+    ids: set = set()
     accident_dates: dict[Any, dt.date] = {}
-    if accident_id is not None and occurred is not None:
-        accident_dates[accident_id] = occurred
+    if accident.accident_id is not None and accident.occurred_on is not None:
+        accident_dates[accident.accident_id] = accident.occurred_on
     paid_by_accident: dict[Any, int] = {}  # fen
     paid_by_edition: dict[str, int] = {}  # fen
-    claim_in_history = False
 
-    for n, (cid, aid, day, paid) in enumerate(rows):
+    for n, h in enumerate(history):
+        cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
+        found.append(claim_twice_in_history(n, cid, ids))
         if cid is not None:
-            if cid == claim_id:
-                claim_in_history = True
-            if cid in seen_ids:
-                errors.append(FieldError(f"history.{n}.claim_id", f"claim {quote(cid)} stands twice in history"))
-            seen_ids.add(cid)
+            ids.add(cid)
         if aid is None or day is None:
             continue
-        known = accident_dates.setdefault(aid, day)
-        if known != day:
-            errors.append(
-                FieldError(f"history.{n}.accident_occurred_on", f"accident {quote(aid)} occurred on {known}, not on {day}")
-            )
-        if paid is None:
-            continue
-        ed = _edition_of_history_day(day, edition)
+        found.append(accident_dates_differ(n, aid, accident_dates.setdefault(aid, day), day))
+        paid = h.paid
+        ed = _edition_of_history_day(day, edition) if paid is not None else None
         if ed is None:
             continue
         fen = int(paid * 100)
-        total = paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
-        if total > ed.top_tier_fen:
-            errors.append(
-                FieldError(
-                    f"history.{n}.paid",
-                    f"payments for accident {quote(aid)} exceed the top tier ({ed.top_tier_fen // 100} yuan)",
-                )
-            )
-        total = paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
-        if total > ed.cap_fen:
-            errors.append(
-                FieldError(f"history.{n}.paid", f"payments in edition {ed.id} exceed its cap of {ed.cap_fen // 100} yuan")
-            )
-    if claim_in_history:
-        errors.insert(0, FieldError("claim_id", f"claim {quote(claim_id)} has already been decided (it stands in history)"))
-    return errors
+        paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
+        found.append(art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed))
+        paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
+        found.append(art5.history_above_cap(n, paid_by_edition[ed.id], ed))
+    found.insert(0, claim_already_decided(claim.claim_id, ids))
+    return [e for e in found if e is not None]
 
 
 def _edition_of_history_day(day: dt.date, edition: Edition | None) -> Edition | None:

@@ -196,3 +196,43 @@ CALENDAR_GAP = Rule(
 )
 
 FILING = (FILED_LATE, CALENDAR_GAP)
+
+
+# --- bad history: what （二） and （三） rule out before a claim is decided -------------------------
+# A history that already paid one accident more than the top tier, or one edition more than the cap,
+# cannot be true under this article: it is bad input naming the entry that goes over (CONTRACT §7).
+# mutualaid.validate keeps the running sums in entry order and asks these two.
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+from ..errors import FieldError, quote  # noqa: E402
+
+if TYPE_CHECKING:
+    from ..edition import Edition
+
+
+def history_above_top_tier(n: int, accident_id: str, paid_for_accident_fen: int, edition: "Edition") -> "FieldError | None":
+    """第五条（二）: "因同一次意外伤害事故发生的个人自付金额……大于10000元的,一次性补偿6000元。"
+
+    One accident is paid by its tier, at most the top tier's amount, however many claims it took.
+    ``paid_for_accident_fen`` is what history entries 0..n paid for ``accident_id``, and
+    ``edition`` the edition whose period holds its date; above its top tier, entry ``n`` is the
+    one named (``history.N.paid``).
+    """
+    if paid_for_accident_fen > edition.top_tier_fen:
+        return FieldError(
+            f"history.{n}.paid",
+            f"payments for accident {quote(accident_id)} exceed the top tier ({edition.top_tier_fen // 100} yuan)",
+        )
+    return None
+
+
+def history_above_cap(n: int, paid_in_edition_fen: int, edition: "Edition") -> "FieldError | None":
+    """第五条（三）: "……均按上述约定分别给付意外医疗补贴保障,但累计给付金额不超过10000元。"
+
+    What history entries 0..n paid for accidents in ``edition``'s period may not exceed its cap
+    (the cap is per edition, CONTRACT §7); above it, entry ``n`` is the one named (``history.N.paid``).
+    """
+    if paid_in_edition_fen > edition.cap_fen:
+        return FieldError(f"history.{n}.paid", f"payments in edition {edition.id} exceed its cap of {edition.cap_fen // 100} yuan")
+    return None
