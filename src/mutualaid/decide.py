@@ -18,7 +18,7 @@ from .engine import engine_for
 from .facts import Facts, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, build
 from .rules import rules_for
-from .validate import parse
+from .validate import _history_adapter, parse
 
 _YUAN: dict[int, Decimal] = {}
 _NONE: frozenset = frozenset()
@@ -70,10 +70,8 @@ def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
     ``1200.00`` are both ``"1200.00"``; a lowercase x in a 身份证 number is X; null lists are
     empty), and the keys follow the models' field order, which ``schema_version`` pins.
     """
-    parts = [b'{"claim":', claim.__pydantic_serializer__.to_json(claim), b',"history":[']
-    parts.append(b",".join(h.__pydantic_serializer__.to_json(h) for h in history))
-    parts.append(b"]}")
-    return b"".join(parts)
+    # The history as one list in one call: the same bytes as its entries joined by commas, for less.
+    return b"".join((b'{"claim":', claim.__pydantic_serializer__.to_json(claim), b',"history":', _history_adapter.dump_json(history), b"}"))
 
 
 def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Record:
