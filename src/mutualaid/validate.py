@@ -275,21 +275,26 @@ def _claim_cross_checks(claim: Claim | _Lenient) -> list[FieldError]:
     filed = claim.filed_on
     payee = claim.payee
     treatments = claim.treatments
-    found: list[FieldError | None] = []
-    add = found.append
+    errors: list[FieldError] = []
     earlier: set = set()
     for i, t in enumerate(treatments):
         tid = t.treatment_id
-        add(treatment_id_unusable(i, tid, earlier))
+        if e := treatment_id_unusable(i, tid, earlier):
+            errors.append(e)
         earlier.add(tid)
-    add(filed_before_accident(filed, claim.accident.occurred_on))
-    add(born_after_filing("member.id_number", claim.member.id_number, filed))
-    add(born_after_filing("payee.holder_id_number", payee.holder_id_number if payee is not None else None, filed))
+    if e := filed_before_accident(filed, claim.accident.occurred_on):
+        errors.append(e)
+    if e := born_after_filing("member.id_number", claim.member.id_number, filed):
+        errors.append(e)
+    if e := born_after_filing("payee.holder_id_number", payee.holder_id_number if payee is not None else None, filed):
+        errors.append(e)
     for i, t in enumerate(treatments):
         for j, it in enumerate(t.items):
-            add(cost_after_filing(i, j, it.on, filed))
-            add(medication_use_off_medication(i, j, it.category, it.medication_use))
-    return [e for e in found if e is not None]
+            if e := cost_after_filing(i, j, it.on, filed):
+                errors.append(e)
+            if e := medication_use_off_medication(i, j, it.category, it.medication_use):
+                errors.append(e)
+    return errors
 
 
 # --- the history, against itself and against the claim -----------------------------------------
@@ -330,7 +335,7 @@ def _history_checks(
     if not history:
         return []
     accident = claim.accident
-    found: list[FieldError | None] = []
+    errors: list[FieldError] = []
     ids: set = set()
     accident_dates: dict[Any, dt.date] = {}
     if accident.accident_id is not None and accident.occurred_on is not None:
@@ -340,23 +345,28 @@ def _history_checks(
 
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
-        found.append(claim_twice_in_history(n, cid, ids))
+        if e := claim_twice_in_history(n, cid, ids):
+            errors.append(e)
         if cid is not None:
             ids.add(cid)
         if aid is None or day is None:
             continue
-        found.append(accident_dates_differ(n, aid, accident_dates.setdefault(aid, day), day))
+        if e := accident_dates_differ(n, aid, accident_dates.setdefault(aid, day), day):
+            errors.append(e)
         paid = h.paid
         ed = _edition_of_history_day(day, edition) if paid is not None else None
         if ed is None:
             continue
         fen = int(paid * 100)
         paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
-        found.append(art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed))
+        if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed):
+            errors.append(e)
         paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
-        found.append(art5.history_above_cap(n, paid_by_edition[ed.id], ed))
-    found.insert(0, claim_already_decided(claim.claim_id, ids))
-    return [e for e in found if e is not None]
+        if e := art5.history_above_cap(n, paid_by_edition[ed.id], ed):
+            errors.append(e)
+    if e := claim_already_decided(claim.claim_id, ids):
+        errors.insert(0, e)
+    return errors
 
 
 def _edition_of_history_day(day: dt.date, edition: Edition | None) -> Edition | None:
