@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import InvalidClaim
 from .model import Circumstance, Document, HospitalKind, Ownership
-from .rule import chinese_number
+from .rule import chinese_count, chinese_number
 from .values import Day, Money
 from .vocabulary import NAMES
 
@@ -352,7 +352,7 @@ class Edition(_Data):
             "first_tier_edge": int(self.tiers[0].edge * 100),
             # What messages and hints say of the edition, in both languages (never typed into them):
             "filing_years": self.filing.years,
-            "filing_years_zh": chinese_number(self.filing.years),
+            "filing_years_zh": chinese_count(self.filing.years),  # 超过一年, 超过两年
             "filing_moves_zh": "（逢节假日已顺延至工作日）" if self.filing.filing_deadline_moves_to_workday else "",
             "filing_moves_en": " (moved to the next working day where it fell on a rest day or holiday)"
             if self.filing.filing_deadline_moves_to_workday

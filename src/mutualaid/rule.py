@@ -27,6 +27,11 @@ def chinese_number(n: int) -> str:
     return ("十" if n < 20 else _CN[n // 10] + "十") + (_CN[n % 10] if n % 10 else "")
 
 
+def chinese_count(n: int) -> str:
+    """A number of things in Chinese, before a measure word: 2 is 两 (两年), any other as :func:`chinese_number`."""
+    return "两" if n == 2 else chinese_number(n)
+
+
 
 _KEY = re.compile(r"^art(\d+)(?:\.(\d+))?$")
 
