@@ -1,4 +1,7 @@
-"""The filing deadline (申报期限) of 第五条第(四)款, counted as the 民法典 counts periods.
+"""A period in years counted as the 民法典 counts periods, and the holiday calendar it needs.
+
+General calendar arithmetic, no rule of the plan: 第五条第(四)款 (the filing limit, 申报期限) calls it
+with its edition's values and owns the rest, in :mod:`mutualaid.rules.art5_4`.
 
 - 第二百零一条: the day of the accident is not counted; the period starts the next day.
 - 第二百零二条: a period in years ends on the corresponding day of the last year; where that day does

@@ -310,32 +310,6 @@ class Edition(_Data):
         return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     @cached_property
-    def _filing_days(self) -> dict:
-        return {}
-
-    def filing_days(self, occurred_on: dt.date) -> tuple[int, int, int, int]:
-        """(the accident's, the filing deadline's, the anniversary's day number, 1 if a calendar gap).
-
-        Cached per accident date: a stream of claims repeats a few hundred dates.
-        """
-        found = self._filing_days.get(occurred_on)
-        if found is None:
-            deadline = self.filing_deadline(occurred_on)
-            found = (occurred_on.toordinal(), deadline.day.toordinal(), deadline.anniversary.toordinal(), int(deadline.calendar_gap))
-            if len(self._filing_days) < 8192:
-                self._filing_days[occurred_on] = found
-        return found
-
-    def filing_deadline(self, occurred_on: dt.date):
-        """The filing deadline (art5.4) for an accident on ``occurred_on``, under this edition's rule.
-
-        Not cached here: :meth:`filing_days`, which the facts read, keeps what it derives from it.
-        """
-        from .deadline import filing_deadline
-
-        return filing_deadline(occurred_on, self.filing.years, self.filing.filing_deadline_moves_to_workday)
-
-    @cached_property
     def params(self) -> dict[str, object]:
         """The edition's values as the rule conditions see them: flat, integers and strings only.
 

@@ -5,8 +5,14 @@ integers and strings, never None, dates or Decimals. Dates become day numbers (d
 accident, or ``date.toordinal()``), money becomes integer fen, an ICD-10 code becomes the exclusion
 group of the primary diagnosis, each circumstance becomes a fact of its own.
 
-``SCHEMA`` is the contract between the facts and the rules: the linter refuses a condition that
-names a field not listed here, or compares it with a value of another type.
+This module knows no article. It turns the input into facts field by field (:data:`BASE`), walks the
+history once (:func:`summary`), and then adds what each article declares it derives (:data:`DERIVED`,
+each a :class:`~mutualaid.rule.Derived` in the article's own module: the filing deadline is art5.4's,
+in :mod:`mutualaid.rules.art5_4`), so that an article's derivation is read beside its rules.
+
+``SCHEMA`` is the contract between the facts and the rules: the base fields and every declared
+derived field. The linter refuses a condition that names a field not listed here, or compares it
+with a value of another type.
 """
 
 from __future__ import annotations
@@ -18,8 +24,13 @@ from .edition import Edition
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .model import Claim, HistoryEntry
+from .rule import Derived
+from .rules import art5_1, art5_4
 
-SCHEMA: dict[str, dict[str, type]] = {
+DERIVED: tuple[Derived, ...] = (art5_4.DERIVED, art5_1.DERIVED)
+"""What the articles derive for a claim, each declared in its article's module; added in this order."""
+
+BASE: dict[str, dict[str, type]] = {
     "claim": {
         "t": str,
         "occupation": str,
@@ -29,13 +40,7 @@ SCHEMA: dict[str, dict[str, type]] = {
         "real_name_verified_day": int,  # real_name_verified_on − occurred_on, in days (0 when absent)
         "cause": str,
         "accident_day": int,  # occurred_on as a day number
-        "filed_day": int,
-        "filing_deadline_day": int,
-        "filing_anniversary_day": int,
-        "filing_calendar_gap": int,  # 1 when the deadline's year has no holiday data
-        "days_late": int,  # days filed after the deadline (0 when on time)
-        "filing_checked": int,  # 1 when this filing must meet the deadline (0: a top-up the edition exempts)
-        "window_last_day": int,  # the last day (as a day number) whose costs the window counts
+        "filed_day": int,  # filed_on as a day number
         "member_name": str,
         "member_id_number": str,  # "" when absent
         "payee_holder_name": str,  # "" when absent
@@ -73,10 +78,63 @@ SCHEMA: dict[str, dict[str, type]] = {
         "next_tier_fen": int,  # what that tier pays (0: none)
     },
 }
+"""The fields made from the input itself, for every article alike."""
+
+
+def _schema(base: dict[str, dict[str, type]], derived: tuple[Derived, ...]) -> dict[str, dict[str, type]]:
+    """The base fields and each declaration's fields on its fact; a field declared twice is an error."""
+    out = {t: dict(fields) for t, fields in base.items()}
+    for d in derived:
+        fields = out[d.on]
+        twice = [name for name in d.fields if name in fields]
+        if twice:
+            raise ValueError(f"{d.clause} declares {', '.join(twice)}, which the {d.on} fact already has")
+        fields.update(d.fields)
+    return out
+
+
+SCHEMA: dict[str, dict[str, type]] = _schema(BASE, DERIVED)
+
 
 def fen(amount: Decimal) -> int:
     """An amount exact in fen, as integer fen. (Not cached: hashing a fresh Decimal costs more.)"""
     return int(amount.scaleb(2))
+
+
+class HistorySummary(NamedTuple):
+    """What the one walk of a member's history finds for one claim, for the facts and for the articles."""
+
+    top_up: bool
+    """An earlier claim for the same accident is in the history: this claim is a top-up."""
+    counted_fen: int
+    """What history counted toward this claim's accident (0 unless the edition accumulates it)."""
+    paid_for_accident_fen: int
+    paid_in_cap_scope_fen: int
+    """What history paid for accidents the cap counts: this edition's period, or all (``cap.scope``)."""
+
+
+NO_HISTORY = HistorySummary(False, 0, 0, 0)
+
+
+def summary(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> HistorySummary:
+    """Walk ``history`` once for ``claim`` under ``edition``."""
+    if not history:
+        return NO_HISTORY
+    counted = paid_accident = paid_scope = 0
+    top_up = False
+    accident_id = claim.accident.accident_id
+    accumulate = edition.accumulate_same_accident
+    whole_member = edition.cap.scope == "member"
+    start, end = edition.period.start, edition.period.end
+    for entry in history:
+        if entry.accident_id == accident_id:
+            top_up = True
+            if accumulate:
+                counted += fen(entry.counted_out_of_pocket)
+            paid_accident += fen(entry.paid)
+        if whole_member or start <= entry.accident_occurred_on <= end:
+            paid_scope += fen(entry.paid)
+    return HistorySummary(top_up, counted, paid_accident, paid_scope)
 
 
 class Facts(NamedTuple):
@@ -98,11 +156,13 @@ class Facts(NamedTuple):
         return s if type(s) is str else f"{s[0]}/{s[1]}"
 
 
+_DERIVE = tuple(d.derive for d in DERIVED)
+
+
 def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
     m, a, payee = claim.member, claim.accident, claim.payee
-    occurred = a.occurred_on
-    accident_day, deadline_day, anniversary_day, calendar_gap = edition.filing_days(occurred)
-    filed_day = claim.filed_on.toordinal()
+    accident_day = a.occurred_on.toordinal()
+    past = summary(claim, history, edition)
     since, verified = m.union_member_since, m.real_name_verified_on
     facts: list[dict] = [
         {
@@ -114,13 +174,7 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "real_name_verified_day": 0 if verified is None else verified.toordinal() - accident_day,
             "cause": a.cause,
             "accident_day": accident_day,
-            "filed_day": filed_day,
-            "filing_deadline_day": deadline_day,
-            "filing_anniversary_day": anniversary_day,
-            "filing_calendar_gap": calendar_gap,
-            "days_late": filed_day - deadline_day if filed_day > deadline_day else 0,
-            "filing_checked": 1,  # art5.4: every filing, a top-up included (0 below for an exempt top-up)
-            "window_last_day": accident_day + edition.window.days,
+            "filed_day": claim.filed_on.toordinal(),
             "member_name": m.name.strip(),
             "member_id_number": m.id_number or "",
             "payee_holder_name": (payee.holder_name or "").strip() if payee else "",
@@ -128,6 +182,9 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             "payee_account_number": (payee.account_number or "") if payee else "",
         }
     ]
+    claim_fact = facts[0]
+    for derived in _DERIVE:  # what the articles declare (DERIVED), added to the claim's fact
+        claim_fact.update(derived(claim, edition, past))
 
     if a.circumstances:
         groups = edition.circumstance_group
@@ -179,21 +236,4 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             t_fen += f
         treatment["out_of_pocket_fen"] = t_fen
 
-    counted = paid_accident = paid_scope = 0
-    top_up = False
-    if history:
-        accident_id = a.accident_id
-        whole_member = edition.cap.scope == "member"
-        start, end = edition.period.start, edition.period.end
-        for entry in history:
-            if entry.accident_id == accident_id:
-                top_up = True
-                if edition.accumulate_same_accident:
-                    counted += fen(entry.counted_out_of_pocket)
-                paid_accident += fen(entry.paid)
-            if whole_member or start <= entry.accident_occurred_on <= end:
-                paid_scope += fen(entry.paid)
-    if top_up and not edition.filing.top_ups_meet_deadline:
-        facts[0]["filing_checked"] = 0
-
-    return Facts(tuple(facts), tuple(subjects), tuple(items), counted, paid_accident, paid_scope)
+    return Facts(tuple(facts), tuple(subjects), tuple(items), past.counted_fen, past.paid_for_accident_fen, past.paid_in_cap_scope_fen)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 Effect = Literal["deny", "exclude", "pend", "note"]
 Scope = Literal["claim", "treatment", "item"]
@@ -142,3 +142,35 @@ class Rule:
         import json
 
         return json.dumps(self.when, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Values an article derives from a claim, declared in the article's module beside its rules.
+
+    A condition compares fields of one fact with numbers; some of those fields are not in the claim
+    but follow from it under the article (the filing deadline of art5.4, the window's last day of
+    art5.1). The article that needs them declares them here, so that a reviewer reads the
+    derivation, its rules and their messages in one file, and :mod:`mutualaid.facts` stays a loop
+    over declarations that knows no article.
+
+    ``derive(claim, edition, history)`` takes the validated :class:`~mutualaid.model.Claim`, the
+    deciding :class:`~mutualaid.edition.Edition` and the claim's
+    :class:`~mutualaid.facts.HistorySummary` (what the one walk of the history found), and returns
+    exactly the declared ``fields``, integers and strings only. ``fields`` join the fact schema, so a
+    rule may name them and nothing undeclared.
+    """
+
+    clause: str
+    fields: Mapping[str, type]
+    derive: Callable[..., Mapping[str, Any]] = field(repr=False)
+    on: Literal["claim"] = "claim"
+    """The fact the fields join; only the claim's fact so far (one derivation a claim, not an item)."""
+
+    def __post_init__(self) -> None:
+        clause_label(self.clause)  # a bad key fails at import
+        if self.on != "claim":
+            raise ValueError(f"{self.clause}: derived values join the claim fact, not {self.on!r}")
+        bad = [name for name, kind in self.fields.items() if kind not in (int, str)]
+        if bad:
+            raise ValueError(f"{self.clause}: a fact field is an int or a str, and {', '.join(bad)} is not")

@@ -1,0 +1,79 @@
+"""第五条第(二)款 (art5.2): the tiers, looked up on the accident's countable out-of-pocket.
+
+The clause text, the two rules that read the tier the shared assembly step looked up (the
+``assessment`` fact, :func:`mutualaid.decide.assemble`; the tier table is the edition's ``tiers``,
+read by :meth:`~mutualaid.edition.Edition.tier_fen` and :meth:`~mutualaid.edition.Edition.next_tier`),
+their messages and hints, and the check this paragraph makes of a member's history: one accident is
+never paid more than the top tier.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import FieldError, quote
+from ..rule import HintTemplate, Rule
+
+if TYPE_CHECKING:
+    from ..edition import Edition
+
+TIER_TEXT = "按梯度获得专属意外医疗补贴保障。因同一次意外伤害事故发生的个人自付金额在200-500元(含)的,一次性补偿200元;个人自付金额在500-2000元(含)的,一次性补偿500元;个人自付金额在2000元至5000元(含)的,一次性补偿2000元;个人自付金额在5000元至10000元(含)的,一次性补偿5000元;个人自付金额大于10000元的,一次性补偿6000元。"
+
+BELOW_FIRST_TIER = Rule(
+    id="tier.below_first_tier",
+    clause="art5.2",
+    effect="deny",
+    scope="claim",
+    on="assessment",
+    when="tier_fen == 0",
+    message_zh="该次事故累计可计个人自付金额 {accident_fen!y} 元，未达到最低给付档次（{first_tier_edge!y} 元）。",
+    message_en="The accident's countable out-of-pocket so far is {accident_fen!y} yuan, below the first tier ({first_tier_edge!y} yuan).",
+    text=TIER_TEXT,
+    hint=HintTemplate(
+        kind="next_tier",
+        data={"more": "next_tier_more_fen!y", "tier_amount": "next_tier_fen!y", "accident_out_of_pocket": "accident_fen!y"},
+        message_zh="再有 {next_tier_more_fen!y} 元可计个人自付（同一事故、{window_days} 日内）即达到补偿 {next_tier_fen!y} 元的档次；同一事故的费用累计计算，可届时再次申报。",
+        message_en="{next_tier_more_fen!y} yuan more countable out-of-pocket for this accident (within {window_days} days of it) reaches the tier that pays {next_tier_fen!y} yuan. The same accident's costs add up, so file again when they do.",
+    ),
+)
+
+TIER_ALREADY_PAID = Rule(
+    id="tier.already_paid",
+    clause="art5.2",
+    effect="deny",
+    scope="claim",
+    on="assessment",
+    when="tier_fen > 0 and due_fen == 0",
+    message_zh="该次事故累计个人自付 {accident_fen!y} 元对应补偿 {tier_fen!y} 元，已给付 {paid_for_accident_fen!y} 元，无新增应付。",
+    message_en="The accident's tier pays {tier_fen!y} yuan for {accident_fen!y} yuan out-of-pocket, and {paid_for_accident_fen!y} yuan has already been paid for it; nothing more is due.",
+    text=TIER_TEXT,
+    hint=HintTemplate(
+        kind="next_tier",
+        data={"more": "next_tier_more_fen!y", "tier_amount": "next_tier_fen!y", "paid": "paid_for_accident_fen!y"},
+        message_zh="本事故已给付 {paid_for_accident_fen!y} 元；再有 {next_tier_more_fen!y} 元可计个人自付可达到补偿 {next_tier_fen!y} 元的档次（均为 0.00 表示已达最高档）。",
+        message_en="{paid_for_accident_fen!y} yuan has been paid for this accident. {next_tier_more_fen!y} yuan more countable out-of-pocket would reach the tier that pays {next_tier_fen!y} yuan in all (both 0.00: the top tier is reached).",
+    ),
+)
+
+TIER = (BELOW_FIRST_TIER, TIER_ALREADY_PAID)
+
+
+# --- bad history: a history that already paid one accident more than the top tier cannot be true
+# under this paragraph; it is bad input naming the entry that goes over (CONTRACT §7).
+# mutualaid.validate keeps the running sums in entry order and asks this check.
+
+
+def history_above_top_tier(n: int, accident_id: str, paid_for_accident_fen: int, edition: "Edition") -> "FieldError | None":
+    """第五条（二）: "因同一次意外伤害事故发生的个人自付金额……大于10000元的,一次性补偿6000元。"
+
+    One accident is paid by its tier, at most the top tier's amount, however many claims it took.
+    ``paid_for_accident_fen`` is what history entries 0..n paid for ``accident_id``, and
+    ``edition`` the edition whose period holds its date; above its top tier, entry ``n`` is the
+    one named (``history.N.paid``).
+    """
+    if paid_for_accident_fen > edition.top_tier_fen:
+        return FieldError(
+            f"history.{n}.paid",
+            f"payments for accident {quote(accident_id)} exceed the top tier ({edition.top_tier_fen // 100} yuan)",
+        )
+    return None

@@ -1,0 +1,73 @@
+"""第五条第(三)款 (art5.3): the cap on all payments.
+
+The clause text, the two rules that read the cap left that the shared assembly step worked out (the
+``assessment`` fact, :func:`mutualaid.decide.assemble`; the cap is the edition's ``cap``), their
+messages and hints, and the check this paragraph makes of a member's history: an edition's payments
+never exceed its cap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import FieldError
+from ..rule import HintTemplate, Rule
+
+if TYPE_CHECKING:
+    from ..edition import Edition
+
+CAP_TEXT = "新就业形态劳动者不论一次或多次遭受意外伤害事故而造成合理医疗费用的,均按上述约定分别给付意外医疗补贴保障,但累计给付金额不超过10000元。累计给付金额达到10000元时,该保障责任终止。"
+
+CAP_EXHAUSTED = Rule(
+    id="cap.exhausted",
+    clause="art5.3",
+    effect="deny",
+    scope="claim",
+    on="assessment",
+    when="due_fen > 0 and cap_left_fen <= 0",
+    message_zh="累计给付金额已达 {cap_fen!y} 元上限，保障责任终止。",
+    message_en="Payments have reached the cap of {cap_fen!y} yuan; cover has ended.",
+    text=CAP_TEXT,
+    hint=HintTemplate(
+        kind="cap_left",
+        data={"cap": "cap_fen!y", "cap_remaining": "cap_left_fen!y"},
+        message_zh="累计给付已达上限 {cap_fen!y} 元，剩余额度 {cap_left_fen!y} 元；本计划期内不再给付。",
+        message_en="Payments have reached the {cap_fen!y} yuan cap and {cap_left_fen!y} yuan is left; nothing more can be paid in this edition's period.",
+    ),
+)
+
+CAP_LIMITS_PAYOUT = Rule(
+    id="cap.limits_payout",
+    clause="art5.3",
+    effect="note",
+    scope="claim",
+    on="assessment",
+    when="cap_left_fen > 0 and cap_left_fen < due_fen",
+    message_zh="应付 {due_fen!y} 元，但累计给付不超过 {cap_fen!y} 元，本次只给付剩余额度 {cap_left_fen!y} 元。",
+    message_en="{due_fen!y} yuan is due, but total payments may not exceed {cap_fen!y} yuan; only the remaining {cap_left_fen!y} yuan is paid.",
+    text=CAP_TEXT,
+    hint=HintTemplate(
+        kind="cap_left",
+        data={"cap": "cap_fen!y", "cap_remaining": "cap_left_fen!y", "due": "due_fen!y"},
+        message_zh="剩余额度 {cap_left_fen!y} 元（上限 {cap_fen!y} 元），少于应付的 {due_fen!y} 元；本次给付后额度用尽。",
+        message_en="Only {cap_left_fen!y} yuan of the {cap_fen!y} yuan cap is left, less than the {due_fen!y} yuan due; after this payment the cap is used up.",
+    ),
+)
+
+CAP = (CAP_EXHAUSTED, CAP_LIMITS_PAYOUT)
+
+
+# --- bad history: a history that already paid one edition more than its cap cannot be true under
+# this paragraph; it is bad input naming the entry that goes over (CONTRACT §7).
+# mutualaid.validate keeps the running sums in entry order and asks this check.
+
+
+def history_above_cap(n: int, paid_in_edition_fen: int, edition: "Edition") -> "FieldError | None":
+    """第五条（三）: "……均按上述约定分别给付意外医疗补贴保障,但累计给付金额不超过10000元。"
+
+    What history entries 0..n paid for accidents in ``edition``'s period may not exceed its cap
+    (the cap is per edition, CONTRACT §7); above it, entry ``n`` is the one named (``history.N.paid``).
+    """
+    if paid_in_edition_fen > edition.cap_fen:
+        return FieldError(f"history.{n}.paid", f"payments in edition {edition.id} exceed its cap of {edition.cap_fen // 100} yuan")
+    return None
