@@ -155,15 +155,6 @@ class Results(list):
 Worker = Callable[[list], Results]
 
 
-def _edition(spec: Optional[str]):
-    """An edition given as an id or an edition file (the CLI has checked it already)."""
-    if spec is not None and Path(spec).is_file():
-        from .edition import load_edition
-
-        return load_edition(spec)
-    return spec
-
-
 def error_record(line: int, claim_id: Any, message: str, fields: Iterable[str]) -> bytes:
     """A line of OUT for a line of IN that is bad input: where, which claim, what, and which fields."""
     record = {
@@ -215,7 +206,9 @@ class DecideSpec:
         from .errors import InvalidClaim
         from .ledger import Ledger
 
-        options = {"plan": _edition(self.plan), "engine": self.engine, "record": self.record, "spill_after": self.spill_after}
+        from .plan import resolve
+
+        options: dict[str, Any] = {"plan": resolve(self.plan), "engine": self.engine, "record": self.record, "spill_after": self.spill_after}
         if self.ledger is not None and self.ledger_end:
             keep = None if parts == 1 else (lambda m: part_of(m, parts) == part)
             try:
@@ -649,7 +642,9 @@ def run(
 ) -> Run:
     """Decide every claim of ``source`` into ``target`` (paths, or ``-``); see the module docstring.
 
-    ``plan`` is an edition id or edition file; ``progress`` None means "on a terminal only".
+    ``plan`` is an edition id or edition file (:func:`mutualaid.plan.resolve`: an unknown id raises
+    :class:`~mutualaid.plan.UnknownEdition`, a broken file :class:`~mutualaid.edition.InvalidEdition`,
+    before any line is read); ``progress`` None means "on a terminal only".
     ``spill_after`` bounds the decided claims each process holds in memory (see :class:`~mutualaid.Ledger`).
     Raises :class:`BatchError` when the files or the ledger do not allow the run (nothing is changed
     then: not OUT, not the ledger), :class:`LedgerBusy` when another run holds the ledger, and
@@ -663,9 +658,12 @@ def run(
         raise BatchError("--spill-after must not be negative")
     size = min(CHUNK, checkpoint_every)
     every = -(-checkpoint_every // size) * size  # checkpoints fall on chunk ends
-    options = {"plan": plan, "engine": engine, "record": record}
-    if plan is not None and Path(plan).is_file():
-        options["edition_hash"] = _edition(plan).content_hash  # a changed edition file must not be resumed
+    from .plan import resolve
+
+    edition = resolve(plan)  # an unknown id or a broken edition file fails here, before any line is read
+    options = {"plan": plan, "engine": engine, "record": record}  # the plan as given: a resumed run must give it again
+    if plan is not None and edition is not None and os.path.isfile(plan):
+        options["edition_hash"] = edition.content_hash  # a changed edition file must not be resumed
     if source != "-" and target != "-" and Path(target).exists() and Path(source).exists():
         if os.path.samefile(source, target):
             raise BatchError("IN and OUT are the same file")

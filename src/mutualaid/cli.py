@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -33,17 +34,21 @@ def _read_document(path: str) -> Any:
         raise UsageError(f"{path} is not YAML or JSON: {exc}") from None
 
 
-def _plan(value: str | None):
-    if value is None:
-        return None
-    if Path(value).is_file():
-        from .edition import load_edition
+def _edition_arg(value: str | None, *, unknown_to_adjudicate: bool = False):
+    """The edition an --plan or --edition argument names (:func:`mutualaid.plan.resolve`), or a tidy
+    UsageError. With ``unknown_to_adjudicate``, an unknown id is handed on as given, so that
+    ``adjudicate`` names it as the field ``plan`` among every other bad field of the claim."""
+    from .edition import InvalidEdition
+    from .plan import UnknownEdition, resolve
 
-        try:
-            return load_edition(value)
-        except Exception as exc:  # a pydantic ValidationError or YAML error, shown as text
-            raise UsageError(f"{value} is not an edition: {exc}") from None
-    return value
+    try:
+        return resolve(value)
+    except UnknownEdition as exc:
+        if unknown_to_adjudicate:
+            return value
+        raise UsageError(f"{value!r} is neither an edition file nor a known edition (known: {', '.join(exc.known)})") from None
+    except (InvalidEdition, OSError) as exc:
+        raise UsageError(f"{value} is not an edition: {exc}") from None
 
 
 def cmd_adjudicate(args) -> int:
@@ -52,7 +57,7 @@ def cmd_adjudicate(args) -> int:
     from .yamlio import split_claim_document
 
     claim, history = split_claim_document(_read_document(args.file))
-    plan = _plan(args.plan)
+    plan = _edition_arg(args.plan, unknown_to_adjudicate=True)
     decision = adjudicate(claim, history, plan=plan, engine=args.engine)
     if args.record:
         from .replay import store
@@ -77,9 +82,9 @@ def _colour(stream) -> bool:
 def cmd_replay(args) -> int:
     from .replay import RecordError, replay
 
-    plan = _plan(args.plan)
-    if isinstance(plan, str):
+    if args.plan is not None and not os.path.isfile(args.plan):
         raise UsageError("--plan for replay takes an edition file (the record names its edition id)")
+    plan = _edition_arg(args.plan)
     try:
         result = replay(_read_document(args.record), plan=plan)
     except RecordError as exc:
@@ -168,17 +173,6 @@ def cmd_batch(args) -> int:
     return 0
 
 
-def _edition_arg(value: str | None):
-    """An edition id or edition file given to batch or diff, checked before any claim is read."""
-    plan = _plan(value)
-    if isinstance(plan, str):
-        from .edition import editions
-
-        if editions.get(plan) is None:
-            raise UsageError(f"{plan!r} is neither an edition file nor a known edition (known: {', '.join(editions.ids())})")
-    return plan
-
-
 def cmd_diff(args) -> int:
     from .whatif import diff
 
@@ -202,7 +196,7 @@ def cmd_diff(args) -> int:
     return 0
 
 
-ENGINES = ("native", "durable")  # as mutualaid.engine.ENGINES, without importing it for --help
+ENGINES = ("native", "durable")  # the shipped names of mutualaid.engine.ENGINES, without importing it for --help
 
 
 def parser() -> argparse.ArgumentParser:

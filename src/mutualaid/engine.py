@@ -1,24 +1,49 @@
-"""The native engine: each edition's bound conditions compiled into Python, once.
+"""What every engine keeps to, and how one is found by name.
 
-The engine knows no article. It takes declared rules and an edition, binds, lints and compiles
-every condition, and then answers one question per call: which rules match which facts. For
-speed, the conditions that test one fact type are compiled together into a single function.
+An engine takes declared rules bound to one edition and answers one question per call: which rules
+match which facts (:meth:`Engine.fire`). Everything else, the facts and the arithmetic, is shared
+(:mod:`mutualaid.decide`), so an engine is only its matching. This module holds that protocol,
+the bound patterns every engine receives, the per-edition cache, and the registry of engine
+names; it imports no engine, so an engine module may import it without a cycle. The native engine
+is :mod:`mutualaid.native`, the durable_rules one :mod:`mutualaid.durable_engine`.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Mapping, Sequence
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
-from .conditions import expression, lint
-from .edition import Edition
-from .explain import Explainer
+from .conditions import lint
 from .facts import SCHEMA
-from .rule import Rule
-from .rules import as_ruleset
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .edition import Edition
+    from .explain import Explainer
+    from .rule import Rule
 
 Fired = list[tuple[int, int]]
 """(rule index, fact index) pairs."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the shared assembly step reads of an engine (:func:`mutualaid.decide.assemble`).
+
+    ``rules`` are the rules it was built with, each with its row (``as_ruleset``), in the order the
+    indices of :meth:`fire` refer to; ``explain`` writes their messages (an
+    :class:`~mutualaid.explain.Explainer`); ``name`` is what a decision records as its engine, so
+    that ``replay`` can ask for the same engine again: it is the name the engine is registered under.
+    An engine class is built as ``Engine(rules, edition)``.
+    """
+
+    name: str
+    rules: Sequence[Rule]
+    explain: Explainer
+
+    def fire(self, facts: Sequence[Mapping]) -> Fired:
+        """Every (rule index, fact index) pair whose condition holds, ordered by rule, then fact."""
+        ...
 
 
 def bound_patterns(rules: Sequence[Rule], edition: Edition) -> list[dict]:
@@ -35,44 +60,6 @@ def bound_patterns(rules: Sequence[Rule], edition: Edition) -> list[dict]:
         lint(pattern, SCHEMA[rule.on], where=rule.id)
         patterns.append(pattern)
     return patterns
-
-
-def _matcher(tests: list[tuple[int, str]]) -> Callable[[Mapping, int, list], None]:
-    """One function for every condition on one fact type: appends (rule index, j) for each match.
-
-    The source is generated from linted conditions only (field names from the fact schema,
-    values through ``repr``), so nothing a rule says can run as code.
-    """
-    body = "".join(f"    if {expr}: out.append(({i}, j))\n" for i, expr in tests) or "    pass\n"
-    namespace: dict[str, Any] = {}
-    exec(f"def match(f, j, out):\n{body}", {"__builtins__": {}}, namespace)  # noqa: S102
-    return namespace["match"]
-
-
-class NativeEngine:
-    """Rules bound to one edition: conditions compiled per fact type, messages parsed (``explain``)."""
-
-    name = "native"
-
-    def __init__(self, rules: Sequence[Rule], edition: Edition):
-        self.rules = as_ruleset(rules)  # with the row of each rule, for the reasons' order
-        self.edition = edition
-        tests: dict[str, list[tuple[int, str]]] = {}
-        for i, (rule, pattern) in enumerate(zip(self.rules, bound_patterns(self.rules, edition))):
-            tests.setdefault(rule.on, []).append((i, expression(pattern["$and"][1])))
-        self._match = {t: _matcher(ts) for t, ts in tests.items()}
-        self.explain = Explainer(self.rules, edition.params)
-
-    def fire(self, facts: Sequence[Mapping]) -> Fired:
-        """Every (rule, fact) pair whose condition holds, ordered by rule, then fact."""
-        out: Fired = []
-        match = self._match
-        for j, fact in enumerate(facts):
-            m = match.get(fact["t"])
-            if m is not None:
-                m(fact, j, out)
-        out.sort()
-        return out
 
 
 _cache: dict[tuple, Any] = {}
@@ -97,17 +84,61 @@ def per_edition(kind: str, rules: Sequence[Rule], edition: Edition, build: Calla
     return value[0]
 
 
-ENGINES = ("native", "durable")
+ENGINES: dict[str, str] = {
+    "native": "mutualaid.native:NativeEngine",
+    "durable": "mutualaid.durable_engine:DurableEngine",
+}
+"""Engine name → ``"module:Class"``. Resolved on first use, so that only the engine asked for loads
+(durable_rules is an extra, and may not even import on this Python)."""
+
+_registry_lock = threading.Lock()
 
 
-def engine_for(name: str, rules: Sequence[Rule], edition: Edition):
-    """The engine ``name`` with ``rules`` bound to ``edition``, built once and shared."""
-    if name == "native":
-        return per_edition("native", rules, edition, lambda: NativeEngine(rules, edition))
-    if name == "durable":
-        from .durable_engine import DurableEngine
+def register_engine(name: str, where: str, *, replace: bool = False) -> None:
+    """Make the engine class at ``where`` (``"package.module:Class"``) known as ``name``.
 
-        return per_edition("durable", rules, edition, lambda: DurableEngine(rules, edition))
+    The class keeps the :class:`Engine` protocol and its ``name`` is ``name``. It is imported when
+    an engine of that name is first asked for, not here.
+    """
+    module, _, attr = where.partition(":")
+    if not module or not attr:
+        raise ValueError(f"an engine is named as 'package.module:Class', not {where!r}")
+    with _registry_lock:
+        if ENGINES.get(name, where) != where and not replace:
+            raise ValueError(f"an engine {name!r} is already registered ({ENGINES[name]}); pass replace=True")
+        ENGINES[name] = where
+
+
+def engine_class(name: str) -> type:
+    """The class registered as ``name``, imported now; :class:`~mutualaid.errors.UnknownEngine` if none is."""
+    where = ENGINES.get(name)
+    if where is None:
+        raise _unknown(name)
+    return _imported(where)
+
+
+def _imported(where: str) -> type:
+    module, _, attr = where.partition(":")
+    return getattr(import_module(module), attr)
+
+
+def _unknown(name: str) -> Exception:
     from .errors import UnknownEngine
 
-    raise UnknownEngine(f"unknown engine {name!r}; the engines are {', '.join(ENGINES)}")
+    return UnknownEngine(f"unknown engine {name!r}; the engines are {', '.join(ENGINES)}")
+
+
+def engine_for(name: str, rules: Sequence[Rule], edition: Edition) -> Engine:
+    """The engine ``name`` with ``rules`` bound to ``edition``, built once and shared."""
+    where = ENGINES.get(name)
+    if where is None:
+        raise _unknown(name)
+    # Keyed by where the class lives, so that an engine registered again under its name is built anew.
+    return per_edition(where, rules, edition, lambda: _imported(where)(rules, edition))
+
+
+def __getattr__(name: str) -> Any:
+    """``from mutualaid.engine import NativeEngine`` as before the native engine had its own module."""
+    if name == "NativeEngine":
+        return engine_class("native")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

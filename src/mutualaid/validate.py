@@ -146,17 +146,23 @@ def _dedupe(errors: Iterable[FieldError]) -> list[FieldError]:
 
 
 def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, list[FieldError]]:
+    """The edition ``claim`` is decided under: ``plan``, else the claim's ``plan``, else the accident's.
+
+    ``plan`` and the claim's ``plan`` are read as ids (:func:`~mutualaid.plan.resolve` with
+    ``files=False``): the library never opens a file a claim names. An unknown id is the field ``plan``.
+    """
     if isinstance(plan, Edition):
         return plan, []
     if plan is None and isinstance(claim, Claim) and claim.plan is None:  # the usual case
         return editions.for_accident(claim.accident.occurred_on), []
     wanted = plan if plan is not None else _get(claim, "plan")
     if wanted is not None:
-        found = editions.get(wanted) if isinstance(wanted, str) else None
-        if found is None:
-            known = ", ".join(editions.ids())
-            return None, [FieldError("plan", f"{quote(wanted)} names no known edition (known: {known})")]
-        return found, []
+        from .plan import UnknownEdition, resolve  # only when a plan is named, not on the usual path
+
+        try:
+            return resolve(wanted, files=False), []
+        except UnknownEdition as exc:
+            return None, [FieldError("plan", str(exc))]
     occurred = _date(_get(claim, "accident", "occurred_on"))
     return (editions.for_accident(occurred) if occurred else None), []
 

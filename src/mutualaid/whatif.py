@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import IO, Any, NamedTuple, Optional
 
 from .values import read_json
-from .batch import ERROR, Progress, _edition, claim_id_of, pipeline, read_chunks
+from .batch import ERROR, Progress, claim_id_of, pipeline, read_chunks
 from .facts import fen
 
 
@@ -80,10 +80,11 @@ class DiffSpec:
 
     def worker(self, part: int, parts: int):
         from .ledger import Ledger
+        from .plan import resolve
 
         return _Comparer(
-            Ledger(plan=_edition(self.a), engine=self.engine, record=False),
-            Ledger(plan=_edition(self.b), engine=self.engine, record=False),
+            Ledger(plan=resolve(self.a), engine=self.engine, record=False),
+            Ledger(plan=resolve(self.b), engine=self.engine, record=False),
         )
 
 
@@ -221,16 +222,6 @@ def change_json(c: Compared) -> dict:
     }
 
 
-def _about(spec: str) -> dict:
-    """What an edition argument names: as given, its id and the hash of its data."""
-    from .edition import editions
-
-    edition = _edition(spec)
-    if isinstance(edition, str):
-        edition = editions.get(edition)
-    return {"given": spec, "id": edition.id, "edition_hash": edition.content_hash}
-
-
 def diff(
     source: IO[bytes],
     a: str,
@@ -247,8 +238,15 @@ def diff(
     """Decide every claim of ``source`` (JSON lines) under editions ``a`` and ``b``; write each change, then the totals."""
     import sys
 
+    from .plan import resolve
+
     totals = Totals()
-    heads = {name: _about(spec) for name, spec in (("A", a), ("B", b))}
+    heads = {}  # what each edition argument names: as given, its id and the hash of its data
+    for name, spec in (("A", a), ("B", b)):
+        edition = resolve(spec)
+        if edition is None:
+            raise ValueError(f"diff compares two editions: edition {name} is missing")
+        heads[name] = {"given": spec, "id": edition.id, "edition_hash": edition.content_hash}
     if as_json:
         out.write(json.dumps({"editions": heads}, ensure_ascii=False, separators=(",", ":")) + "\n")
     else:
