@@ -30,6 +30,8 @@ _EXPORTS = {
     "editions": "edition",
     "load_edition": "edition",
     "register": "edition",
+    "resolve": "plan",
+    "UnknownEdition": "plan",
     "RULES": "rules",
     "Rule": "rule",
     "read_claim_file": "yamlio",
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .edition import Edition, editions, load_edition, register
     from .errors import FieldError, InvalidClaim, UnknownEngine
     from .ledger import Ledger
+    from .plan import UnknownEdition, resolve
     from .model import Claim, Decision, Hint, HistoryEntry, Reason, Record
     from .replay import replay
     from .rule import Rule
