@@ -1,9 +1,10 @@
 """``adjudicate(claim, history)``: validate, derive facts, fire the rules, assemble the decision.
 
-The assembly step is shared by every engine. It holds the plan's arithmetic and nothing else:
-sum the countable fen that no ``exclude`` reason hit, look up the tier (art5.2), subtract what the
-accident was already paid, and apply the cap (art5.3). The tier and cap rules then read the result
-as one more fact, so their reasons are declared like every other rule's.
+The assembly step is shared by every engine, and knows no article: it sums the countable fen that
+no ``exclude`` reason hit, then lets each article that assesses add its amounts to the
+``assessment`` fact, in the declared order (:data:`mutualaid.facts.ASSESSED`: art5.2's tier and what
+is due, then art5.3's cap and payout). The tier and cap rules then read that fact like any other,
+so their reasons are declared like every other rule's, and the decision is built from it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 from . import __version__
 from .edition import Edition
 from .engine import engine_for
-from .facts import Facts, derive
+from .facts import ASSESSED, Facts, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, build
 from .rules import rules_for
 from .validate import _history_adapter, parse
 
 _YUAN: dict[int, Decimal] = {}
 _NONE: frozenset = frozenset()
+_ASSESS = tuple(a.assess for a in ASSESSED)
 
 
 def _yuan(fen: int) -> Decimal:
@@ -100,23 +102,10 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record 
     else:
         counted = sum(f for _, _, f in facts.items)
 
-    accident = facts.history_counted_fen + counted
-    tier = edition.tier_fen(accident)
-    due = max(0, tier - facts.paid_for_accident_fen)
-    cap_left = max(0, edition.cap_fen - facts.paid_in_cap_scope_fen)
-    more, next_tier = edition.next_tier(accident)
-    assessment: dict[str, Any] = {
-        "t": "assessment",
-        "counted_fen": counted,
-        "accident_fen": accident,
-        "tier_fen": tier,
-        "paid_for_accident_fen": facts.paid_for_accident_fen,
-        "due_fen": due,
-        "cap_left_fen": cap_left,
-        "payout_fen": min(due, cap_left),
-        "next_tier_more_fen": more,
-        "next_tier_fen": next_tier,
-    }
+    assessment: dict[str, Any] = {"t": "assessment", "counted_fen": counted}
+    past = facts.history
+    for assess in _ASSESS:  # what the articles assess (ASSESSED), in order: the tier before the cap
+        assessment.update(assess(assessment, edition, past))
     n = len(facts.facts)
     more = eng.fire((assessment,))
     if more:
@@ -152,9 +141,9 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record 
         outcome=outcome,
         payout=_yuan(payout),
         counted_out_of_pocket=_yuan(counted),
-        accident_out_of_pocket=_yuan(accident),
-        tier_amount=_yuan(tier),
-        cap_remaining=_yuan(cap_left - payout),
+        accident_out_of_pocket=_yuan(assessment["accident_fen"]),
+        tier_amount=_yuan(assessment["tier_fen"]),
+        cap_remaining=_yuan(assessment["cap_left_fen"] - payout),
         reasons=reasons,
         passed=explain.passed(frozenset(i for i, _ in fired) if fired else _NONE),
         engine=eng.name,

@@ -11,18 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, update_wrapper
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Callable, Literal, Mapping, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InvalidClaim
 from .model import Circumstance, Document, HospitalKind, Ownership
-from .rule import chinese_count, chinese_number
 from .values import Day, Money
-from .vocabulary import NAMES
 
 
 class _Data(BaseModel):
@@ -266,33 +264,17 @@ class Edition(_Data):
     def top_tier_fen(self) -> int:
         return max(int(t.pays * 100) for t in self.tiers)
 
-    @cached_property
-    def _tier_table(self) -> tuple[tuple[int, bool, int], ...]:
-        return tuple((int(t.edge * 100), t.at_least is not None, int(t.pays * 100)) for t in reversed(self.tiers))
-
     def tier_fen(self, amount_fen: int) -> int:
-        """What the tier table pays for an accident's countable out-of-pocket, in fen (art5.2)."""
-        for edge, inclusive, pays in self._tier_table:
-            if amount_fen >= edge if inclusive else amount_fen > edge:
-                return pays
-        return 0
+        """What the tier table pays for an accident's countable out-of-pocket, in fen: art5.2's
+        :func:`~mutualaid.rules.art5_2.tier_fen`, which owns the table's reading (以上 and 超过)."""
+        from .rules.art5_2 import tier_fen
 
-    def next_tier(self, amount_fen: int) -> tuple[int, int]:
-        """(how many more fen reach the next tier that pays more, what it pays), or (0, 0) at the top.
+        return tier_fen(self, amount_fen)
 
-        The why-not hint of art5.2 (issue 6): read off the tier table, so a what-if edition's
-        hints follow its own tiers. An ``over`` edge (超过) is reached one fen above it. One pass
-        up the table: the rows reached give what is paid now, the first row above that pays more
-        is the next tier.
-        """
-        now = 0
-        for edge, inclusive, pays in reversed(self._tier_table):  # rising edges
-            reach = edge if inclusive else edge + 1
-            if reach <= amount_fen:
-                now = pays
-            elif pays > now:
-                return reach - amount_fen, pays
-        return 0, 0
+    @cached_property
+    def memo(self) -> dict:
+        """What :func:`per_edition` functions computed from this edition, each once (a copy starts empty)."""
+        return {}
 
     @cached_property
     def content_hash(self) -> str:
@@ -313,9 +295,12 @@ class Edition(_Data):
     def params(self) -> dict[str, object]:
         """The edition's values as the rule conditions see them: flat, integers and strings only.
 
-        Dates become day numbers (``date.toordinal()``), money becomes fen.
+        Dates become day numbers (``date.toordinal()``), money becomes fen. What the messages and
+        hints say of the edition in words (``filing_years_zh``, ``hospital_ownership_en``) is each
+        article's: a rule module that declares ``message_params(edition) -> dict``
+        (:mod:`mutualaid.rules.art5_4`, :mod:`mutualaid.rules.art5_5`) adds its own here.
         """
-        return {
+        params: dict[str, object] = {
             "period_start": self.period.start.toordinal(),
             "period_end": self.period.end.toordinal(),
             "window_days": self.window.days,
@@ -323,20 +308,14 @@ class Edition(_Data):
             "hospital_ownership": self.hospital.ownership,
             "hospital_excluded_kinds": tuple(self.hospital.excluded_kinds),
             "cap_fen": self.cap_fen,
-            "first_tier_edge": int(self.tiers[0].edge * 100),
-            # What messages and hints say of the edition, in both languages (never typed into them):
-            "filing_years": self.filing.years,
-            "filing_years_zh": chinese_count(self.filing.years),  # 超过一年, 超过两年
-            "filing_moves_zh": "（逢节假日已顺延至工作日）" if self.filing.filing_deadline_moves_to_workday else "",
-            "filing_moves_en": " (moved to the next working day where it fell on a rest day or holiday)"
-            if self.filing.filing_deadline_moves_to_workday
-            else "",
-            "hospital_min_grade_zh": chinese_number(self.hospital.min_grade),
-            "hospital_ownership_zh": NAMES[self.hospital.ownership][0],
-            "hospital_ownership_en": NAMES[self.hospital.ownership][1],
-            "hospital_excluded_kinds_zh": "、".join(NAMES[k][0] for k in self.hospital.excluded_kinds) or "无",
-            "hospital_excluded_kinds_en": ", ".join(NAMES[k][1] for k in self.hospital.excluded_kinds) or "none",
         }
+        for module, message_params in _message_params():
+            more = message_params(self)
+            twice = sorted(set(more) & set(params))
+            if twice:
+                raise ValueError(f"{module} declares message parameters the edition already has: {', '.join(twice)}")
+            params.update(more)
+        return params
 
     @cached_property
     def circumstance_group(self) -> dict[str, str]:
@@ -358,6 +337,59 @@ class Edition(_Data):
 
     def __deepcopy__(self, memo=None):
         return _without_derived(super().__deepcopy__(memo))
+
+
+_PARAMS_LOCK = threading.Lock()
+_MESSAGE_PARAMS: tuple | None = None
+
+
+def _message_params() -> tuple[tuple[str, Any], ...]:
+    """(module name, its ``message_params``) for each rule module that declares one, in name order.
+
+    Found once a process, on the first edition's :attr:`Edition.params`: the rule modules are
+    imported here lazily, so that ``import mutualaid.edition`` (and ``import mutualaid``) stays light
+    and the rule modules, which import this one's neighbours, make no cycle.
+    """
+    global _MESSAGE_PARAMS
+    if _MESSAGE_PARAMS is None:
+        with _PARAMS_LOCK:
+            if _MESSAGE_PARAMS is None:
+                import importlib
+                import pkgutil
+
+                from . import rules
+
+                found = []
+                for info in sorted(pkgutil.iter_modules(rules.__path__), key=lambda i: i.name):
+                    module = importlib.import_module(f"{rules.__name__}.{info.name}")
+                    declared = module.__dict__.get("message_params")
+                    if declared is not None and getattr(declared, "__module__", None) == module.__name__:
+                        found.append((module.__name__, declared))
+                _MESSAGE_PARAMS = tuple(found)
+    return _MESSAGE_PARAMS
+
+
+_T = TypeVar("_T")
+
+
+def per_edition(fn: Callable[["Edition"], _T]) -> Callable[["Edition"], _T]:
+    """``fn(edition)`` computed once for each edition and kept on it (in :attr:`Edition.memo`).
+
+    For what an article reads off an edition's data on every claim (art5.2's tier table): a
+    ``cached_property`` of :class:`Edition` would put the article's logic here, and a module-level
+    cache would hash and compare whole editions. ``fn`` is pure, so two threads that race compute
+    the same value, and either may be kept.
+    """
+
+    def cached(edition: "Edition") -> _T:
+        memo = edition.memo
+        try:
+            return memo[fn]
+        except KeyError:
+            value = memo[fn] = fn(edition)
+            return value
+
+    return update_wrapper(cached, fn)
 
 
 def _without_derived(edition: "Edition") -> "Edition":

@@ -8,11 +8,14 @@ group of the primary diagnosis, each circumstance becomes a fact of its own.
 This module knows no article. It turns the input into facts field by field (:data:`BASE`), walks the
 history once (:func:`summary`), and then adds what each article declares it derives (:data:`DERIVED`,
 each a :class:`~mutualaid.rule.Derived` in the article's own module: the filing deadline is art5.4's,
-in :mod:`mutualaid.rules.art5_4`), so that an article's derivation is read beside its rules.
+in :mod:`mutualaid.rules.art5_4`), so that an article's derivation is read beside its rules. The
+``assessment`` fact is filled in after the line rules have fired, by the articles that assess
+(:data:`ASSESSED`, each a :class:`~mutualaid.rule.Assessed`: the tier is art5.2's, the cap art5.3's),
+in :func:`mutualaid.decide.assemble`.
 
 ``SCHEMA`` is the contract between the facts and the rules: the base fields and every declared
-derived field. The linter refuses a condition that names a field not listed here, or compares it
-with a value of another type.
+derived and assessed field. The linter refuses a condition that names a field not listed here, or
+compares it with a value of another type.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ from .edition import Edition
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .model import Claim, HistoryEntry
-from .rule import Derived
-from .rules import art5_1, art5_4
+from .rule import Assessed, Derived
+from .rules import art5_1, art5_2, art5_3, art5_4
 
 DERIVED: tuple[Derived, ...] = (art5_4.DERIVED, art5_1.DERIVED)
 """What the articles derive for a claim, each declared in its article's module; added in this order."""
+
+ASSESSED: tuple[Assessed, ...] = (art5_2.ASSESSED, art5_3.ASSESSED)
+"""What the articles assess, in this order: the tier and what is due (art5.2) before the cap (art5.3),
+which limits what art5.2 found due."""
 
 BASE: dict[str, dict[str, type]] = {
     "claim": {
@@ -65,23 +72,15 @@ BASE: dict[str, dict[str, type]] = {
         "medication_use": str,  # "" unless category is medication
         "out_of_pocket_fen": int,
     },
-    "assessment": {  # built by the shared assembly step, after the line rules have fired
+    "assessment": {  # begun by the shared assembly step after the line rules have fired; ASSESSED adds the rest
         "t": str,
-        "counted_fen": int,
-        "accident_fen": int,
-        "tier_fen": int,
-        "paid_for_accident_fen": int,
-        "due_fen": int,
-        "cap_left_fen": int,
-        "payout_fen": int,
-        "next_tier_more_fen": int,  # how much more out-of-pocket reaches a tier that pays more (0: none)
-        "next_tier_fen": int,  # what that tier pays (0: none)
+        "counted_fen": int,  # the countable fen of this claim that no exclude reason hit
     },
 }
 """The fields made from the input itself, for every article alike."""
 
 
-def _schema(base: dict[str, dict[str, type]], derived: tuple[Derived, ...]) -> dict[str, dict[str, type]]:
+def _schema(base: dict[str, dict[str, type]], derived: tuple[Derived | Assessed, ...]) -> dict[str, dict[str, type]]:
     """The base fields and each declaration's fields on its fact; a field declared twice is an error."""
     out = {t: dict(fields) for t, fields in base.items()}
     for d in derived:
@@ -93,7 +92,7 @@ def _schema(base: dict[str, dict[str, type]], derived: tuple[Derived, ...]) -> d
     return out
 
 
-SCHEMA: dict[str, dict[str, type]] = _schema(BASE, DERIVED)
+SCHEMA: dict[str, dict[str, type]] = _schema(BASE, DERIVED + ASSESSED)
 
 
 def fen(amount: Decimal) -> int:
@@ -145,10 +144,8 @@ class Facts(NamedTuple):
     """The subject of each fact: ``claim``, a treatment id, or (treatment id, item number) for an item."""
     items: tuple[tuple[int, int, int], ...]
     """For each item: (its fact index, its treatment's fact index, its out-of-pocket fen)."""
-    history_counted_fen: int
-    """What history counted toward this claim's accident."""
-    paid_for_accident_fen: int
-    paid_in_cap_scope_fen: int
+    history: HistorySummary
+    """What the one walk of the history found, for the articles that assess (:data:`ASSESSED`)."""
 
     def subject(self, j: int) -> str:
         """``claim``, ``T1``, or ``T1/2`` for the second item of T1 (CONTRACT §7, "Reason order")."""
@@ -236,4 +233,4 @@ def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) ->
             t_fen += f
         treatment["out_of_pocket_fen"] = t_fen
 
-    return Facts(tuple(facts), tuple(subjects), tuple(items), past.counted_fen, past.paid_for_accident_fen, past.paid_in_cap_scope_fen)
+    return Facts(tuple(facts), tuple(subjects), tuple(items), past)

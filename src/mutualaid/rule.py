@@ -174,3 +174,33 @@ class Derived:
         bad = [name for name, kind in self.fields.items() if kind not in (int, str)]
         if bad:
             raise ValueError(f"{self.clause}: a fact field is an int or a str, and {', '.join(bad)} is not")
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """Amounts an article works out for the claim's assessment, declared in the article's module.
+
+    The assessment is the one fact that exists only after the line rules have fired: the shared
+    assembly step (:func:`mutualaid.decide.assemble`) sums the countable fen that no ``exclude``
+    reason hit (``counted_fen``), and then asks each article that assesses, in the declared order,
+    for its amounts. Art5.2 turns the accident's total into its tier, what is due and the next tier
+    (:mod:`mutualaid.rules.art5_2`); art5.3 then caps it (:mod:`mutualaid.rules.art5_3`). The tier and
+    cap rules read the result like any other fact, so the arithmetic and the rules that read it are in
+    one file each, and the assembly step knows no article.
+
+    ``assess(fact, edition, history)`` takes the assessment so far (``counted_fen`` and the fields of
+    the declarations before this one), the deciding :class:`~mutualaid.edition.Edition` and the
+    claim's :class:`~mutualaid.facts.HistorySummary`, and returns exactly the declared ``fields``,
+    integers only (amounts in fen). ``fields`` join the ``assessment`` fact's schema.
+    """
+
+    clause: str
+    fields: Mapping[str, type]
+    assess: Callable[..., Mapping[str, int]] = field(repr=False)
+    on = "assessment"  # not a field: the one fact an assessment fills in (read as Derived.on is)
+
+    def __post_init__(self) -> None:
+        clause_label(self.clause)  # a bad key fails at import
+        bad = [name for name, kind in self.fields.items() if kind is not int]
+        if bad:
+            raise ValueError(f"{self.clause}: an assessed amount is an int (fen), and {', '.join(bad)} is not")

@@ -1,21 +1,23 @@
 """第五条第(二)款 (art5.2): the tiers, looked up on the accident's countable out-of-pocket.
 
-The clause text, the two rules that read the tier the shared assembly step looked up (the
-``assessment`` fact, :func:`mutualaid.decide.assemble`; the tier table is the edition's ``tiers``,
-read by :meth:`~mutualaid.edition.Edition.tier_fen` and :meth:`~mutualaid.edition.Edition.next_tier`),
-their messages and hints, and the check this paragraph makes of a member's history: one accident is
-never paid more than the top tier.
+The whole of the paragraph is here: its text; how it assesses a claim (:data:`ASSESSED`: the
+accident's total, its tier, what is due after what the accident was already paid, and the next tier
+that pays more, read off the edition's ``tiers``); the two rules that read that assessment, their
+messages and hints; the first tier's edge that a message names (:func:`message_params`); and the
+check this paragraph makes of a member's history: one accident is never paid more than the top tier.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..edition import per_edition
 from ..errors import FieldError, quote
-from ..rule import HintTemplate, Rule
+from ..rule import Assessed, HintTemplate, Rule
 
 if TYPE_CHECKING:
     from ..edition import Edition
+    from ..facts import HistorySummary
 
 TIER_TEXT = "按梯度获得专属意外医疗补贴保障。因同一次意外伤害事故发生的个人自付金额在200-500元(含)的,一次性补偿200元;个人自付金额在500-2000元(含)的,一次性补偿500元;个人自付金额在2000元至5000元(含)的,一次性补偿2000元;个人自付金额在5000元至10000元(含)的,一次性补偿5000元;个人自付金额大于10000元的,一次性补偿6000元。"
 
@@ -56,6 +58,83 @@ TIER_ALREADY_PAID = Rule(
 )
 
 TIER = (BELOW_FIRST_TIER, TIER_ALREADY_PAID)
+
+
+# --- the tier table, read as the paragraph reads it ------------------------------------------
+
+
+@per_edition
+def tier_table(edition: "Edition") -> tuple[tuple[int, int], ...]:
+    """The edition's ``tiers`` as (the least fen that reaches the row, what it pays in fen), rising.
+
+    A row written 以上 (``at_least``) is reached at its edge; a row written 超过 (``over``) only one
+    fen above it. Once per edition: every claim reads it.
+    """
+    return tuple((int(t.edge * 100) + (0 if t.at_least is not None else 1), int(t.pays * 100)) for t in edition.tiers)
+
+
+def _read(table: tuple[tuple[int, int], ...], amount_fen: int) -> tuple[int, int, int]:
+    """(what the rows reached pay, how many more fen reach the next row that pays more, what it pays).
+
+    One pass up the rising rows: the last row reached is the tier; the first row above it that pays
+    more is the next tier ((0, 0) when there is none, at the top).
+    """
+    now = 0
+    for reach, pays in table:
+        if reach <= amount_fen:
+            now = pays
+        elif pays > now:
+            return now, reach - amount_fen, pays
+    return now, 0, 0
+
+
+def tier_fen(edition: "Edition", amount_fen: int) -> int:
+    """What ``edition``'s tier table pays for an accident's countable out-of-pocket, in fen (0: below the first tier)."""
+    return _read(tier_table(edition), amount_fen)[0]
+
+
+def next_tier(edition: "Edition", amount_fen: int) -> tuple[int, int]:
+    """(how many more fen reach the next tier that pays more, what it pays), or (0, 0) at the top.
+
+    The why-not hint of this paragraph (issue 6): read off the tier table, so a what-if edition's
+    hints follow its own tiers.
+    """
+    return _read(tier_table(edition), amount_fen)[1:]
+
+
+def assess_tier(fact: dict, edition: "Edition", history: "HistorySummary") -> dict[str, int]:
+    """The accident's tier: "因同一次意外伤害事故发生的个人自付金额……一次性补偿".
+
+    The accident's total is what this claim counts plus what the history counted for the same
+    accident (``history.counted_fen``, 0 unless the edition accumulates one accident's claims); the
+    tier is paid once per accident, so what is due is the tier less what the accident was paid.
+    """
+    accident = history.counted_fen + fact["counted_fen"]
+    tier, more, pays = _read(tier_table(edition), accident)
+    paid = history.paid_for_accident_fen
+    return {
+        "accident_fen": accident,
+        "tier_fen": tier,
+        "paid_for_accident_fen": paid,
+        "due_fen": tier - paid if tier > paid else 0,
+        "next_tier_more_fen": more,  # how much more out-of-pocket reaches a tier that pays more (0: none)
+        "next_tier_fen": pays,  # what that tier pays (0: none)
+    }
+
+
+ASSESSED = Assessed(
+    clause="art5.2",
+    fields={
+        "accident_fen": int, "tier_fen": int, "paid_for_accident_fen": int, "due_fen": int,
+        "next_tier_more_fen": int, "next_tier_fen": int,
+    },  # fmt: skip
+    assess=assess_tier,
+)
+
+
+def message_params(edition: "Edition") -> dict[str, int]:
+    """What this paragraph's messages say of the edition: the first tier's edge, in fen."""
+    return {"first_tier_edge": int(edition.tiers[0].edge * 100)}
 
 
 # --- bad history: a history that already paid one accident more than the top tier cannot be true

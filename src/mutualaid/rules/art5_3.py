@@ -1,9 +1,9 @@
 """第五条第(三)款 (art5.3): the cap on all payments.
 
-The clause text, the two rules that read the cap left that the shared assembly step worked out (the
-``assessment`` fact, :func:`mutualaid.decide.assemble`; the cap is the edition's ``cap``), their
-messages and hints, and the check this paragraph makes of a member's history: an edition's payments
-never exceed its cap.
+The whole of the paragraph is here: its text; how it assesses a claim after art5.2 has found what is
+due (:data:`ASSESSED`: the cap left and the payout, from the edition's ``cap``); the two rules that
+read that assessment, their messages and hints; and the check this paragraph makes of a member's
+history: an edition's payments never exceed its cap.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import FieldError
-from ..rule import HintTemplate, Rule
+from ..rule import Assessed, HintTemplate, Rule
 
 if TYPE_CHECKING:
     from ..edition import Edition
+    from ..facts import HistorySummary
 
 CAP_TEXT = "新就业形态劳动者不论一次或多次遭受意外伤害事故而造成合理医疗费用的,均按上述约定分别给付意外医疗补贴保障,但累计给付金额不超过10000元。累计给付金额达到10000元时,该保障责任终止。"
 
@@ -55,6 +56,20 @@ CAP_LIMITS_PAYOUT = Rule(
 )
 
 CAP = (CAP_EXHAUSTED, CAP_LIMITS_PAYOUT)
+
+
+def assess_cap(fact: dict, edition: "Edition", history: "HistorySummary") -> dict[str, int]:
+    """The cap: "累计给付金额不超过10000元". What is left of it after what history paid in its scope
+    (this edition's period, or all the member's claims: ``cap.scope``), and the payout, which is what
+    art5.2 found due (``due_fen``) up to that."""
+    left = edition.cap_fen - history.paid_in_cap_scope_fen
+    if left < 0:
+        left = 0
+    due = fact["due_fen"]
+    return {"cap_left_fen": left, "payout_fen": due if due < left else left}
+
+
+ASSESSED = Assessed(clause="art5.3", fields={"cap_left_fen": int, "payout_fen": int}, assess=assess_cap)
 
 
 # --- bad history: a history that already paid one edition more than its cap cannot be true under

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..deadline import filing_deadline
-from ..rule import Derived, HintTemplate, Rule
+from ..rule import Derived, HintTemplate, Rule, chinese_count
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -95,3 +95,17 @@ CALENDAR_GAP = Rule(
 )
 
 FILING = (FILED_LATE, CALENDAR_GAP)
+
+
+def message_params(edition: "Edition") -> dict[str, object]:
+    """What this paragraph's messages and hint say of the edition's filing rule, in both languages
+    (the limit's years, 超过一年 or 超过两年, and whether the deadline moves off rest days), never
+    typed into them, so a what-if edition's messages follow its own numbers."""
+    rule = edition.filing
+    moves = rule.filing_deadline_moves_to_workday
+    return {
+        "filing_years": rule.years,
+        "filing_years_zh": chinese_count(rule.years),  # 超过一年, 超过两年
+        "filing_moves_zh": "（逢节假日已顺延至工作日）" if moves else "",
+        "filing_moves_en": " (moved to the next working day where it fell on a rest day or holiday)" if moves else "",
+    }

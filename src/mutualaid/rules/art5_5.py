@@ -1,14 +1,21 @@
 """第五条第(五)款 (art5.5): the hospital must be of the plan's grade, ownership and kind.
 
 The clause text, the three rules that exclude a treatment at a hospital the plan does not count,
-their messages and their shared hint. The minimum grade, the ownership and the excluded kinds are the
+their messages and their shared hint, and what those messages say of the edition's hospital rule
+(:func:`message_params`). The minimum grade, the ownership and the excluded kinds are the
 edition's ``hospital`` values; a treatment's ``kind`` (from its WS 218 code when given) is derived for
 every treatment by :mod:`mutualaid.facts`.
 """
 
 from __future__ import annotations
 
-from ..rule import HintTemplate, Rule
+from typing import TYPE_CHECKING
+
+from ..rule import HintTemplate, Rule, chinese_number
+from ..vocabulary import NAMES
+
+if TYPE_CHECKING:
+    from ..edition import Edition
 
 HOSPITAL_TEXT = "本条款所指医院，是指国家卫生行政管理部门医院等级分类中的二级或二级以上的公立医院(不包括主要提供门诊、康复、护理、疗养、戒酒、戒毒或相类似服务之医疗机构)。"
 
@@ -57,3 +64,16 @@ HOSPITAL_KIND = Rule(
 )
 
 HOSPITAL = (HOSPITAL_GRADE, HOSPITAL_OWNERSHIP, HOSPITAL_KIND)
+
+
+def message_params(edition: "Edition") -> dict[str, str]:
+    """What this paragraph's messages and hint say of the edition's hospital rule, in both languages:
+    the minimum grade in Chinese numerals (二级), the ownership and the excluded kinds by name."""
+    rule = edition.hospital
+    return {
+        "hospital_min_grade_zh": chinese_number(rule.min_grade),
+        "hospital_ownership_zh": NAMES[rule.ownership][0],
+        "hospital_ownership_en": NAMES[rule.ownership][1],
+        "hospital_excluded_kinds_zh": "、".join(NAMES[k][0] for k in rule.excluded_kinds) or "无",
+        "hospital_excluded_kinds_en": ", ".join(NAMES[k][1] for k in rule.excluded_kinds) or "none",
+    }
