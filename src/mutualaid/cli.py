@@ -131,11 +131,15 @@ def cmd_schema(args) -> int:
 
     from .model import SCHEMA_VERSION
 
+    def dialect(name: str, body: dict) -> dict:
+        """A schema that says which JSON Schema it is and which of ours (pydantic writes 2020-12)."""
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"urn:mutualaid:{name}:{SCHEMA_VERSION}", **body}
+
     schema = {
         "schema_version": SCHEMA_VERSION,
-        "claim": Claim.model_json_schema(),
-        "history_entry": HistoryEntry.model_json_schema(),
-        "decision": Decision.model_json_schema(mode="serialization"),
+        "claim": dialect("claim", Claim.model_json_schema()),
+        "history_entry": dialect("history-entry", HistoryEntry.model_json_schema()),
+        "decision": dialect("decision", Decision.model_json_schema(mode="serialization")),
     }
     print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
     return 0

@@ -97,6 +97,15 @@ class Hospital(_Input):
 
 
 class Item(_Input):
+    # CONTRACT §7: medication_use is for medication items only; the schema says so too.
+    model_config = ConfigDict(
+        **_Input.model_config,
+        json_schema_extra={
+            "if": {"properties": {"category": {"not": {"const": "medication"}}}, "required": ["category"]},
+            "then": {"properties": {"medication_use": {"type": "null"}}},
+        },
+    )
+
     on: Day
     category: Category
     out_of_pocket: Money

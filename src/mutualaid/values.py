@@ -263,7 +263,7 @@ Money = Annotated[
     WithJsonSchema({**_MONEY_TEXT, "pattern": r"^\d+\.\d{2}$"}, mode="serialization"),
 ]
 """A two-place Decimal, written to JSON as its string, ``"1200.00"``; read from its exact text."""
-Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
+Day = Annotated[dt.date, BeforeValidator(to_date), WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"})]
 # The code types check in a function before pydantic's own str check (not PlainValidator, whose
 # serializer calls back into Python for every value: the record hashes the validated input as JSON).
 IdNumber = Annotated[
