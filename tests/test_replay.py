@@ -188,3 +188,14 @@ def test_record_false_leaves_out_only_the_record():
     with_record, without = adjudicate(base_claim()), adjudicate(base_claim(), record=False)
     assert without.record is None and with_record.record is not None
     assert without.model_copy(update={"record": with_record.record}) == with_record
+
+
+def test_the_documented_store_call_reaches_the_module_and_the_package_call_still_replays():
+    """docs/api.md names ``mutualaid.replay.store``; ``mutualaid.replay`` once was only a function and hid it."""
+    import mutualaid
+    from mutualaid import adjudicate, read_claim_file
+
+    claim, history = read_claim_file(Path(__file__).resolve().parent.parent / "examples" / "courier-fracture.yaml")
+    record = mutualaid.replay.store(adjudicate(claim, history), claim, history)
+    assert mutualaid.replay(record).identical
+    assert mutualaid.replay.replay(record).identical and mutualaid.replay.RecordError is RecordError

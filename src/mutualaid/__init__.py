@@ -58,7 +58,10 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'mutualaid' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    found = import_module(f".{module}", __name__)
+    # ``replay`` is a module that can be called (``mutualaid.replay(stored)``), so that its other
+    # names stay reachable (``mutualaid.replay.store``); every other export is a name in its module.
+    value = found if name == module == "replay" else getattr(found, name)
     globals()[name] = value
     return value
 

@@ -14,8 +14,10 @@ version, other edition data, or an input that no longer matches its hash.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from hashlib import sha256
+from types import ModuleType
 from typing import Any
 
 from .edition import Edition, editions
@@ -163,3 +165,19 @@ def _short(h: str) -> str:
 
 def _show(v: Any) -> str:
     return "absent" if v is None else json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+
+
+class _CallableModule(ModuleType):
+    """``mutualaid.replay`` is this module and its main call at once.
+
+    The package exports ``replay`` as a call (``mutualaid.replay(stored)``), and the docs name
+    ``mutualaid.replay.store``. A function of the same name as its module hid the module's other
+    names, so the documented call raised AttributeError (issue 15). Calling the module calls
+    :func:`replay`; every other name is the module's own.
+    """
+
+    def __call__(self, stored: Any, *, plan: Edition | None = None) -> Replay:
+        return replay(stored, plan=plan)
+
+
+sys.modules[__name__].__class__ = _CallableModule
