@@ -227,13 +227,6 @@ def _one_line(exc: Exception) -> str:
     return str(exc)
 
 
-def read_plain(raw: bytes) -> Any:
-    """A line as plain data, every JSON number with a fraction read from its exact text (issue 13, finding 1)."""
-    from .values import read_json
-
-    return read_json(raw)
-
-
 class _Decider:
     """Decides lines through the process's ledger: (OUT line, ledger lines or b"", stat) per line."""
 
@@ -245,6 +238,7 @@ class _Decider:
         from .errors import InvalidClaim
         from .ledger import binding_line, entry_line
         from .model import Claim
+        from .values import read_json
 
         ledger = self.ledger
         read = Claim.__pydantic_validator__.validate_json
@@ -262,7 +256,7 @@ class _Decider:
                 claim = read(raw)
             except Exception:
                 try:
-                    claim = read_plain(raw)
+                    claim = read_json(raw)  # each number judged by its exact text (issue 13, finding 1)
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
                     out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
                     continue

@@ -8,6 +8,7 @@ An error quotes at most a short prefix of the value it refuses (:func:`mutualaid
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import unicodedata
@@ -100,8 +101,6 @@ def json_number(text: str) -> Decimal | str:
 
 def read_json(data: str | bytes) -> Any:
     """JSON as plain data, each number with a fraction or exponent read by :func:`json_number`."""
-    import json
-
     return json.loads(data, parse_float=json_number)
 
 

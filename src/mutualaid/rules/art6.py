@@ -134,5 +134,3 @@ ASSISTIVE_DEVICE = Rule(
     text=BY_CLAUSE["art6.9"].text,
     hint=_item_hint("", ""),
 )
-
-ITEMS = (SELF_MEDICATION, DENTAL, ASSISTIVE_DEVICE)
