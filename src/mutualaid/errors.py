@@ -42,13 +42,26 @@ def quote(value: object) -> str:
 
 @dataclass(frozen=True)
 class FieldError:
-    """One offending field: its dotted path (``treatments.0.items.1.out_of_pocket``) and why."""
+    """One offending field: its dotted path (``treatments.0.items.1.out_of_pocket``) and why.
+
+    ``message`` is English; ``message_zh`` says the same in Chinese, so that a backend can show it
+    to a claimant as it shows a reason. ``code`` is a stable machine code (``amount.not_exact_in_fen``)
+    that a backend can branch on. ``value`` is the offending value, cut short (:func:`quote`), or
+    None when there is none (a missing field).
+    """
 
     field: str
     message: str
+    code: str = "invalid"
+    message_zh: str = ""
+    value: str | None = None
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+    def as_json(self) -> dict:
+        """The error as a backend stores or sends it (the service's 422 body, a batch error record)."""
+        return {"field": self.field, "code": self.code, "message_en": self.message, "message_zh": self.message_zh or self.message, "value": self.value}
 
 
 class InvalidClaim(ValueError):
@@ -71,6 +84,10 @@ class InvalidClaim(ValueError):
         n = len(self.errors)
         head = f"bad input: {n} offending field{'s' if n != 1 else ''}"
         return "\n".join([head, *(f"  - {e}" for e in self.errors)])
+
+    def as_json(self) -> list[dict]:
+        """Every offending field as :meth:`FieldError.as_json` gives it, in order."""
+        return [e.as_json() for e in self.errors]
 
     def __reduce__(self):  # picklable across processes (batch runs)
         return (InvalidClaim, (list(self.errors),))
