@@ -3,8 +3,8 @@
 CONTRACT §3, §4 and §7 restated as plain Python over plain data: what a claims officer computes
 by hand from the input and the edition's parameters. The properties hold the library to it, so
 nothing here may import the library's rules, facts or tables. An edition's parameters come either
-from the contract's 2022 table (:data:`PARAMS_2022`, from ``mutualaid.testing``'s restated
-constants) or from a what-if edition's own data (:func:`params_of`, reading its JSON).
+from the contract's 2022 table (:data:`PARAMS_2022`, from the tables restated in ``tables.py``
+beside it, not from the strategies) or from a what-if edition's own data (:func:`params_of`, reading its JSON).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from mutualaid import testing as T
+import tables as C
 
 ZERO = Decimal("0.00")
 MONEY_FIELDS = ("payout", "counted_out_of_pocket", "accident_out_of_pocket", "tier_amount", "cap_remaining")
@@ -47,9 +47,9 @@ class Params(NamedTuple):
 
 
 PARAMS_2022 = Params(
-    start=T.PERIOD_START,
-    end=T.PERIOD_END,
-    window_days=T.WINDOW_DAYS,
+    start=C.PERIOD_START,
+    end=C.PERIOD_END,
+    window_days=C.WINDOW_DAYS,
     tiers=(
         (D("200.00"), True, D("200.00")),  # [200, 500] → 200
         (D("500.00"), False, D("500.00")),  # (500, 2000] → 500
@@ -63,11 +63,11 @@ PARAMS_2022 = Params(
     filing_years=1,
     moves_to_workday=True,
     top_ups_meet_deadline=True,  # CONTRACT §3 art5.4: "of every filing, a top-up included"
-    required_documents=frozenset(T.REQUIRED_DOCUMENTS),
+    required_documents=frozenset(C.REQUIRED_DOCUMENTS),
     min_grade=2,
     ownership="public",
-    excluded_kinds=frozenset(T.EXCLUDED_KINDS),
-    circumstance_clause=dict(T.CIRCUMSTANCE_CLAUSE),
+    excluded_kinds=frozenset(C.EXCLUDED_KINDS),
+    circumstance_clause=dict(C.CIRCUMSTANCE_CLAUSE),
     diagnosis_clauses=frozenset({"art6.4", "art6.5", "art6.6", "art6.8", "art6.10"}),
 )
 
@@ -167,7 +167,7 @@ def filing_deadline(occurred: dt.date, p: Params = PARAMS_2022) -> tuple[dt.date
 
 @lru_cache(maxsize=8192)
 def _deadline(occurred: dt.date, years: int, moves: bool) -> tuple[dt.date, bool]:
-    day = T.anniversary(occurred, years)
+    day = C.anniversary(occurred, years)
     gap = False
     if not moves:
         return day, gap
@@ -184,7 +184,7 @@ def _deadline(occurred: dt.date, years: int, moves: bool) -> tuple[dt.date, bool
 
 def hospital_counts(h: dict, p: Params = PARAMS_2022) -> bool:
     """art5.5: grade at least the minimum, the required ownership, a kind not excluded (ws218 wins)."""
-    kind = T.WS218_KIND[h["ws218"]] if h.get("ws218") else (h.get("kind") or "general")
+    kind = C.WS218_KIND[h["ws218"]] if h.get("ws218") else (h.get("kind") or "general")
     grade = h.get("grade")
     return grade is not None and grade >= p.min_grade and h.get("ownership") == p.ownership and kind not in p.excluded_kinds
 
@@ -245,7 +245,7 @@ def expected_decision(claim: dict, history: list, p: Params = PARAMS_2022) -> di
         if not hospital_counts(t["hospital"], p):
             bit("art5.5", "exclude", tid)
             t_out = True
-        group = T.table4_clause(t["diagnoses"])
+        group = C.table4_clause(t["diagnoses"])
         if group in p.diagnosis_clauses:
             bit(group, "exclude", tid)
             t_out = True

@@ -149,8 +149,8 @@ def render(suite: list[Property] | None = None) -> str:
         "",
         f"{properties} properties and {len(suite) - properties} example tests, in `tests/spec/` (one module per article). "
         "They draw their claims, histories, claim streams, editions and bad claims from `mutualaid.testing` "
-        "([api.md](api.md#strategies-for-your-own-tests)), and check the library against a reference reading of the "
-        "contract (`tests/spec/reference.py`) that restates its tables as plain data.",
+        "([testing.md](testing.md)), and check the library against a reference reading of the "
+        "contract (`tests/spec/reference.py`) that owns its tables, restated as plain data in `tests/spec/tables.py`.",
         "",
         "    python -m pytest tests/spec                  # Hypothesis profile dev: 50 examples a property",
         "    CI=true python -m pytest tests/spec          # profile ci: 500 examples a property, derandomised",

@@ -12,6 +12,7 @@ from mutualaid import adjudicate
 from mutualaid import testing as T
 
 import reference as R
+import tables as C
 from pins import clause
 
 ELIGIBLE_ONLY = ("counted_out_of_pocket", "accident_out_of_pocket", "tier_amount")
@@ -22,7 +23,7 @@ def member_changes(draw):
     """A claim and history, and new union/verification dates (days from the accident, or None) and occupation."""
     claim, history = draw(T.claims_with_history())
     offsets = st.one_of(st.none(), st.sampled_from((0, -1, 1)), st.integers(-3000, 60))
-    return claim, history, draw(offsets), draw(offsets), draw(st.sampled_from(T.OCCUPATIONS))
+    return claim, history, draw(offsets), draw(offsets), draw(st.sampled_from(C.OCCUPATIONS))
 
 
 def _with_member(claim: dict, since, verified, occupation) -> dict:

@@ -11,6 +11,7 @@ from mutualaid import adjudicate
 from mutualaid import testing as T
 
 import reference as R
+import tables as C
 from pins import clause
 
 
@@ -35,7 +36,7 @@ def test_a_treatment_counts_only_at_a_grade_2_or_3_public_hospital_of_a_covered_
 
 QUALIFYING = st.fixed_dictionaries(
     {"grade": st.sampled_from((3, 2)), "ownership": st.just("public")},
-    optional={"kind": st.sampled_from(("general", "tcm", "specialty")), "ws218": st.sampled_from(T.GOOD_WS218), "name": st.just("某市人民医院")},
+    optional={"kind": st.sampled_from(("general", "tcm", "specialty")), "ws218": st.sampled_from(C.GOOD_WS218), "name": st.just("某市人民医院")},
 )
 
 

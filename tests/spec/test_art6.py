@@ -12,12 +12,13 @@ from mutualaid import adjudicate
 from mutualaid import testing as T
 
 import reference as R
+import tables as C
 from pins import DIAGNOSIS_CLAUSES, ITEM_CLAUSES, clause
 
 
 
 @clause("art6.1", "art6.2", "art6.3", "art6.4", "art6.6", "art6.10", "art6.11", "art6.12", "art6.13")
-@given(T.claims_with_history(), st.sampled_from(T.CIRCUMSTANCES))
+@given(T.claims_with_history(), st.sampled_from(C.CIRCUMSTANCES))
 def test_adding_a_circumstance_never_raises_the_payout(cw, code):
     """第六条 "下列情形之一者,省互助会将不承担给付专属意外医疗补贴保障的责任" (table 4, claim level: (1) 斗殴、酗酒……
     (2) 吸食或注射毒品 (3) 酒后驾驶…… (4) 妊娠…… (6) 医疗事故、药物过敏或精神和行为障碍 (10) 感染 (11) 高风险运动
@@ -33,7 +34,7 @@ def test_adding_a_circumstance_never_raises_the_payout(cw, code):
     after = adjudicate(more, history)
     assert after.payout <= before.payout
     assert after.outcome == "denied" and after.payout == 0
-    assert any(r.clause == T.CIRCUMSTANCE_CLAUSE[code] and r.effect == "deny" for r in after.reasons)
+    assert any(r.clause == C.CIRCUMSTANCE_CLAUSE[code] and r.effect == "deny" for r in after.reasons)
 
 
 @st.composite
@@ -46,7 +47,7 @@ def one_exclusion_removed(draw):
     for k, code in enumerate(c["accident"].get("circumstances") or ()):
         grounds.append(("circumstance", k))
     for i, t in enumerate(c["treatments"]):
-        if T.ICD10_GROUP[t["diagnoses"][0]]:
+        if C.ICD10_GROUP[t["diagnoses"][0]]:
             grounds.append(("diagnosis", i))
         for j, it in enumerate(t["items"]):
             if it["category"] in ("dental", "assistive_device") or it.get("medication_use") == "self_medicated":
@@ -56,7 +57,7 @@ def one_exclusion_removed(draw):
         if kind == "circumstance":
             del c["accident"]["circumstances"][where]
         elif kind == "diagnosis":
-            c["treatments"][where]["diagnoses"][0] = draw(st.sampled_from(T.COUNTING_CODES))
+            c["treatments"][where]["diagnoses"][0] = draw(st.sampled_from(C.COUNTING_CODES))
         else:
             i, j = where
             it = c["treatments"][i]["items"][j]
@@ -113,7 +114,7 @@ def secondary_changed(draw):
     claim, history = draw(T.claims_with_history())
     c = copy.deepcopy(claim)
     for t in c["treatments"]:
-        t["diagnoses"] = t["diagnoses"][:1] + draw(st.lists(st.sampled_from(T.ICD10_CODES), max_size=3))
+        t["diagnoses"] = t["diagnoses"][:1] + draw(st.lists(st.sampled_from(C.ICD10_CODES), max_size=3))
     return claim, history, c
 
 
@@ -132,9 +133,9 @@ def test_the_primary_diagnosis_decides_a_table_4_exclusion_and_an_injury_keeps_a
     claim, history, changed = data
     d = adjudicate(claim, history, record=False)
     got = {(r.clause, r.subject) for r in d.reasons if r.clause in DIAGNOSIS_CLAUSES and r.effect == "exclude" and "/" not in r.subject}
-    want = {(T.table4_clause(t["diagnoses"]), t["treatment_id"]) for t in claim["treatments"] if T.table4_clause(t["diagnoses"])}
+    want = {(C.table4_clause(t["diagnoses"]), t["treatment_id"]) for t in claim["treatments"] if C.table4_clause(t["diagnoses"])}
     assert got == want
-    if all(T.table4_clause(t["diagnoses"]) == T.table4_clause(u["diagnoses"]) for t, u in zip(claim["treatments"], changed["treatments"])):
+    if all(C.table4_clause(t["diagnoses"]) == C.table4_clause(u["diagnoses"]) for t, u in zip(claim["treatments"], changed["treatments"])):
         assert adjudicate(changed, history, record=False) == d
 
 

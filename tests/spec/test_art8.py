@@ -11,6 +11,7 @@ from mutualaid import adjudicate
 from mutualaid import testing as T
 
 import reference as R
+import tables as C
 from pins import clause
 
 
@@ -19,7 +20,7 @@ def with_more_documents(draw):
     claim, history = draw(T.claims_with_history())
     more = copy.deepcopy(claim)
     have = list(more.get("documents") or [])
-    more["documents"] = have + [d for d in T.DOCUMENTS if d not in have and draw(st.booleans())]
+    more["documents"] = have + [d for d in C.DOCUMENTS if d not in have and draw(st.booleans())]
     return claim, history, more
 
 
@@ -40,7 +41,7 @@ def test_adding_a_required_document_never_turns_a_decision_into_a_denial(data):
     for f in ("counted_out_of_pocket", "accident_out_of_pocket", "tier_amount"):
         assert getattr(a, f) == getattr(b, f), f
     only_documents = a.outcome == "pending" and all(r.clause == "art8.2" for r in a.reasons if r.effect == "pend")
-    if only_documents and set(T.REQUIRED_DOCUMENTS) <= set(more["documents"]):
+    if only_documents and set(C.REQUIRED_DOCUMENTS) <= set(more["documents"]):
         assert b.outcome in ("approved", "denied")
 
 

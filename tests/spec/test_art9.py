@@ -10,11 +10,13 @@ from hypothesis import strategies as st
 from mutualaid import adjudicate
 from mutualaid import testing as T
 
+import tables as C
+
 from pins import clause
 
 
 @clause("art9.1")
-@given(T.claims_with_history(), st.sampled_from(T.CAUSES))
+@given(T.claims_with_history(), st.sampled_from(C.CAUSES))
 def test_only_an_accident_is_covered(cw, cause):
     """第九条 1 "本计划所指的意外伤害是指以外来的、突发的、非本意的和非疾病的客观事件为直接且单独的原因致使身体受到的伤害。"
 
@@ -39,7 +41,7 @@ def other_settings_and_self_funded(draw):
     claim, history = draw(T.claims_with_history())
     c = copy.deepcopy(claim)
     for t in c["treatments"]:
-        t["setting"] = draw(st.sampled_from(T.SETTINGS))
+        t["setting"] = draw(st.sampled_from(C.SETTINGS))
         for it in t["items"]:
             it["self_funded"] = draw(st.one_of(st.none(), st.sampled_from(("0.00", "450.00", "99999.99")), T.amounts_fen.map(T.yuan)))
     return claim, history, c

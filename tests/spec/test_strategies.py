@@ -14,6 +14,7 @@ from mutualaid import adjudicate
 from mutualaid import testing as T
 
 import reference as R
+import tables as C
 from pins import clause
 
 
@@ -40,7 +41,7 @@ def _deadline_kind(occurred: dt.date) -> set:
     """Where the accident's filing deadline falls, read off chinesecalendar (2004–2026)."""
     import chinese_calendar
 
-    anniversary = T.anniversary(occurred)
+    anniversary = C.anniversary(occurred)
     if not 2004 <= anniversary.year <= 2026:
         return set()
     deadline, _ = R.filing_deadline(occurred)
@@ -69,7 +70,7 @@ def features(claim: dict, history: list) -> set:
         h = t["hospital"]
         out |= {f"grade:{h.get('grade', 'absent')}", f"ownership:{h.get('ownership', 'absent')}", f"kind:{h.get('kind', 'absent')}", f"setting:{t['setting']}"}
         if h.get("ws218"):
-            out.add(f"ws218:{T.WS218_KIND[h['ws218']]}")
+            out.add(f"ws218:{C.WS218_KIND[h['ws218']]}")
         for it in t["items"]:
             out.add(f"category:{it['category']}")
             if it["category"] == "medication":
@@ -98,18 +99,18 @@ def features(claim: dict, history: list) -> set:
 
 
 REQUIRED = {
-    *(f"occupation:{v}" for v in T.OCCUPATIONS),
-    *(f"cause:{v}" for v in T.CAUSES),
-    *(f"circumstance:{v}" for v in T.CIRCUMSTANCES),
-    *(f"document:{v}" for v in T.DOCUMENTS),
+    *(f"occupation:{v}" for v in C.OCCUPATIONS),
+    *(f"cause:{v}" for v in C.CAUSES),
+    *(f"circumstance:{v}" for v in C.CIRCUMSTANCES),
+    *(f"document:{v}" for v in C.DOCUMENTS),
     *(f"grade:{v}" for v in (1, 2, 3, None, "absent")),
-    *(f"ownership:{v}" for v in (*T.OWNERSHIPS, None, "absent")),
-    *(f"kind:{v}" for v in (*T.KINDS, None, "absent")),
-    *(f"ws218:{v}" for v in set(T.WS218_KIND.values())),
-    *(f"setting:{v}" for v in T.SETTINGS),
-    *(f"category:{v}" for v in T.CATEGORIES),
-    *(f"medication_use:{v}" for v in (*T.MEDICATION_USES, None, "absent")),
-    *(f"accident_total:{T.yuan(v)}" for v in T.EDGE_AMOUNTS_FEN),
+    *(f"ownership:{v}" for v in (*C.OWNERSHIPS, None, "absent")),
+    *(f"kind:{v}" for v in (*C.KINDS, None, "absent")),
+    *(f"ws218:{v}" for v in set(C.WS218_KIND.values())),
+    *(f"setting:{v}" for v in C.SETTINGS),
+    *(f"category:{v}" for v in C.CATEGORIES),
+    *(f"medication_use:{v}" for v in (*C.MEDICATION_USES, None, "absent")),
+    *(f"accident_total:{T.yuan(v)}" for v in C.EDGE_AMOUNTS_FEN),
     "day:-1", "day:0", "day:179", "day:180", "day:181",
     "filed_day:364", "filed_day:365", "filed_day:366", "filed_day:367",
     "deadline:weekend", "deadline:spring_festival", "deadline:workday_swap",
@@ -175,7 +176,7 @@ def test_the_deadline_edges_fall_where_they_say():
     import chinese_calendar
 
     for day, kind in T.DEADLINE_EDGES.items():
-        anniversary = T.anniversary(day)
+        anniversary = C.anniversary(day)
         deadline, _ = R.filing_deadline(day)
         if kind == "weekend":
             assert anniversary.weekday() >= 5 and deadline.weekday() == 0, day
@@ -192,12 +193,17 @@ def test_the_deadline_edges_fall_where_they_say():
 
 @clause("§7")
 def test_every_listed_icd10_code_is_accepted_and_the_check_digit_is_gb11643():
-    """CONTRACT §7 ICD-10 and 身份证 numbers: the strategies' fixed lists hold only codes the contract
-    accepts, and their check digit is GB 11643-1999's (ISO 7064 MOD 11-2) on two published numbers."""
+    """CONTRACT §7 ICD-10 and 身份证 numbers: the strategies' fixed lists and the reference's tables
+    hold only codes the contract accepts, the strategies' codes are the reference's (so that table 4
+    knows every diagnosis a claim may carry), and their check digit is GB 11643-1999's (ISO 7064
+    MOD 11-2) on two published numbers."""
     from mutualaid.icd10 import who_code
+    from mutualaid.testing import _vocabulary as V
 
-    for code in T.ICD10_CODES:
+    for code in {*C.ICD10_CODES, *V.ICD10_CODES}:
         who_code(code)
+    assert set(V.ICD10_CODES) == set(C.ICD10_CODES) and set(V.COUNTING_CODES) == set(C.COUNTING_CODES)
+    assert set(V.WS218_CODES) == set(C.WS218_KIND) and set(V.GOOD_WS218) == set(C.GOOD_WS218)
     assert T.gb11643_check("11010519491231002") == "X"
     assert T.gb11643_check("44010619900307123") == "1"
 
