@@ -198,3 +198,16 @@ def test_pending_story_pays_its_tier_once_the_document_arrives():
     claim, history = read_claim_file(EXAMPLES / "pending-missing-document.yaml")
     complete = adjudicate({**claim, "documents": [*claim["documents"], "accident_proof"]}, history)
     assert (complete.outcome, complete.payout) == ("approved", Decimal("500.00"))
+
+
+@pytest.mark.parametrize("name", sorted(STORIES))
+def test_example_carries_its_story_as_an_expect_block_for_check(name):
+    """``mutualaid check examples/`` runs the stories (docs/case-files.md): each file's ``expect:``
+    is the recorded outcome, payout and every clause that excludes, denies or pends."""
+    from mutualaid import yamlio
+
+    doc = yamlio.load((EXAMPLES / name).read_text(encoding="utf-8"))
+    story = STORIES[name]
+    expect = doc["expect"]
+    assert (expect["outcome"], str(expect["payout"])) == (story.outcome, story.payout)
+    assert set(expect.get("clauses") or ()) == {clause for effect, clause, _, _ in story.reasons if effect != "note"}

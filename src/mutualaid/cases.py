@@ -1,4 +1,12 @@
-"""Case files (CONTRACT §6): YAML lists of ``{name, claim, history?, expect}``, run as ``mutualaid check``.
+"""Case files (CONTRACT §6), run as ``mutualaid check``.
+
+Three shapes (``docs/case-files.md``):
+
+- the contract's: a YAML list of ``{name, claim, history?, expect}``;
+- with a base: ``{base: {claim, history?, plan?}, cases: [...]}``, where each case states only what
+  differs from the base claim (:func:`merge`; ``unset:`` lists keys to remove);
+- a claim file (``{claim, history?}``, as ``mutualaid adjudicate`` reads) that carries an
+  ``expect:`` block: one case, named after the file.
 
 ``expect`` is ``{outcome, payout, clauses?}`` or, for bad input, ``{error: TEXT}``. ``clauses`` must
 all appear among the decision's deny, pend and exclude reasons. The project's own tests run their
@@ -7,6 +15,7 @@ case files through this same code.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,10 +24,12 @@ from typing import Any, Iterator
 from .errors import InvalidClaim, quote
 
 _CASE_KEYS = {"name", "claim", "history", "expect", "plan"}
+_BASE_KEYS = {"claim", "history", "plan"}
+_CLAIM_FILE_KEYS = {"claim", "history", "expect"}
 
 
 class CaseFileError(ValueError):
-    """A case file that is not a list of cases in the contract's shape."""
+    """A case file in none of the three shapes, or a case that cannot be laid over its base."""
 
 
 @dataclass(frozen=True)
@@ -34,34 +45,145 @@ class CaseResult:
 
 def case_files(paths: list[str | Path]) -> list[Path]:
     """The YAML files named, and those found below the folders named, in a stable order."""
-    files: list[Path] = []
+    return [f for f, _ in _found(paths)]
+
+
+def _found(paths: list[str | Path]) -> list[tuple[Path, bool]]:
+    """Each YAML file with whether it was named (True) or found in a folder (False)."""
+    files: list[tuple[Path, bool]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
+            files += sorted((f, False) for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
         elif p.is_file():
-            files.append(p)
+            files.append((p, True))
         else:
             raise CaseFileError(f"{p}: no such file or folder")
     return files
 
 
-def load_cases(path: Path) -> list[dict]:
+def _read(path: Path):
     from . import yamlio
 
     try:
-        data = yamlio.load(path.read_text(encoding="utf-8"))
+        return yamlio.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yamlio.YAMLError) as exc:
         raise CaseFileError(f"{path}: cannot read it as YAML: {exc}") from None
+
+
+def is_case_file(data: Any) -> bool:
+    """Whether YAML data has one of the three shapes of a case file (a folder's other YAML, such as
+    an edition or a claim file without ``expect``, is not one)."""
+    return data is None or isinstance(data, list) or (isinstance(data, dict) and bool({"expect", "cases", "base"} & set(data)))
+
+
+def load_cases(path: Path) -> list[dict]:
+    """The cases of one case file, each in the contract's shape ``{name, claim, history?, plan?, expect}``."""
+    return _cases(path, _read(path))
+
+
+def _cases(path: Path, data: Any) -> list[dict]:
     if data is None:
         return []
-    if not isinstance(data, list):
-        raise CaseFileError(f"{path}: a case file is a YAML list of cases")
+    if not is_case_file(data):
+        raise CaseFileError(f"{path}: not a case file: a YAML list of cases, {{base, cases}}, or a claim file with expect")
+    if isinstance(data, dict) and "expect" in data:
+        return _claim_file_case(path, data)
+    if isinstance(data, dict):
+        return _based_cases(path, data)
     for n, case in enumerate(data):
         if not isinstance(case, dict) or not {"name", "claim", "expect"} <= set(case) or set(case) - _CASE_KEYS:
             raise CaseFileError(f"{path}: case {n} is not {{name, claim, history?, expect}}")
-        if not isinstance(case["expect"], dict):
-            raise CaseFileError(f"{path}: case {quote(case['name'])}: expect is a mapping")
+        _check_expect(path, case)
     return data
+
+
+def _check_expect(path: Path, case: dict) -> None:
+    if not isinstance(case["expect"], dict):
+        raise CaseFileError(f"{path}: case {quote(case['name'])}: expect is a mapping")
+
+
+def _claim_file_case(path: Path, data: dict) -> list[dict]:
+    """A claim file that carries ``expect``: one case, named after the file."""
+    extra = set(data) - _CLAIM_FILE_KEYS
+    if "claim" not in data or extra:
+        raise CaseFileError(f"{path}: a claim file with expect holds claim, history and expect only (not {', '.join(sorted(map(str, extra))) or 'without claim'})")
+    case = {"name": path.stem, **data}
+    _check_expect(path, case)
+    return [case]
+
+
+def _based_cases(path: Path, data: dict) -> list[dict]:
+    if set(data) != {"base", "cases"} or not isinstance(data["cases"], list):
+        raise CaseFileError(f"{path}: a case file with a base is {{base: {{claim, history?, plan?}}, cases: [...]}}")
+    base = data["base"]
+    if not isinstance(base, dict) or "claim" not in base or set(base) - _BASE_KEYS or not isinstance(base["claim"], dict):
+        raise CaseFileError(f"{path}: base is {{claim, history?, plan?}} with claim a mapping")
+    out = []
+    for n, case in enumerate(data["cases"]):
+        if not isinstance(case, dict) or not {"name", "expect"} <= set(case) or set(case) - _CASE_KEYS - {"unset"}:
+            raise CaseFileError(f"{path}: case {n} is not {{name, claim?, unset?, history?, plan?, expect}}")
+        _check_expect(path, case)
+        where = f"{path}: case {quote(case['name'])}"
+        claim = merge(base["claim"], case.get("claim") or {}, where=f"{where}: claim")
+        for key in _unset_paths(case.get("unset"), where):
+            _unset(claim, key, where)
+        full = {"name": case["name"], "claim": claim}
+        for key in ("history", "plan"):
+            if key in case:
+                full[key] = case[key]
+            elif key in base:
+                full[key] = copy.deepcopy(base[key])
+        full["expect"] = case["expect"]
+        out.append(full)
+    return out
+
+
+def merge(base: Any, change: Any, where: str = "claim") -> Any:
+    """``change`` laid over ``base``, as a case laid over its file's base claim; neither is changed.
+
+    - a mapping over a mapping merges key by key, recursively;
+    - a mapping whose keys are all integers, over a list, changes those elements (0 is the first)
+      and leaves the others: ``treatments: {0: {diagnoses: [M51.2]}}``;
+    - anything else replaces what the base has: a list replaces the whole list, and ``null`` is a
+      value like any other (the contract gives it a meaning: ``payee: null``). To remove a key,
+      name it in the case's ``unset:`` list.
+    """
+    if isinstance(change, dict) and isinstance(base, dict):
+        out = copy.deepcopy(base)
+        for key, value in change.items():
+            out[key] = merge(base[key], value, f"{where}.{key}") if key in base else copy.deepcopy(value)
+        return out
+    if isinstance(change, dict) and isinstance(base, list) and change and all(type(k) is int for k in change):
+        out_list = copy.deepcopy(base)
+        for index, value in change.items():
+            if not 0 <= index < len(base):
+                raise CaseFileError(f"{where}: no element {index} to change (the base has {len(base)})")
+            out_list[index] = merge(base[index], value, f"{where}.{index}")
+        return out_list
+    return copy.deepcopy(change)
+
+
+def _unset_paths(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        raise CaseFileError(f"{where}: unset is a list of dotted paths, such as member.id_number")
+    return value
+
+
+def _unset(claim: dict, path: str, where: str) -> None:
+    """Remove the key at a dotted path (``treatments.0.hospital.kind``), which must be there."""
+    *head, last = path.split(".")
+    node: Any = claim
+    try:
+        for key in head:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            del node[int(last)]
+        else:
+            del node[last]
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise CaseFileError(f"{where}: unset {quote(path)}: the claim has no such key") from None
 
 
 def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
@@ -99,7 +221,15 @@ def _amount(value: Any) -> Decimal | None:
 
 
 def run(paths: list[str | Path], engine: str = "native") -> Iterator[CaseResult]:
-    """Every case of every case file under ``paths``, in order."""
-    for f in case_files(paths):
-        for case in load_cases(f):
+    """Every case of every case file under ``paths``, in order.
+
+    A file named in ``paths`` must be a case file; below a folder, YAML that is not one (an edition,
+    a claim file without ``expect``) is passed over, so that ``mutualaid check examples/`` runs the
+    stories and leaves the what-if edition beside them alone.
+    """
+    for f, named in _found(paths):
+        data = _read(f)
+        if not named and not is_case_file(data):
+            continue
+        for case in _cases(f, data):
             yield run_case(case, str(f), engine)

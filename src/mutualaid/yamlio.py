@@ -160,14 +160,16 @@ def load(text: str) -> Any:
 def split_claim_document(doc: Any) -> tuple[Any, Any]:
     """A claim file holds ``{claim, history?}`` (CONTRACT §1), or a bare claim: return both parts.
 
-    Any other top-level key is bad input, like an unknown key anywhere else.
+    It may also carry ``expect:``, the decision it expects, which ``mutualaid check`` checks and
+    deciding ignores (``docs/case-files.md``): the examples are stories that check themselves. Any
+    other top-level key is bad input, like an unknown key anywhere else.
     """
     if isinstance(doc, dict) and "claim" in doc:
-        extra = sorted(set(doc) - {"claim", "history"}, key=str)
+        extra = sorted(set(doc) - {"claim", "history", "expect"}, key=str)
         if extra:
             from .errors import FieldError, InvalidClaim
 
-            raise InvalidClaim([FieldError(quote(k), "unknown key; a claim file holds claim and history") for k in extra])
+            raise InvalidClaim([FieldError(quote(k), "unknown key; a claim file holds claim, history and expect") for k in extra])
         return doc["claim"], doc.get("history") or ()
     return doc, ()
 
