@@ -4,6 +4,7 @@ over it; claim files that carry ``expect:``; folders that hold other YAML beside
 from __future__ import annotations
 
 import copy
+import re
 import io
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -157,3 +158,12 @@ def test_a_named_file_that_is_no_case_file_is_an_error_but_a_folder_passes_over_
     with redirect_stderr(err), redirect_stdout(io.StringIO()):
         code = main(["check", str(tmp_path / "edition.yaml")])
     assert code == 2 and "not a case file" in err.getvalue()
+
+
+def test_the_example_of_docs_case_files_md_passes(tmp_path):
+    """The base-claim example in docs/case-files.md is a case file whose every case holds."""
+    page = (ROOT / "docs" / "case-files.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", page, re.S) if b.startswith("base:"))
+    f = tmp_path / "example.yaml"
+    f.write_text(block, encoding="utf-8")
+    assert _check(f) == (0, f"{block.count('- name:')} passed, 0 failed\n")

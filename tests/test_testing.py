@@ -8,6 +8,7 @@ import datetime as dt
 import importlib.util
 import inspect
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -250,3 +251,26 @@ def test_the_docstring_example_passes_for_a_new_user_with_default_settings(tmp_p
     assert ok, out
     assert re.search(r"\b2 passed\b", out), out
     assert not (tmp_path / "conftest.py").exists()
+
+
+def test_the_examples_of_docs_testing_md_run(tmp_path):
+    """Every Python block of docs/testing.md runs as written: the conftest block as conftest.py, the
+    others as test files of a new user's folder (outside the project's conftest)."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) >= 6
+    tests = 0
+    for n, block in enumerate(blocks):
+        if block.startswith("# conftest.py"):
+            (tmp_path / "conftest.py").write_text(block, encoding="utf-8")
+        else:
+            (tmp_path / f"test_block_{n}.py").write_text(block, encoding="utf-8")
+            tests += len(re.findall(r"^def test_", block, re.M))
+    assert (tmp_path / "conftest.py").exists()
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), "-q", str(tmp_path)],
+        cwd=tmp_path, env=_first_decision()._env(), capture_output=True, text=True, timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(rf"\b{tests} passed\b", r.stdout), r.stdout
