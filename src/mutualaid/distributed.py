@@ -76,7 +76,7 @@ def partition(lines: list[tuple[int, bytes]], parts: int) -> list[list[tuple[int
     Each partition keeps IN's order. Lines no member id can be read from form a group of their own.
     """
     groups = _Groups()
-    keys = []
+    keys: list[Any] = []
     for _, raw in lines:
         _, member, number = route(raw, 1)
         if member is None:

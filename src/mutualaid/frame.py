@@ -136,15 +136,16 @@ def decide(
                 raise
             cid = claim.get("claim_id") if isinstance(claim, dict) else getattr(claim, "claim_id", None)
             member = member_of(claim)
-            for name, value in (("claim_id", cid if isinstance(cid, str) else None), ("member_id", member),
-                                ("outcome", "error"), ("edition", None), ("reasons", None),
-                                ("error", ",".join(exc.fields)), ("decision", None)):  # fmt: skip
+            bad: dict[str, Any] = {"claim_id": cid if isinstance(cid, str) else None, "member_id": member, "outcome": "error",
+                                   "edition": None, "reasons": None, "error": ",".join(exc.fields), "decision": None}  # fmt: skip
+            for name, value in bad.items():
                 rows[name].append(value)
             for name in AMOUNTS:
                 amounts[name].append(None)
             continue
-        for name, value in (("claim_id", d.claim_id), ("member_id", member_of(claim)), ("outcome", d.outcome),
-                            ("edition", d.plan), ("reasons", len(d.reasons)), ("error", None), ("decision", d)):  # fmt: skip
+        good: dict[str, Any] = {"claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
+                                "reasons": len(d.reasons), "error": None, "decision": d}  # fmt: skip
+        for name, value in good.items():
             rows[name].append(value)
         for name in AMOUNTS:
             amounts[name].append(getattr(d, name))

@@ -458,9 +458,11 @@ class Comparison:
         for k in range(1, n):
             cost = self.totals.cost_by_clause[k - 1]
             ys = [i + (k - 1 - (m - 1) / 2) * h for i in range(len(clauses))]
-            right.barh(ys, [float(_money(cost.get(c, 0))) for c in clauses], h, color=colours[k])  # float only to draw
+            bars = right.barh(ys, [float(_money(cost.get(c, 0))) for c in clauses], h, color=colours[k])  # float only to draw
+            right.bar_label(bars, [f"{_money(cost[c]):+,.0f}" if c in cost else "" for c in clauses], fontsize=7, padding=2)
         right.set_yticks(range(len(clauses)), clauses, fontsize=8)
         right.axvline(0, color="black", linewidth=0.8)
+        right.margins(x=0.2)  # room for the labels at the bars' ends
         right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0"))
         right.tick_params(axis="x", rotation=30)
         right.set(title=f"Change in total paid against {self.labels[0]}, by clause", xlabel="yuan")
