@@ -63,24 +63,24 @@ def stream(tmp_path_factory) -> Path:
     return path
 
 
-def _batch(stream: Path, out: Path, **options) -> bytes:
-    run(str(stream), str(out), stderr=io.StringIO(), **options)
-    return out.read_bytes()
+def _batch(stream: Path, out: Path, **options) -> tuple[bytes, dict]:
+    done = run(str(stream), str(out), stderr=io.StringIO(), **options)
+    return out.read_bytes(), done.summary.to_json()
 
 
 @pytest.mark.parametrize("partitions", [None, 1, 7])
 def test_the_output_is_batchs_byte_for_byte(client, stream, tmp_path, partitions):
-    want = _batch(stream, tmp_path / "batch.jsonl")
+    want, want_summary = _batch(stream, tmp_path / "batch.jsonl")
     got = tmp_path / "dask.jsonl"
     summary = md.batch(str(stream), str(got), client=client, partitions=partitions)
     assert got.read_bytes() == want
-    assert summary.claims == len(want.splitlines())
+    assert summary.to_json() == want_summary and summary.claims == len(want.splitlines())
     refused = [json.loads(x) for x in want.splitlines() if b'"C-S1"' in x]
     assert refused and refused[0]["fields"] == ["member.id_number"]  # the shared number stayed with its member
 
 
 def test_an_edition_file_and_no_records_as_batch_options(client, stream, tmp_path):
-    want = _batch(stream, tmp_path / "batch.jsonl", plan=str(WHAT_IF), record=False)
+    want, _ = _batch(stream, tmp_path / "batch.jsonl", plan=str(WHAT_IF), record=False)
     got = tmp_path / "dask.jsonl"
     md.batch(str(stream), str(got), client=client, plan=str(WHAT_IF), record=False)
     assert got.read_bytes() == want and b"what-if-cap8000-filing2y" in want

@@ -41,7 +41,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a fresh interprete
 
 import heapq
 import os
-from typing import Any, Optional
+from array import array
+from typing import Any, Iterator, Optional
 
 from .batch import Summary, route
 from .spill import SPILL_AFTER
@@ -102,13 +103,48 @@ def partition(lines: list[tuple[int, bytes]], parts: int) -> list[list[tuple[int
     return [p for p in out if p]
 
 
-def _decide_partition(items: list, plan: Any, engine: str, record: bool, spill_after: Optional[int]) -> list:
-    """One partition, decided on a worker by the batch's own worker: [(line, OUT bytes, stat)…] in order."""
+def _decide_partition(items: list, plan: Any, engine: str, record: bool, spill_after: Optional[int]) -> tuple:
+    """One partition, decided on a worker by the batch's own worker.
+
+    Returns (line numbers, OUT bytes of every line joined, where each line ends, the partition's
+    summary as JSON): a few large objects rather than a tuple a line, so that sending the answer
+    back costs the client little.
+    """
     from .batch import _Decider
     from .ledger import Ledger
 
     answers = _Decider(Ledger(plan=plan, engine=engine, record=record, spill_after=spill_after), journal=False)(items)
-    return [(line, out, stat) for (line, _), (out, _, stat) in zip(items, answers)]
+    summary = Summary()
+    ends, end = array("q"), 0
+    for out, _, stat in answers:
+        end += len(out)
+        ends.append(end)
+        summary.add(stat)
+    return array("q", (line for line, _ in items)), b"".join(out for out, _, _ in answers), ends, summary.to_json()
+
+
+def _merged(results: list) -> Iterator[tuple[int, int, int, int]]:
+    """(line number, partition, start, end) of every answer, in line order across the partitions."""
+
+    def one(k: int, lines: array, ends: array) -> Iterator[tuple[int, int, int, int]]:
+        start = 0
+        for line, end in zip(lines, ends):
+            yield line, k, start, end
+            start = end
+
+    return heapq.merge(*(one(k, lines, ends) for k, (lines, _, ends, _) in enumerate(results)))
+
+
+def _total(summaries: list[dict]) -> Summary:
+    total = Summary()
+    for data in summaries:
+        part = Summary(data)
+        for k, v in part.counts.items():
+            total.counts[k] += v
+        total.paid_fen += part.paid_fen
+        for clause, n in part.denied_by_clause.items():
+            total.denied_by_clause[clause] = total.denied_by_clause.get(clause, 0) + n
+    return total
 
 
 def _read(source: str) -> list[tuple[int, bytes]]:
@@ -159,17 +195,17 @@ def batch(
         for part in client.scatter(parts)
     ]
     results = client.gather(futures)
-    summary = Summary()
+    blobs = [memoryview(blob) for _, blob, _, _ in results]
     tmp = f"{os.path.realpath(target)}.partial-{os.getpid()}"
     try:
         with open(tmp, "wb", buffering=1 << 20) as fout:
-            for _, out, stat in heapq.merge(*results, key=lambda r: r[0]):
-                fout.write(out)
-                summary.add(stat)
+            write = fout.write
+            for _, k, start, end in _merged(results):
+                write(blobs[k][start:end])
             fout.flush()
             os.fsync(fout.fileno())
         os.replace(tmp, os.path.realpath(target))
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return summary
+    return _total([summary for _, _, _, summary in results])
