@@ -7,7 +7,6 @@ members who share a 身份证 number, blank lines and a line that is not JSON.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 from pathlib import Path
@@ -21,7 +20,7 @@ from distributed import Client, LocalCluster  # noqa: E402
 from mutualaid import distributed as md  # noqa: E402
 from mutualaid.batch import run  # noqa: E402
 
-from claimdata import claim_with  # noqa: E402
+from claimdata import claim_with, generated_stream  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WHAT_IF = ROOT / "examples" / "editions" / "what-if-cap8000-filing2y.yaml"
@@ -40,16 +39,9 @@ def client(request):
     return client
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "benchmarks" / "bench_batch.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory) -> Path:
-    lines = [json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in _generator().stream(400, 120, 9)]
+    lines = [json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in generated_stream(400, 120, 9)]
     # Two member ids with one 身份证 number: the second's claim is refused, as one person, one member id.
     shared = [claim_with(claim_id=f"C-S{k}") for k in range(3)]
     shared[1]["member"]["member_id"] = "M-OTHER"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import io
 import json
 import subprocess
@@ -20,22 +19,15 @@ pytest.importorskip("pyarrow")
 from mutualaid import InvalidClaim, Ledger, adjudicate, frame  # noqa: E402
 from mutualaid.batch import run  # noqa: E402
 
-from claimdata import base_claim, claim_with  # noqa: E402
+from claimdata import base_claim, claim_with, generated_stream  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _stream(claims: int, members: int, seed: int = 11) -> list[dict]:
-    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "benchmarks" / "bench_batch.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.stream(claims, members, seed))
 
 
 @pytest.fixture(scope="module")
 def claims() -> list[dict]:
     """400 claims of 120 members in filing order: top-ups, the cap, pending refilings, a few bad lines."""
-    return _stream(400, 120)
+    return generated_stream(400, 120, 11)
 
 
 def _good(claims: list[dict]) -> list[dict]:

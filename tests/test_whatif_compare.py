@@ -13,7 +13,7 @@ import pytest
 from mutualaid import Ledger, editions, load_edition
 from mutualaid.whatif import Change, Comparison, compare, diff
 
-from claimdata import claim_with, item, treatment
+from claimdata import claim_with, generated_stream, item, treatment
 
 ROOT = Path(__file__).resolve().parent.parent
 WHAT_IF = ROOT / "examples" / "editions" / "what-if-cap8000-filing2y.yaml"
@@ -21,18 +21,9 @@ BASE = editions.get("gd-nef-2022")
 TOP = BASE.replace(id="top-tier-8000", tiers=[*[t.model_dump() for t in BASE.tiers[:-1]], {"over": "10000.00", "pays": "8000.00"}])
 
 
-def _stream(claims: int, members: int, seed: int = 3) -> list[dict]:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_batch", ROOT / "benchmarks" / "bench_batch.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.stream(claims, members, seed))
-
-
 @pytest.fixture(scope="module")
 def claims() -> list[dict]:
-    return _stream(500, 150)
+    return generated_stream(500, 150, 3)
 
 
 @pytest.fixture(scope="module")
