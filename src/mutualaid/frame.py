@@ -34,6 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a fresh interprete
 import math
 from typing import Any, Iterable, Iterator, Optional
 
+from .batch import claim_id_of
 from .errors import InvalidClaim
 from .facts import fen
 from .ledger import Ledger, member_of
@@ -129,26 +130,24 @@ def decide(
     rows: dict[str, list] = {name: [] for name in ("claim_id", "member_id", "outcome", "edition", "reasons", "error", "decision")}
     amounts: dict[str, list] = {name: [] for name in AMOUNTS}
     for claim in claims_of(claims):
+        row: dict[str, Any]
         try:
             d = ledger.decide(claim)
         except InvalidClaim as exc:
             if errors == "raise":
                 raise
-            cid = claim.get("claim_id") if isinstance(claim, dict) else getattr(claim, "claim_id", None)
-            member = member_of(claim)
-            bad: dict[str, Any] = {"claim_id": cid if isinstance(cid, str) else None, "member_id": member, "outcome": "error",
-                                   "edition": None, "reasons": None, "error": ",".join(exc.fields), "decision": None}  # fmt: skip
-            for name, value in bad.items():
-                rows[name].append(value)
-            for name in AMOUNTS:
-                amounts[name].append(None)
-            continue
-        good: dict[str, Any] = {"claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
-                                "reasons": len(d.reasons), "error": None, "decision": d}  # fmt: skip
-        for name, value in good.items():
+            cid = claim_id_of(claim)
+            row = {"claim_id": cid if isinstance(cid, str) else None, "member_id": member_of(claim), "outcome": "error",
+                   "edition": None, "reasons": None, "error": ",".join(exc.fields), "decision": None}  # fmt: skip
+            money = dict.fromkeys(AMOUNTS)
+        else:
+            row = {"claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
+                   "reasons": len(d.reasons), "error": None, "decision": d}  # fmt: skip
+            money = {name: getattr(d, name) for name in AMOUNTS}
+        for name, value in row.items():
             rows[name].append(value)
-        for name in AMOUNTS:
-            amounts[name].append(getattr(d, name))
+        for name, value in money.items():
+            amounts[name].append(value)
     data: dict[str, pd.Series] = {
         "claim_id": pd.Series(rows["claim_id"], dtype=TEXT),
         "member_id": pd.Series(rows["member_id"], dtype=TEXT),

@@ -375,7 +375,7 @@ class Comparison:
             lines.append(f"  {label:<{width}}  paid {self.paid[label]:>16,.2f}  change {self.paid_change[label]:>+15,.2f}{moved}")
         return "\n".join(lines)
 
-    def to_frame(self):
+    def to_frame(self) -> Any:
         """One row per (claim, edition), long form, as a pandas DataFrame (needs ``mutualaid[frame]``).
 
         Columns: ``line``, ``claim_id``, ``edition`` (label), ``outcome``, ``payout_fen`` and
@@ -383,7 +383,7 @@ class Comparison:
         baseline), ``changed`` (outcome or payout moved), ``causes`` (``clause rule``, ``; ``-joined,
         ``(under X only)`` for a rule that bit under one edition only) and ``error`` (bad fields).
         """
-        from .frame import FEN, TEXT, YUAN, pd
+        from .frame import FEN, TEXT, YUAN, pa, pd
 
         cols: dict[str, list] = {n: [] for n in ("line", "claim_id", "edition", "outcome", "payout_fen", "change_fen", "changed", "causes", "error")}
         for c in self.rows:
@@ -406,13 +406,13 @@ class Comparison:
                 "payout": pd.Series([_money(f) for f in cols["payout_fen"]], dtype=YUAN),
                 "payout_change_fen": pd.Series(cols["change_fen"], dtype=FEN),
                 "payout_change": pd.Series([_money(f) for f in cols["change_fen"]], dtype=YUAN),
-                "changed": pd.Series(cols["changed"], dtype=pd.ArrowDtype(__import__("pyarrow").bool_())),
+                "changed": pd.Series(cols["changed"], dtype=pd.ArrowDtype(pa.bool_())),
                 "causes": pd.Series(cols["causes"], dtype=TEXT),
                 "error": pd.Series(cols["error"], dtype=TEXT),
             }
         )
 
-    def plot(self, axes=None, *, share: float = 0.01):
+    def plot(self, axes: Any = None, *, share: float = 0.01) -> Any:
         """Two panels with matplotlib: the payout distribution under each edition, and the cost change by clause.
 
         Left: paid claims per payout amount, one bar per edition side by side. Amounts that hold less
