@@ -157,3 +157,14 @@ def set_odd_leaves(data, doc, changes: tuple[int, int]) -> None:
             node[path[-1]] = data.draw(odd_json_values())
         except (KeyError, IndexError, TypeError):  # an earlier change took the path away
             pass
+
+
+def generated_stream(claims: int, members: int, seed: int) -> list[dict]:
+    """``claims`` claims of about ``members`` members in filing order, from the scale benchmark's generator
+    (``benchmarks/bench_batch.py``): top-ups, the cap, pending claims filed again, a few bad lines."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_batch", Path(__file__).resolve().parent.parent / "benchmarks" / "bench_batch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.stream(claims, members, seed))

@@ -78,6 +78,20 @@ def test_committed_notebook_has_no_outputs():
     assert code and all(c.outputs == [] and c.execution_count is None for c in code)
 
 
+def test_the_notebook_uses_only_public_api():
+    """Issue 16: the Ledger, mutualaid.frame and whatif.compare; nothing imported from a private place."""
+    import mutualaid
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert not re.search(r"^\s*(from|import) mutualaid\.", code, re.MULTILINE)
+    names = {n.strip() for m in re.findall(r"^from mutualaid import (.+)$", code, re.MULTILINE) for n in m.split(",")}
+    assert names == {"Ledger", "editions", "frame", "whatif"}
+    assert names <= set(mutualaid.__all__) | {"frame", "whatif"}
+    assert "adjudicate(" not in code  # the year goes through the Ledger, not a hand-written history loop
+    assert "frame.decide(" in code and "frame.reasons(" in code and "whatif.compare(" in code and ".plot()" in code
+
+
 def test_runs_in_this_interpreter(executed):
     probe = _stdout(executed.cells[0])
     assert probe.strip() == f"KERNEL-PREFIX {sys.prefix}"
@@ -119,9 +133,11 @@ def test_what_if_on_the_tier_table(executed):
     baseline_total = _money(re.search(r"total payout ([\d,]+\.\d\d) yuan", baseline_text).group(1))
     members = int(re.search(r"([\d,]+) covered members", "".join(_stdout(c) for c in executed.cells)).group(1).replace(",", ""))
 
+    what_if = _tagged(executed, "what-if")
+    assert _images(what_if) == 1  # drawn by Comparison.plot()
     rows = re.findall(
         r"^(\S+)\s+([\d,]+)\s+([\d,]+\.\d\d)\s+(\d+\.\d\d)\s+([+-][\d,]+\.\d\d)$",
-        _stdout(_tagged(executed, "what-if")),
+        _stdout(what_if),
         re.MULTILINE,
     )
     table = {plan: (_money(total), Decimal(per), _money(delta)) for plan, _, total, per, delta in rows}

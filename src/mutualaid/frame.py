@@ -1,0 +1,192 @@
+"""Decisions as tables (issue 16): ``decide`` a table of claims, and ``reasons`` as a long-form table.
+
+    >>> from mutualaid import frame
+    >>> decisions = frame.decide(claims)          # a DataFrame, or an iterable of claim dicts
+    >>> decisions.groupby("outcome")["payout_fen"].sum()
+    >>> frame.reasons(decisions).value_counts(["clause", "rule"])
+
+**Why pandas (with pyarrow types) rather than polars:** every notebook, plotting and statistics
+library reads a pandas DataFrame, and its pyarrow dtypes give the exact columns money needs
+(``decimal128`` yuan, ``int64`` fen) without a second DataFrame library.
+
+**Money stays exact.** Each amount of the decision comes twice: ``payout_fen`` (integer fen, pyarrow
+``int64``) to sum and compare, and ``payout`` (yuan, pyarrow ``decimal128(14, 2)``, whose values are
+``Decimal``) to read. No column is ever a float.
+
+**History.** Rows are decided in the order given, which is taken as each member's filing order (as
+``mutualaid batch`` takes its input's order), through one :class:`mutualaid.Ledger`: a member's
+approved and denied claims enter the history of their later claims, a pending one does not. Pass
+your own ``ledger=`` to carry history in from earlier runs, or out to the next.
+
+Needs the extra ``pip install 'mutualaid[frame]'``; ``import mutualaid`` never imports pandas.
+"""
+
+from __future__ import annotations
+
+try:
+    import pandas as pd
+    import pyarrow as pa
+except ImportError as exc:  # pragma: no cover - exercised in a fresh interpreter by tests/test_frame.py
+    raise ImportError(
+        "mutualaid.frame needs pandas and pyarrow, which a plain install leaves out: pip install 'mutualaid[frame]'"
+    ) from exc
+
+import math
+from typing import Any, Iterable, Iterator, Optional
+
+from .batch import claim_id_of
+from .errors import InvalidClaim
+from .facts import fen
+from .ledger import Ledger, member_of
+from .model import Decision
+
+__all__ = ["decide", "reasons", "claims_of", "AMOUNTS", "FEN", "YUAN", "TEXT"]
+
+AMOUNTS = ("payout", "counted_out_of_pocket", "accident_out_of_pocket", "tier_amount", "cap_remaining")
+"""The decision's amounts; each becomes a ``…_fen`` column and a yuan column."""
+
+FEN = pd.ArrowDtype(pa.int64())
+"""Integer fen: exact, and cheap to sum."""
+YUAN = pd.ArrowDtype(pa.decimal128(14, 2))
+"""Yuan with two places, values ``Decimal`` (up to a trillion yuan: far beyond any total of the plan)."""
+TEXT = pd.ArrowDtype(pa.string())
+
+REASON_COLUMNS = ("claim_id", "clause", "rule", "effect", "subject", "message_zh", "message_en")
+
+
+def _missing(value: Any) -> bool:
+    """A cell pandas filled because the claim had no such key (NaN or NA), not a value of the claim."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def claims_of(claims: Any) -> Iterator[dict]:
+    """Each claim of ``claims`` as a dict, in order.
+
+    ``claims`` is a DataFrame or an iterable of claim dicts (or :class:`~mutualaid.Claim` models).
+    A DataFrame holds one claim a row in either of two shapes:
+
+    - a ``claim`` column whose cells are claim dicts; or
+    - one column per top-level field of the claim (``claim_id``, ``filed_on``, ``member``,
+      ``accident``, ``treatments``, ``documents``, ``payee``, optional ``plan``), nested objects as
+      dicts and lists: what ``pd.DataFrame(list_of_claims)`` or ``pd.read_json(path, lines=True,
+      dtype=False)`` gives. A cell left empty because a claim lacks that key (NaN) is left out.
+    """
+    if isinstance(claims, pd.DataFrame):
+        if "claim" in claims.columns:
+            yield from claims["claim"]
+            return
+        columns = list(claims.columns)
+        for row in claims.itertuples(index=False, name=None):
+            yield {k: _plain(v) for k, v in zip(columns, row) if not _missing(v)}
+        return
+    yield from claims
+
+
+def _plain(value: Any) -> Any:
+    """A cell as plain data: pandas may hand nested lists back as numpy arrays."""
+    tolist = getattr(value, "tolist", None)
+    if tolist is not None and not isinstance(value, (str, bytes)):
+        return _plain(tolist())
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def decide(
+    claims: Any,
+    *,
+    plan: Any = None,
+    engine: str = "native",
+    ledger: Optional[Ledger] = None,
+    errors: str = "raise",
+) -> pd.DataFrame:
+    """Decide every claim, in order, each member's history carried through a Ledger; one row a claim.
+
+    ``claims``: see :func:`claims_of`. ``plan`` and ``engine`` are ``adjudicate``'s; they build the
+    Ledger when none is given (``record=False``: a table has no use for replay records, which cost
+    a seventh of a decision). With ``ledger=``, its own plan and engine decide, and giving ``plan``
+    too is refused, since it would be silently ignored.
+
+    ``errors="raise"`` (the default) raises :class:`~mutualaid.InvalidClaim` for the first bad
+    claim, naming every bad field, after the rows before it were decided into the ledger.
+    ``errors="record"`` gives a bad claim a row of outcome ``error``, its fields in ``error``,
+    amounts empty (``<NA>``), and goes on, as ``mutualaid batch`` does.
+
+    Columns: ``claim_id``, ``member_id``, ``outcome``, ``edition`` (the id of the edition that decided,
+    ``Decision.plan``), for each of :data:`AMOUNTS` a ``…_fen`` integer column and a yuan column,
+    ``reasons`` (how many rules bit), ``error`` (the bad fields, comma-separated) and ``decision``
+    (the :class:`~mutualaid.Decision` itself, for its hints; :func:`reasons` reads it).
+    """
+    if errors not in ("raise", "record"):
+        raise ValueError(f"errors is 'raise' or 'record', not {errors!r}")
+    if ledger is None:
+        ledger = Ledger(plan=plan, engine=engine, record=False)
+    elif plan is not None:
+        raise ValueError("decide: give plan= or ledger=, not both (the ledger's own plan decides)")
+    rows: dict[str, list] = {name: [] for name in ("claim_id", "member_id", "outcome", "edition", "reasons", "error", "decision")}
+    amounts: dict[str, list] = {name: [] for name in AMOUNTS}
+    for claim in claims_of(claims):
+        row: dict[str, Any]
+        try:
+            d = ledger.decide(claim)
+        except InvalidClaim as exc:
+            if errors == "raise":
+                raise
+            cid = claim_id_of(claim)
+            row = {"claim_id": cid if isinstance(cid, str) else None, "member_id": member_of(claim), "outcome": "error",
+                   "edition": None, "reasons": None, "error": ",".join(exc.fields), "decision": None}  # fmt: skip
+            money = dict.fromkeys(AMOUNTS)
+        else:
+            row = {"claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
+                   "reasons": len(d.reasons), "error": None, "decision": d}  # fmt: skip
+            money = {name: getattr(d, name) for name in AMOUNTS}
+        for name, value in row.items():
+            rows[name].append(value)
+        for name, value in money.items():
+            amounts[name].append(value)
+    data: dict[str, pd.Series] = {
+        "claim_id": pd.Series(rows["claim_id"], dtype=TEXT),
+        "member_id": pd.Series(rows["member_id"], dtype=TEXT),
+        "outcome": pd.Series(rows["outcome"], dtype=TEXT),
+        "edition": pd.Series(rows["edition"], dtype=TEXT),
+    }
+    for name in AMOUNTS:
+        data[f"{name}_fen"] = pd.Series([None if a is None else fen(a) for a in amounts[name]], dtype=FEN)
+        data[name] = pd.Series(amounts[name], dtype=YUAN)
+    data["reasons"] = pd.Series(rows["reasons"], dtype=FEN)
+    data["error"] = pd.Series(rows["error"], dtype=TEXT)
+    data["decision"] = pd.Series(rows["decision"], dtype=object)
+    return pd.DataFrame(data)
+
+
+def _decisions(source: Any) -> Iterable[Decision]:
+    if isinstance(source, Decision):
+        return (source,)
+    if isinstance(source, pd.DataFrame):
+        if "decision" not in source.columns:
+            raise ValueError("reasons: this DataFrame has no 'decision' column: give what frame.decide returned, or decisions")
+        return (d for d in source["decision"] if isinstance(d, Decision))  # error rows have none
+    return source
+
+
+def reasons(*decisions: Any) -> pd.DataFrame:
+    """Every reason of every decision, one row per (claim, reason), in each decision's reason order.
+
+    Give the DataFrame :func:`decide` returned, :class:`~mutualaid.Decision` objects, or iterables
+    of them (several arguments are read one after the other). Columns, all text:
+    ``claim_id``, ``clause``, ``rule``, ``effect`` (deny, exclude, pend or note), ``subject``
+    (``claim``, ``T1`` or ``T1/2``), ``message_zh``, ``message_en``. Rows of bad input have no
+    reasons: they are in ``decide``'s ``error`` column.
+    """
+    cols: dict[str, list] = {name: [] for name in REASON_COLUMNS}
+    for source in decisions:
+        for d in _decisions(source):
+            for r in d.reasons:
+                cols["claim_id"].append(d.claim_id)
+                for name in REASON_COLUMNS[1:]:
+                    cols[name].append(getattr(r, name))
+    return pd.DataFrame({name: pd.Series(values, dtype=TEXT) for name, values in cols.items()})
