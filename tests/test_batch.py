@@ -75,7 +75,7 @@ def test_each_line_is_the_ledgers_decision_as_compact_json_in_input_order(stream
         try:
             d = ledger.decide(claim)
         except InvalidClaim as exc:
-            want.append({"line": n, "claim_id": claim.get("claim_id"), "error": str(exc), "fields": list(exc.fields)})
+            want.append({"line": n, "claim_id": claim.get("claim_id"), "error": str(exc), "fields": list(exc.fields), "errors": exc.as_json()})
             continue
         want.append(json.dumps(d.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")))
     got = reference.read_text(encoding="utf-8").splitlines()

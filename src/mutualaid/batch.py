@@ -50,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
+from .errors import FieldError
 from .spill import SPILL_AFTER
 
 CHUNK = 256
@@ -155,18 +156,31 @@ class Results(list):
 Worker = Callable[[list], Results]
 
 
-def error_record(line: int, claim_id: Any, message: str, fields: Iterable[str]) -> bytes:
-    """A line of OUT for a line of IN that is bad input: where, which claim, what, and which fields."""
+def error_record(line: int, claim_id: Any, message: str, errors: Iterable[FieldError]) -> bytes:
+    """A line of OUT for a line of IN that is bad input: where, which claim, what, and which fields.
+
+    ``error`` is the whole message and ``fields`` the paths, as they always were; ``errors`` gives
+    each field's code, Chinese and English message and offending value
+    (:meth:`~mutualaid.errors.InvalidClaim.as_json`), so that a backend can show the claimant why.
+    """
+    errors = tuple(errors)
     record = {
         "line": line,
         "claim_id": claim_id if isinstance(claim_id, str) else None,
         "error": message,
-        "fields": list(fields),
+        "fields": [e.field for e in errors],
+        "errors": [e.as_json() for e in errors],
     }
     try:
         return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
     except UnicodeEncodeError:  # a lone surrogate ("\\ud800" in the input) has no UTF-8: escape it
         return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def not_json_record(line: int, raw: bytes, exc: Exception) -> bytes:
+    """The error record of a line that is not JSON (nor UTF-8, or nested beyond reading): field ``claim``."""
+    error = FieldError.of("claim", "json.invalid", raw.decode("utf-8", "replace"), detail=exc)
+    return error_record(line, None, error.message, (error,))
 
 
 def claim_id_of(claim: Any) -> Any:
@@ -258,7 +272,7 @@ class _Decider:
                 try:
                     claim = read_json(raw)  # each number judged by its exact text (issue 13, finding 1)
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
-                    out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
+                    out.append((not_json_record(line, raw, exc), b"", ERROR))
                     continue
             entered = bound = None
             try:
@@ -266,12 +280,13 @@ class _Decider:
                 answer = d.__pydantic_serializer__.to_json(d) + b"\n"
                 stat = stat_of(d)
             except InvalidClaim as exc:
-                out.append((error_record(line, claim_id_of(claim), str(exc), exc.fields), b"", ERROR))
+                out.append((error_record(line, claim_id_of(claim), str(exc), exc.errors), b"", ERROR))
                 continue
             except sqlite3.Error as exc:  # the history on disk (--spill-after): a full disk, say
                 raise BatchIOError(f"cannot keep the history on disk (line {line}): {exc}") from None
             except Exception as exc:  # noqa: BLE001 - one line never stops a run (issue 13, finding 2)
-                answer = error_record(line, claim_id_of(claim), f"cannot decide this line: {type(exc).__name__}: {exc}", ("claim",))
+                error = FieldError.of("claim", "claim.cannot_decide", kind=type(exc).__name__, detail=exc)
+                answer = error_record(line, claim_id_of(claim), error.message, (error,))
                 stat = ERROR
             journal = b""
             if entered is not None and self.journal:
