@@ -202,6 +202,8 @@ def fill(template: str, params: dict) -> str:
 
 def markdown() -> str:
     """``docs/errors.md``: every code with its Chinese and English text, from :data:`CODES`."""
+    from .errors import QUOTE_MAX
+
     lines = [
         "# Error codes",
         "",
@@ -210,7 +212,7 @@ def markdown() -> str:
         "Bad input raises `mutualaid.InvalidClaim`. Each of its `errors` is a `FieldError` with the",
         "offending `field` (a dotted path such as `treatments.0.items.1.out_of_pocket`), a stable `code`,",
         "the message in Chinese (`message_zh`) and in English (`message`, `message_en` in JSON), and the",
-        "offending `value` cut short (at most 48 characters; null when the field is missing).",
+        f"offending `value` cut short (at most {QUOTE_MAX} characters; null when the field is missing).",
         "`InvalidClaim.as_json()` gives them as a list of",
         "`{field, code, message_en, message_zh, value}`; `mutualaid batch` writes the same list in",
         "each error record's `errors` (docs/batch.md).",
