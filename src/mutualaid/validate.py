@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
 from .edition import Edition, editions
 from .errorcodes import PYDANTIC_TYPES
-from .errors import MISSING, BadValue, FieldError, InvalidClaim, quote
+from .errors import MISSING, BadValue, FieldError, InvalidClaim, quote, shown
 from .idcard import birth_date, normalize_id_number
 from .model import Claim, HistoryEntry
 from .rules import art5
@@ -388,11 +389,11 @@ def _history_checks(
             continue
         fen = int(paid * 100)
         paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
-        if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed, paid):
-            errors.append(e)
+        if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed):
+            errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
         paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
-        if e := art5.history_above_cap(n, paid_by_edition[ed.id], ed, paid):
-            errors.append(e)
+        if e := art5.history_above_cap(n, paid_by_edition[ed.id], ed):
+            errors.append(replace(e, value=shown(paid)) if e.value is None else e)
     if e := claim_already_decided(claim.claim_id, ids):
         errors.insert(0, e)
     return errors

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..edition import per_edition
-from ..errors import MISSING, FieldError, quote
+from ..errors import FieldError, quote
 from ..rule import Assessed, HintTemplate, Rule
 
 if TYPE_CHECKING:
@@ -142,19 +142,15 @@ def message_params(edition: "Edition") -> dict[str, int]:
 # mutualaid.validate keeps the running sums in entry order and asks this check.
 
 
-def history_above_top_tier(
-    n: int, accident_id: str, paid_for_accident_fen: int, edition: "Edition", paid: object = MISSING
-) -> "FieldError | None":
+def history_above_top_tier(n: int, accident_id: str, paid_for_accident_fen: int, edition: "Edition") -> "FieldError | None":
     """第五条（二）: "因同一次意外伤害事故发生的个人自付金额……大于10000元的,一次性补偿6000元。"
 
     One accident is paid by its tier, at most the top tier's amount, however many claims it took.
     ``paid_for_accident_fen`` is what history entries 0..n paid for ``accident_id``, and
     ``edition`` the edition whose period holds its date; above its top tier, entry ``n`` is the
-    one named (``history.N.paid``), with what it ``paid`` as the offending value.
+    one named (``history.N.paid``).
     """
     if paid_for_accident_fen > edition.top_tier_fen:
-        return FieldError.of(
-            f"history.{n}.paid", "history.over_top_tier", paid,
-            accident=quote(accident_id), top=edition.top_tier_fen // 100,
-        )
+        top = edition.top_tier_fen // 100
+        return FieldError.of(f"history.{n}.paid", "history.over_top_tier", accident=quote(accident_id), top=top)
     return None

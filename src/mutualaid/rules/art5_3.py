@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import MISSING, FieldError
+from ..errors import FieldError
 from ..rule import Assessed, HintTemplate, Rule
 
 if TYPE_CHECKING:
@@ -77,15 +77,12 @@ ASSESSED = Assessed(clause="art5.3", fields={"cap_left_fen": int, "payout_fen": 
 # mutualaid.validate keeps the running sums in entry order and asks this check.
 
 
-def history_above_cap(n: int, paid_in_edition_fen: int, edition: "Edition", paid: object = MISSING) -> "FieldError | None":
+def history_above_cap(n: int, paid_in_edition_fen: int, edition: "Edition") -> "FieldError | None":
     """第五条（三）: "……均按上述约定分别给付意外医疗补贴保障,但累计给付金额不超过10000元。"
 
     What history entries 0..n paid for accidents in ``edition``'s period may not exceed its cap
-    (the cap is per edition, CONTRACT §7); above it, entry ``n`` is the one named (``history.N.paid``),
-    with what it ``paid`` as the offending value.
+    (the cap is per edition, CONTRACT §7); above it, entry ``n`` is the one named (``history.N.paid``).
     """
     if paid_in_edition_fen > edition.cap_fen:
-        return FieldError.of(
-            f"history.{n}.paid", "history.over_cap", paid, edition=edition.id, cap=edition.cap_fen // 100
-        )
+        return FieldError.of(f"history.{n}.paid", "history.over_cap", edition=edition.id, cap=edition.cap_fen // 100)
     return None
