@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from .edition import Edition, editions
 from .errorcodes import PYDANTIC_TYPES
@@ -55,7 +56,7 @@ def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]
     return out
 
 
-def _field_error(field: str, e: dict) -> FieldError:
+def _field_error(field: str, e: ErrorDetails) -> FieldError:
     kind, ctx = e["type"], e.get("ctx") or {}
     value = MISSING if kind == "missing" else e.get("input", MISSING)
     error = ctx.get("error")
