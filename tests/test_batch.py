@@ -75,7 +75,7 @@ def test_each_line_is_the_ledgers_decision_as_compact_json_in_input_order(stream
         try:
             d = ledger.decide(claim)
         except InvalidClaim as exc:
-            want.append({"line": n, "claim_id": claim.get("claim_id"), "error": str(exc), "fields": list(exc.fields)})
+            want.append({"line": n, "claim_id": claim.get("claim_id"), "error": str(exc), "fields": list(exc.fields), "errors": exc.as_json()})
             continue
         want.append(json.dumps(d.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")))
     got = reference.read_text(encoding="utf-8").splitlines()
@@ -182,7 +182,9 @@ def test_the_progress_bar_shows_on_a_terminal_only(stream, tmp_path):
     run(str(stream), os.devnull, stderr=quiet)  # a StringIO is not a terminal
     assert quiet.getvalue() == ""
     run(str(stream), os.devnull, progress=True, stderr=shown)
-    assert "\r[" in shown.getvalue() and "claims" in shown.getvalue()
+    drawn = shown.getvalue()
+    assert "━" in drawn and "100%" in drawn and "claims" in drawn  # rich's bar, drawn to the end
+    assert drawn.endswith("\x1b[2K")  # and erased when the run ends, leaving the summary alone
 
 
 def test_the_command_reads_and_writes_standard_streams_and_prints_the_summary(capsysbinary, monkeypatch):

@@ -108,7 +108,7 @@ def test_json_only_spellings_fall_back():
 # --- whole lines, as the batch sees them: the same bytes out as the plain-data path ------------------
 
 from mutualaid import InvalidClaim, Ledger  # noqa: E402
-from mutualaid.batch import ERROR, _Decider, claim_id_of, error_record, stat_of  # noqa: E402
+from mutualaid.batch import ERROR, _Decider, claim_id_of, error_record, not_json_record, stat_of  # noqa: E402
 
 from claimdata import base_claim  # noqa: E402
 
@@ -120,12 +120,12 @@ def _plain_decider(items: list) -> list:
         try:
             claim = read_json(raw)
         except (ValueError, RecursionError) as exc:
-            out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
+            out.append((not_json_record(line, raw, exc), b"", ERROR))
             continue
         try:
             d = ledger.decide(claim)
         except InvalidClaim as exc:
-            out.append((error_record(line, claim_id_of(claim), str(exc), exc.fields), b"", ERROR))
+            out.append((error_record(line, claim_id_of(claim), str(exc), exc.errors), b"", ERROR))
             continue
         out.append((d.__pydantic_serializer__.to_json(d) + b"\n", b"", stat_of(d)))
     return out

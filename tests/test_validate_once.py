@@ -132,8 +132,14 @@ def _above_cap(fen, edition):
     return art5.history_above_cap(2, fen, edition)
 
 
-TOP_TIER_ERROR = FieldError("history.4.paid", "payments for accident 'A-7' exceed the top tier (6000 yuan)")
-CAP_ERROR = FieldError("history.2.paid", "payments in edition gd-nef-2022 exceed its cap of 10000 yuan")
+TOP_TIER_ERROR = FieldError(
+    "history.4.paid", "payments for accident 'A-7' exceed the top tier (6000 yuan)",
+    "history.over_top_tier", "事故 'A-7' 的已给付金额超过最高档次（6000 元）：同一事故最多按最高档给付。",
+)
+CAP_ERROR = FieldError(
+    "history.2.paid", "payments in edition gd-nef-2022 exceed its cap of 10000 yuan",
+    "history.over_cap", "计划版本 gd-nef-2022 的已给付金额超过累计给付上限 10000 元。",
+)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +162,8 @@ def test_the_top_tier_and_cap_checks_follow_the_editions_own_numbers():
     edition = editions.get("gd-nef-2022").replace(id="what-if-cap", cap={"amount": "8000.00"})
     assert art5.history_above_cap(0, 800_000, edition) is None
     assert art5.history_above_cap(0, 800_001, edition) == FieldError(
-        "history.0.paid", "payments in edition what-if-cap exceed its cap of 8000 yuan"
+        "history.0.paid", "payments in edition what-if-cap exceed its cap of 8000 yuan",
+        "history.over_cap", "计划版本 what-if-cap 的已给付金额超过累计给付上限 8000 元。",
     )
     assert art5.history_above_top_tier(0, "A", edition.top_tier_fen, edition) is None
 

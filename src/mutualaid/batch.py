@@ -50,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
+from .errors import FieldError
 from .spill import SPILL_AFTER
 
 CHUNK = 256
@@ -155,18 +156,31 @@ class Results(list):
 Worker = Callable[[list], Results]
 
 
-def error_record(line: int, claim_id: Any, message: str, fields: Iterable[str]) -> bytes:
-    """A line of OUT for a line of IN that is bad input: where, which claim, what, and which fields."""
+def error_record(line: int, claim_id: Any, message: str, errors: Iterable[FieldError]) -> bytes:
+    """A line of OUT for a line of IN that is bad input: where, which claim, what, and which fields.
+
+    ``error`` is the whole message and ``fields`` the paths, as they always were; ``errors`` gives
+    each field's code, Chinese and English message and offending value
+    (:meth:`~mutualaid.errors.InvalidClaim.as_json`), so that a backend can show the claimant why.
+    """
+    errors = tuple(errors)
     record = {
         "line": line,
         "claim_id": claim_id if isinstance(claim_id, str) else None,
         "error": message,
-        "fields": list(fields),
+        "fields": [e.field for e in errors],
+        "errors": [e.as_json() for e in errors],
     }
     try:
         return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
     except UnicodeEncodeError:  # a lone surrogate ("\\ud800" in the input) has no UTF-8: escape it
         return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def not_json_record(line: int, raw: bytes, exc: Exception) -> bytes:
+    """The error record of a line that is not JSON (nor UTF-8, or nested beyond reading): field ``claim``."""
+    error = FieldError.of("claim", "json.invalid", raw.decode("utf-8", "replace"), detail=exc)
+    return error_record(line, None, error.message, (error,))
 
 
 def claim_id_of(claim: Any) -> Any:
@@ -258,7 +272,7 @@ class _Decider:
                 try:
                     claim = read_json(raw)  # each number judged by its exact text (issue 13, finding 1)
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
-                    out.append((error_record(line, None, f"not JSON: {exc}", ("claim",)), b"", ERROR))
+                    out.append((not_json_record(line, raw, exc), b"", ERROR))
                     continue
             entered = bound = None
             try:
@@ -266,12 +280,13 @@ class _Decider:
                 answer = d.__pydantic_serializer__.to_json(d) + b"\n"
                 stat = stat_of(d)
             except InvalidClaim as exc:
-                out.append((error_record(line, claim_id_of(claim), str(exc), exc.fields), b"", ERROR))
+                out.append((error_record(line, claim_id_of(claim), str(exc), exc.errors), b"", ERROR))
                 continue
             except sqlite3.Error as exc:  # the history on disk (--spill-after): a full disk, say
                 raise BatchIOError(f"cannot keep the history on disk (line {line}): {exc}") from None
             except Exception as exc:  # noqa: BLE001 - one line never stops a run (issue 13, finding 2)
-                answer = error_record(line, claim_id_of(claim), f"cannot decide this line: {type(exc).__name__}: {exc}", ("claim",))
+                error = FieldError.of("claim", "claim.cannot_decide", kind=type(exc).__name__, detail=exc)
+                answer = error_record(line, claim_id_of(claim), error.message, (error,))
                 stat = ERROR
             journal = b""
             if entered is not None and self.journal:
@@ -515,7 +530,13 @@ class Summary:
 
 
 class Progress:
-    """A one-line bar on a terminal (``\\r``-rewritten, at most five times a second); nothing when piped."""
+    """rich's progress bar on a terminal (redrawn at most five times a second); nothing when piped.
+
+    ``update(claims, offset)`` moves it to ``offset`` of ``total_bytes`` read (a bar without an end
+    when the total is unknown, as for standard input) and shows the claims decided and their rate.
+    rich is imported when the bar is first drawn, never on a run that does not draw it. The bar is
+    drawn on ``stream`` only (standard error): standard output may be OUT, and is left alone.
+    """
 
     def __init__(self, stream: IO[str], total_bytes: Optional[int], enabled: Optional[bool] = None) -> None:
         self.stream = stream
@@ -523,6 +544,27 @@ class Progress:
         self.enabled = stream.isatty() if enabled is None else enabled
         self.start = self.last = time.monotonic()  # for the rate shown, never for a decision
         self.drawn = False
+        self._bar: Any = None
+        self._task: Any = None
+
+    def _open(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn
+        from rich.progress import Progress as Bar
+
+        console = Console(file=self.stream, force_terminal=True, highlight=False)
+        self._bar = Bar(
+            BarColumn(bar_width=30),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[claims]:,} claims  {task.fields[rate]:,.0f}/s"),
+            console=console,
+            auto_refresh=False,  # drawn on update only: no thread of its own
+            transient=True,  # erased when the run ends, leaving the summary alone
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("batch", total=self.total or None, claims=0, rate=0.0)
 
     def update(self, claims: int, offset: int, force: bool = False) -> None:
         if not self.enabled:
@@ -531,20 +573,17 @@ class Progress:
         if not force and now - self.last < 0.2:
             return
         self.last = now
+        if self._bar is None:
+            self._open()
         rate = claims / max(now - self.start, 1e-9)
-        text = f"{claims:,} claims  {rate:,.0f}/s"
-        if self.total:
-            frac = min(1.0, offset / self.total)
-            bar = "#" * int(frac * 30)
-            text = f"[{bar:<30}] {frac:4.0%}  {text}"
-        self.stream.write("\r" + text + "\033[K")
-        self.stream.flush()
+        done = min(offset, self.total) if self.total else offset
+        self._bar.update(self._task, completed=done, claims=claims, rate=rate, refresh=True)
         self.drawn = True
 
     def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 # --- the run ---------------------------------------------------------------------------------------

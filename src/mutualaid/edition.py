@@ -18,7 +18,7 @@ from typing import Any, Callable, Literal, Mapping, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import InvalidClaim
+from .errors import BadValue, InvalidClaim
 from .model import Circumstance, Document, HospitalKind, Ownership
 from .values import Day, Money
 
@@ -34,7 +34,7 @@ class Period(_Data):
     @model_validator(mode="after")
     def _ordered(self):
         if self.end < self.start:
-            raise ValueError("period.end is before period.start")
+            raise BadValue("edition.period_reversed")
         return self
 
     def holds(self, day: dt.date) -> bool:
@@ -63,7 +63,7 @@ class Tier(_Data):
     @model_validator(mode="after")
     def _one_edge(self):
         if (self.at_least is None) == (self.over is None):
-            raise ValueError("a tier gives exactly one of at_least or over")
+            raise BadValue("edition.tier_edge")
         return self
 
     @property
@@ -140,9 +140,7 @@ class Exclusions(_Data):
 
         unknown = [k for k in v if k not in BY_CLAUSE]
         if unknown:
-            raise ValueError(
-                f"{', '.join(map(repr, unknown))} names no exclusion of 第六条; the keys are {', '.join(BY_CLAUSE)}"
-            )
+            raise BadValue("edition.unknown_exclusion", keys=", ".join(map(repr, unknown)), known=", ".join(BY_CLAUSE))
         return v
 
     @field_validator("circumstances")
@@ -152,7 +150,7 @@ class Exclusions(_Data):
         for key, codes in v.items():
             for c in codes:
                 if c in seen:
-                    raise ValueError(f"circumstance {c} is listed under both {seen[c]} and {key}")
+                    raise BadValue("edition.circumstance_twice", circumstance=c, first=seen[c], second=key)
                 seen[c] = key
         return v
 
@@ -212,7 +210,7 @@ class Edition(_Data):
     def _rising(cls, tiers):
         edges = [t.edge for t in tiers]
         if edges != sorted(edges) or len(set(edges)) != len(edges):
-            raise ValueError("tier edges must rise strictly")
+            raise BadValue("edition.tiers_not_rising")
         return tiers
 
     @model_validator(mode="after")
@@ -220,7 +218,7 @@ class Edition(_Data):
         data = self.model_dump(mode="json", by_alias=True, exclude={"references"})
         missing = [path for path in self.references if _at(data, path) is _MISSING]
         if missing:
-            raise ValueError(f"references name values the edition does not have: {', '.join(missing)}")
+            raise BadValue("edition.references_missing", paths=", ".join(missing))
         return self
 
     # --- a variant of an edition ---------------------------------------------------------------

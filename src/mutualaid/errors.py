@@ -6,11 +6,18 @@ documented exception type whose message names every offending field (pydantic's 
 
 from __future__ import annotations
 
+import datetime as dt
 import reprlib
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .errorcodes import CODES, fill
 
 QUOTE_LIMIT = 40
 """At most this many characters of a bad value are quoted in a message (issue 13, finding 9)."""
+QUOTE_MAX = QUOTE_LIMIT + 8
+"""The longest text :func:`quote` gives (a long value is cut to a prefix and ``...``)."""
 
 
 def _quoter() -> reprlib.Repr:
@@ -36,7 +43,52 @@ def quote(value: object) -> str:
         text = _QUOTER.repr(value)
     except Exception:  # an int past Python's digit limit for str(), or a __repr__ that fails
         return f"<a {type(value).__name__}>"
-    return text if len(text) <= QUOTE_LIMIT + 8 else text[: QUOTE_LIMIT + 5] + "..."
+    return _cut(text)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_LIMIT + 5] + "..."
+
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+"""No value at all (a missing field): its :class:`FieldError` carries ``value=None``."""
+
+
+def shown(value: Any) -> str | None:
+    """The offending value as a :class:`FieldError` carries it: :func:`quote` applied, a date as its ISO text,
+    a Decimal (a JSON or YAML number read exactly) as its digits; None for :data:`MISSING`."""
+    if value is MISSING:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        return _cut(str(value))
+    return quote(value)
+
+
+class BadValue(ValueError):
+    """A value a check refuses, with the code of the fault and the details its messages are made of.
+
+    ``str()`` is the English message (:data:`~mutualaid.errorcodes.CODES`' template filled with
+    ``params``), so that a caller who catches ``ValueError`` reads what it always read; pydantic
+    hands it on in its error's context, where :mod:`mutualaid.validate` finds the code.
+    """
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(fill(CODES[code].en, params))
+
+    @property
+    def message_zh(self) -> str:
+        return fill(CODES[self.code].zh, self.params)
+
+    def __reduce__(self):  # picklable across processes
+        return (_bad_value, (self.code, self.params))
+
+
+def _bad_value(code: str, params: dict) -> BadValue:
+    return BadValue(code, **params)
 
 
 
@@ -55,6 +107,21 @@ class FieldError:
     code: str = "invalid"
     message_zh: str = ""
     value: str | None = None
+
+    @classmethod
+    def of(cls, field: str, code: str, value: Any = MISSING, /, **params: Any) -> "FieldError":
+        """The error ``code`` (a key of :data:`~mutualaid.errorcodes.CODES`) for ``field``: both
+        messages are its templates filled with ``params``; ``value`` is the offending value."""
+        entry = CODES[code]
+        return cls(field, fill(entry.en, params), code, fill(entry.zh, params), shown(value))
+
+    @classmethod
+    def from_exception(cls, field: str, exc: BaseException, value: Any = MISSING) -> "FieldError":
+        """The error a refused value raised: its code and words if it is a :class:`BadValue`,
+        else ``field.invalid`` with the exception's text."""
+        if isinstance(exc, BadValue):
+            return cls(field, str(exc), exc.code, exc.message_zh, shown(value))
+        return cls.of(field, "field.invalid", value, detail=str(exc))
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import quote
+from .errors import BadValue, quote
 
 KINDS = ("general", "tcm", "specialty", "outpatient", "rehabilitation", "nursing", "sanatorium", "addiction")
 
@@ -37,8 +37,8 @@ def kind_of_ws218(code: str) -> str:
     """The hospital kind for a WS 218-2002 code; ValueError for a code the contract does not map."""
     c = code.strip().upper()
     if not _SHAPE.match(c):
-        raise ValueError(f"{quote(code)} is not a WS 218-2002 institution code (a letter and three digits)")
+        raise BadValue("ws218.shape", value=quote(code))
     kind = _EXACT.get(c) or _BY_PREFIX.get(c[:2]) or _BY_PREFIX.get(c[0])
     if kind is None:
-        raise ValueError(f"WS 218-2002 code {c} is not one the contract maps to a hospital kind")
+        raise BadValue("ws218.unmapped", code=c)
     return kind

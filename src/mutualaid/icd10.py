@@ -14,7 +14,7 @@ import re
 import warnings
 from functools import lru_cache
 
-from .errors import quote
+from .errors import BadValue, quote
 
 # WHO form: category S82, subcategory S82.2 or S822.
 _WHO = re.compile(r"^([A-Z]\d{2})(?:\.?(\d))?\Z", re.ASCII)
@@ -45,14 +45,11 @@ def who_code(code: str) -> str:
     else:
         m = _CLINICAL.match(raw)
         if not m:
-            raise ValueError(
-                f"{quote(code)} is not an ICD-10 code (WHO: S82, S82.2 or S822; "
-                "clinical edition 2.0: S82.201 or S06.000x001)"
-            )
+            raise BadValue("icd10.shape", value=quote(code))
         sub = m.group(2)
         parent = m.group(1) if sub == "X" else f"{m.group(1)}.{sub}"
     if not _icd().is_category_or_subcategory(parent):
-        raise ValueError(f"{quote(code)}: there is no ICD-10 (WHO 2019) code {parent}")
+        raise BadValue("icd10.unknown", value=quote(code), parent=parent)
     return parent
 
 
@@ -111,9 +108,9 @@ def check_entry(text: str) -> str:
     entry = _entry(text)
     for code in entry if isinstance(entry, tuple) else (entry,):
         if not _WHO_DOTTED.match(code):
-            raise ValueError(f"{quote(text)} is not an ICD-10 category (S82), subcategory (S82.2) or range of categories (K00-K08)")
+            raise BadValue("icd10.not_an_entry", value=quote(text))
     if isinstance(entry, tuple) and (len(entry[0]) != 3 or len(entry[1]) != 3 or entry[0] > entry[1]):
-        raise ValueError(f"{quote(text)}: a range runs from a category to a later category (K00-K08)")
+        raise BadValue("icd10.range_reversed", value=quote(text))
     return text
 
 

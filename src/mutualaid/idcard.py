@@ -20,6 +20,8 @@ import re
 from operator import mul
 from functools import lru_cache
 
+from .errors import BadValue
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]\Z", re.ASCII)
@@ -50,11 +52,11 @@ def normalize_id_number(value: str) -> str:
     """
     v = value.strip().upper()
     if len(v) == 15 and v.isdigit():
-        raise ValueError("a 15-digit 身份证 number is not accepted; give the 18-character number")
+        raise BadValue("id_number.fifteen_digits")
     if not _SHAPE.match(v):
-        raise ValueError("a 身份证 number is 17 digits and a check character (0-9 or X)")
+        raise BadValue("id_number.shape")
     if check_digit(v[:17]) != v[17]:
-        raise ValueError(f"the GB 11643 check digit does not hold (expected {check_digit(v[:17])})")
+        raise BadValue("id_number.check_digit", expected=check_digit(v[:17]))
     if birth_date(v) is None:
-        raise ValueError(f"digits 7-14 ({v[6:14]}) are not a birth date that exists (YYYYMMDD)")
+        raise BadValue("id_number.birth_date", digits=v[6:14])
     return v

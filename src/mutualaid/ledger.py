@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
+from dataclasses import replace
 from json.encoder import encode_basestring as _text  # a str as a JSON string, non-ASCII kept (C)
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional
@@ -207,8 +208,8 @@ class Scan(NamedTuple):
     """The chain's digest at ``end``: where the next sealed line continues it."""
 
 
-def _bad_line(number: int, message: str) -> InvalidClaim:
-    return InvalidClaim([FieldError(f"ledger.{number}", message)])
+def _bad_line(number: int, code: str) -> InvalidClaim:
+    return InvalidClaim([FieldError.of(f"ledger.{number}", code)])
 
 
 def scan(path: str | Path) -> Scan:
@@ -227,7 +228,7 @@ def scan(path: str | Path) -> Scan:
     digest = GENESIS
     sealed = False
     offset = 0
-    problem: Optional[tuple[int, int, str]] = None  # (line number, its start, message): the first one
+    problem: Optional[tuple[int, int, str]] = None  # (line number, its start, error code): the first one
     last: Optional[tuple[bytes, int, bytes]] = None  # (checkpoint payload, offset after it, digest there)
     end_digest = digest
     torn_at: Optional[int] = None
@@ -247,18 +248,13 @@ def scan(path: str | Path) -> Scan:
             if given is not None:
                 digest = _link(digest, payload)
                 if problem is None and given != digest.hex().encode("ascii"):
-                    problem = (number, start, "its checksum does not match: this line, or one before it, was changed, added or removed")
+                    problem = (number, start, "ledger.checksum")
                 sealed = True
             else:
                 if problem is None and sealed:
-                    problem = (number, start, "a line without a checksum after sealed lines: the file was edited")
+                    problem = (number, start, "ledger.unsealed_line")
                 if problem is None and body.startswith(CHECKPOINT_PREFIX):
-                    problem = (
-                        number,
-                        start,
-                        "a checkpoint without a checksum: the ledger was written before ledgers were sealed "
-                        "(mutualaid 0.1 before issue 13); see docs/batch.md, 'Ledgers written before checksums'",
-                    )
+                    problem = (number, start, "ledger.unsealed_checkpoint")  # a ledger written before sums
                 digest = _link(digest, payload)
             if payload.startswith(CHECKPOINT_PREFIX):
                 last = (payload, offset, digest)
@@ -277,7 +273,7 @@ def scan(path: str | Path) -> Scan:
     if problem is not None and problem[1] < end:
         raise _bad_line(problem[0], problem[2])
     if last is not None and last[1] <= end and not isinstance(last_cp, dict):
-        raise _bad_line(0, "the last checkpoint is not a JSON object")
+        raise _bad_line(0, "ledger.checkpoint_not_object")
     return Scan(end, unfinished, last_cp if isinstance(last_cp, dict) else None, at_end)
 
 
@@ -505,9 +501,7 @@ class Ledger:
 
     @staticmethod
     def _taken(number: str, holder: str) -> FieldError:
-        return FieldError(
-            "member.id_number", f"this 身份证 number belongs to member {holder!r} in this ledger: one person has one member id and one cap"
-        )
+        return FieldError.of("member.id_number", "id_number.taken", number, holder=repr(holder))
 
     def _adjudicate(self, claim: Any, member_id: Optional[str], number: Optional[str]) -> Decision:
         """``adjudicate`` with the member's history: folded when the member has running sums."""
@@ -558,7 +552,7 @@ class Ledger:
         accident_id = _get(claim, "accident", "accident_id")
         duplicate = None
         if isinstance(claim_id, str) and claim_id in sums.claims:
-            duplicate = FieldError("claim_id", f"claim {claim_id!r} has already been decided (it stands in history)")
+            duplicate = FieldError.of("claim_id", "claim_id.already_decided", claim_id, claim=repr(claim_id))
         ids = [x for x in (claim_id, accident_id) if isinstance(x, str)]
         tag = "~fold-"
         while any(x.startswith(tag) for x in ids):
@@ -662,7 +656,7 @@ class Ledger:
                 errors += _pydantic_errors(exc)
         with self._member_lock(member_id if isinstance(member_id, str) else None), self._lock:
             if not errors and self.decided(member_id, entry.claim_id):  # type: ignore[union-attr]
-                errors.append(FieldError("claim_id", f"claim {entry.claim_id!r} of member {member_id!r} is already in the ledger"))  # type: ignore[union-attr]
+                errors.append(FieldError.of("claim_id", "claim_id.in_ledger", entry.claim_id, claim=repr(entry.claim_id), member=repr(member_id)))  # type: ignore[union-attr]
             if not errors and id_number is not None:
                 errors += self._binding_errors(id_number, member_id)
             if errors:
@@ -687,18 +681,18 @@ class Ledger:
 
     def _binding_errors(self, id_number: Any, member_id: str) -> list[FieldError]:
         if not isinstance(id_number, str) or not id_number or not _utf8(id_number):
-            return [FieldError("id_number", "a 身份证 number is text")]
+            return [FieldError.of("id_number", "id_number.not_text", id_number)]
         holder = self._rows.holder(id_number.upper())
         if holder is not None and holder != member_id:
-            return [FieldError("id_number", f"this 身份证 number belongs to member {holder!r} already")]
+            return [FieldError.of("id_number", "id_number.bound_to_other", id_number, holder=repr(holder))]
         return []
 
     @staticmethod
     def _member_errors(member_id: Any) -> list[FieldError]:
         if not isinstance(member_id, str) or not member_id.strip():
-            return [FieldError("member_id", "a member id is a non-empty string")]
+            return [FieldError.of("member_id", "member_id.empty", member_id)]
         if not member_id.isascii() and not _utf8(member_id):
-            return [FieldError("member_id", "a member id is text (a lone surrogate has no UTF-8)")]
+            return [FieldError.of("member_id", "member_id.not_text", member_id)]
         return []
 
     def decided(self, member_id: str, claim_id: str) -> bool:
@@ -786,22 +780,22 @@ class Ledger:
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            raise InvalidClaim([FieldError(f"ledger.{number}", f"not a JSON line: {exc}")]) from None
+            raise InvalidClaim([FieldError.of(f"ledger.{number}", "ledger.not_json", detail=exc)]) from None
         if not isinstance(data, dict):
-            raise InvalidClaim([FieldError(f"ledger.{number}", "a ledger line is a JSON object")])
+            raise InvalidClaim([FieldError.of(f"ledger.{number}", "ledger.not_object", data)])
         data = dict(data)
         member_id = data.pop("member_id", None)
         try:
             if raw.startswith(BINDING_PREFIX):
                 if set(data) != {"id_number"}:
-                    raise InvalidClaim([FieldError("id_number", "a binding line has id_number and member_id only")])
+                    raise InvalidClaim([FieldError.of("id_number", "ledger.binding_shape", sorted(data))])
                 self.bind(data["id_number"], member_id)
                 return
             if keep is not None and isinstance(member_id, str) and not keep(member_id):
                 return
             self.add(member_id, data)
         except InvalidClaim as exc:
-            raise InvalidClaim([FieldError(f"ledger.{number}.{e.field}", e.message) for e in exc.errors]) from None
+            raise InvalidClaim([replace(e, field=f"ledger.{number}.{e.field}") for e in exc.errors]) from None
 
 
 def _lines(fp: IO[bytes], end: int) -> Iterator[tuple[int, bytes]]:

@@ -12,10 +12,10 @@ import os
 from typing import Any, Union
 
 from .edition import Edition, InvalidEdition, editions, load_edition
-from .errors import FieldError, quote
+from .errors import BadValue, FieldError, quote
 
 
-class UnknownEdition(ValueError):
+class UnknownEdition(BadValue):
     """An edition id that no registered edition carries (nor, where files are read, any file).
 
     ``edition_id`` is what was asked for, ``known`` the registered ids; the message names both.
@@ -25,7 +25,7 @@ class UnknownEdition(ValueError):
     def __init__(self, edition_id: Any, known: tuple[str, ...] | None = None) -> None:
         self.edition_id = edition_id
         self.known = tuple(editions.ids() if known is None else known)
-        super().__init__(f"{quote(edition_id)} names no known edition (known: {', '.join(self.known)})")
+        super().__init__("plan.unknown", edition_id=quote(edition_id), known=", ".join(self.known))
 
     def __reduce__(self):  # picklable across processes (batch and diff workers)
         return (UnknownEdition, (self.edition_id, self.known))
@@ -68,9 +68,9 @@ def _read(path: str | os.PathLike[str]) -> Edition:
     try:
         return load_edition(os.fspath(path))
     except yamlio.YAMLError as exc:
-        raise InvalidEdition([FieldError("edition", f"not YAML or JSON: {_one_line(exc)}")]) from None
+        raise InvalidEdition([FieldError.of("edition", "edition.not_yaml", detail=_one_line(exc))]) from None
     except UnicodeDecodeError as exc:
-        raise InvalidEdition([FieldError("edition", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+        raise InvalidEdition([FieldError.of("edition", "edition.not_utf8", reason=exc.reason, start=exc.start)]) from None
 
 
 def _one_line(exc: Exception) -> str:

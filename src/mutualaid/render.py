@@ -10,11 +10,13 @@ from html import escape
 
 from .vocabulary import EFFECTS, OUTCOMES
 
-_ANSI = {"approved": "32", "denied": "31", "pending": "33", "deny": "31", "exclude": "35", "pend": "33", "note": "36"}
+_STYLE = {
+    "approved": "green", "denied": "red", "pending": "yellow",
+    "deny": "red", "exclude": "magenta", "pend": "yellow", "note": "cyan",
+}  # fmt: skip
+"""rich's colour for each outcome and effect on a terminal."""
 
-
-def _paint(text: str, code: str, colour: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if colour else text
+Line = list  # [(text, rich style or None), ...]: one line of the text, in styled pieces
 
 
 def _paired(d) -> list:
@@ -31,25 +33,50 @@ def _paired(d) -> list:
 
 
 def decision_text(d, colour: bool = False) -> str:
-    """Plain text (``colour=False``, for logs and pipes) or with ANSI colours for a terminal."""
+    """Plain text (``colour=False``, for logs and pipes) or coloured by rich for a terminal.
+
+    Both hold the same characters: the colours are only added around them, so that stripping
+    the terminal's escape codes gives the plain text back. rich is imported for colour only:
+    ``str(decision)`` and everything ``import mutualaid`` reaches never load it.
+    """
+    lines = _lines(d)
+    if colour:
+        return _coloured(lines)
+    return "\n".join("".join(text for text, _ in line) for line in lines)
+
+
+def _lines(d) -> list[Line]:
     zh, en = OUTCOMES[d.outcome]
-    outcome = _paint(f"{zh} / {en}", "1;" + _ANSI[d.outcome], colour)
-    lines = [
-        f"{d.claim_id} [{d.plan}] {outcome}: 给付 payout {_paint(f'{d.payout:.2f}', '1', colour)}",
-        f"  可计个人自付 counted {d.counted_out_of_pocket:.2f} · 该事故累计 accident total {d.accident_out_of_pocket:.2f}"
-        f" · 档次 tier {d.tier_amount:.2f} · 剩余额度 cap left {d.cap_remaining:.2f}",
-    ]
+    lines: list[Line] = [
+        [(f"{d.claim_id} [{d.plan}] ", None), (f"{zh} / {en}", "bold " + _STYLE[d.outcome]), (": 给付 payout ", None), (f"{d.payout:.2f}", "bold")],
+        [(f"  可计个人自付 counted {d.counted_out_of_pocket:.2f} · 该事故累计 accident total {d.accident_out_of_pocket:.2f}"
+          f" · 档次 tier {d.tier_amount:.2f} · 剩余额度 cap left {d.cap_remaining:.2f}", None)],
+    ]  # fmt: skip
     for r, h in _paired(d):
-        effect = _paint(f"[{r.effect}]", _ANSI[r.effect], colour)
-        lines.append(f"  - {effect} {_paint(r.clause, '1', colour)} {r.subject}: {r.message_zh}")
+        lines.append([("  - ", None), (f"[{r.effect}]", _STYLE[r.effect]), (" ", None), (r.clause, "bold"), (f" {r.subject}: {r.message_zh}", None)])
         pad = " " * (len(r.effect) + 5)
-        lines.append(f"  {pad}{r.message_en}")
+        lines.append([(f"  {pad}{r.message_en}", None)])
         if h is not None:
-            lines.append(f"  {pad}{_paint('→ ' + h.message_zh, '36', colour)}")
-            lines.append(f"  {pad}{_paint('  ' + h.message_en, '36', colour)}")
+            lines.append([(f"  {pad}", None), ("→ " + h.message_zh, "cyan")])
+            lines.append([(f"  {pad}", None), ("  " + h.message_en, "cyan")])
     if not d.reasons:
-        lines.append("  所有规则均已检查，无一适用 / every rule was checked and none applied")
-    return "\n".join(lines)
+        lines.append([("  所有规则均已检查，无一适用 / every rule was checked and none applied", None)])
+    return lines
+
+
+def _coloured(lines: list[Line]) -> str:
+    """The lines as a terminal shows them: rich's Console writes each styled piece with its ANSI codes."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    out = io.StringIO()
+    # The caller decided on colour (the CLI asks NO_COLOR and isatty): no_color=False, and no wrapping.
+    console = Console(file=out, force_terminal=True, color_system="standard", no_color=False, highlight=False, width=1 << 16)
+    for line in lines:
+        console.print(Text.assemble(*((text, style or "") for text, style in line)), soft_wrap=True)
+    return out.getvalue().removesuffix("\n")
 
 
 def decision_html(d) -> str:

@@ -44,7 +44,9 @@ def clause_label(key: str) -> tuple[str, str]:
     """
     m = _KEY.match(key)
     if not m:
-        raise ValueError(f"{key!r} is not a clause key such as art6.3")
+        from .errors import BadValue  # only for a bad key: the usual call imports nothing
+
+        raise BadValue("edition.clause_key", key=repr(key))
     art, sub = int(m.group(1)), m.group(2)
     zh = f"第{chinese_number(art)}条"
     en = f"Art. {art}"

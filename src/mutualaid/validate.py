@@ -15,12 +15,16 @@ no copy of the checks runs only for it.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from .edition import Edition, editions
-from .errors import FieldError, InvalidClaim, quote
+from .errorcodes import PYDANTIC_TYPES
+from .errors import MISSING, BadValue, FieldError, InvalidClaim, quote, shown
 from .idcard import birth_date, normalize_id_number
 from .model import Claim, HistoryEntry
 from .rules import art5
@@ -36,19 +40,43 @@ def _path(loc: tuple, prefix: str = "") -> str:
 
 
 def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """pydantic's errors as :class:`FieldError` objects, each with its code (:mod:`mutualaid.errorcodes`).
+
+    A check of the library's own raised a :class:`~mutualaid.errors.BadValue`, which pydantic hands
+    on in the error's context with its code and both messages; pydantic's own checks are coded by
+    their type. The English message is what it has always been.
+    """
     out = []
-    errs = exc.errors(include_url=False, include_input=False)
+    errs = exc.errors(include_url=False)
     deeper = {e["loc"][:k] for e in errs for k in range(len(e["loc"]))}
     for e in errs:
         if e["type"] == "too_short" and e["loc"] in deeper:
             continue  # "at least 1 item after validation": only because an item inside was bad
-        msg = e["msg"]
-        if e["type"] == "string_unicode":
-            msg = "text with a lone surrogate (an unpaired \\ud800–\\udfff escape) is not Unicode"
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        out.append(FieldError(_path(e["loc"], prefix), msg))
+        out.append(_field_error(_path(e["loc"], prefix), e))
     return out
+
+
+def _field_error(field: str, e: ErrorDetails) -> FieldError:
+    kind, ctx = e["type"], e.get("ctx") or {}
+    value = MISSING if kind == "missing" else e.get("input", MISSING)
+    error = ctx.get("error")
+    if isinstance(error, BadValue):
+        return FieldError.from_exception(field, error, value)
+    msg = e["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    code = PYDANTIC_TYPES.get(kind, "field.invalid")
+    params = {k: v for k, v in ctx.items() if k != "error"}
+    if kind == "literal_error":
+        params["expected"] = _ALTERNATIVES.sub("、", str(params.get("expected", "")))
+    params["detail"] = ctx.get("error", msg) if kind == "json_invalid" else msg
+    coded = FieldError.of(field, code, value, **params)
+    if kind == "string_unicode":  # pydantic's words would not say what is wrong
+        return coded
+    return FieldError(field, msg, code, coded.message_zh, coded.value)
+
+
+_ALTERNATIVES = re.compile(r",\s|\sor\s")
 
 
 def _get(obj: Any, *path: Any) -> Any:
@@ -117,7 +145,7 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
     if not history and isinstance(history, (list, tuple)):
         entries = ()
     elif not isinstance(history, (list, tuple)):
-        errors.append(FieldError("history", "history is a list of earlier decided claims"))
+        errors.append(FieldError.of("history", "history.not_a_list", history))
         history = ()
     elif all(isinstance(h, HistoryEntry) for h in history):
         entries = tuple(history)
@@ -162,7 +190,7 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
         try:
             return resolve(wanted, files=False), []
         except UnknownEdition as exc:
-            return None, [FieldError("plan", str(exc))]
+            return None, [FieldError.from_exception("plan", exc, wanted)]
     occurred = _date(_get(claim, "accident", "occurred_on"))
     return (editions.for_accident(occurred) if occurred else None), []
 
@@ -233,16 +261,16 @@ def treatment_id_unusable(i: int, tid: str | None, earlier: set) -> FieldError |
     if tid is None:
         return None
     if "/" in tid:
-        return FieldError(f"treatments.{i}.treatment_id", f"{quote(tid)}: a treatment id may not contain '/'")
+        return FieldError.of(f"treatments.{i}.treatment_id", "treatment_id.slash", tid, value=quote(tid))
     if tid in earlier:
-        return FieldError(f"treatments.{i}.treatment_id", f"treatment id {quote(tid)} stands twice in the claim")
+        return FieldError.of(f"treatments.{i}.treatment_id", "treatment_id.duplicate", tid, value=quote(tid))
     return None
 
 
 def filed_before_accident(filed: dt.date | None, occurred: dt.date | None) -> FieldError | None:
     """CONTRACT §7, "Which field an error names": filed before the accident → ``filed_on``."""
     if filed and occurred and filed < occurred:
-        return FieldError("filed_on", f"filed on {filed} before the accident on {occurred}")
+        return FieldError.of("filed_on", "filed_on.before_accident", filed, filed=filed, occurred=occurred)
     return None
 
 
@@ -253,14 +281,14 @@ def born_after_filing(field: str, number: str | None, filed: dt.date | None) -> 
     """
     born = birth_date(number) if number and filed else None
     if born and filed and born > filed:
-        return FieldError(field, f"the birth date {born} in the 身份证 number is after the filing date {filed}")
+        return FieldError.of(field, "id_number.born_after_filing", number, born=born, filed=filed)
     return None
 
 
 def cost_after_filing(i: int, j: int, on: dt.date | None, filed: dt.date | None) -> FieldError | None:
     """CONTRACT §7, "Dates": a claim cannot include a cost that has not yet been incurred."""
     if on and filed and on > filed:
-        return FieldError(f"treatments.{i}.items.{j}.on", f"a cost on {on} is after the filing date {filed}")
+        return FieldError.of(f"treatments.{i}.items.{j}.on", "item.on_after_filing", on, on=on, filed=filed)
     return None
 
 
@@ -268,10 +296,7 @@ def medication_use_off_medication(i: int, j: int, category: Any, use: Any) -> Fi
     """CONTRACT §7: ``medication_use`` applies to medication items only (an unknown category is
     reported by the models, and still shows here that the item is not a medication)."""
     if use is not None and isinstance(category, str) and category != "medication":
-        return FieldError(
-            f"treatments.{i}.items.{j}.medication_use",
-            f"medication_use applies to medication items only, not to a {category} item",
-        )
+        return FieldError.of(f"treatments.{i}.items.{j}.medication_use", "medication_use.not_medication", use, category=category)
     return None
 
 
@@ -309,14 +334,14 @@ def _claim_cross_checks(claim: Claim | _Lenient) -> list[FieldError]:
 def claim_already_decided(claim_id: str | None, history_ids: set) -> FieldError | None:
     """CONTRACT §7: a claim already in history → ``claim_id`` (history holds decided claims)."""
     if claim_id is not None and claim_id in history_ids:
-        return FieldError("claim_id", f"claim {quote(claim_id)} has already been decided (it stands in history)")
+        return FieldError.of("claim_id", "claim_id.already_decided", claim_id, claim=quote(claim_id))
     return None
 
 
 def claim_twice_in_history(n: int, cid: str | None, earlier: set) -> FieldError | None:
     """CONTRACT §7: two history entries with the same claim_id → the later one's ``history.N.claim_id``."""
     if cid is not None and cid in earlier:
-        return FieldError(f"history.{n}.claim_id", f"claim {quote(cid)} stands twice in history")
+        return FieldError.of(f"history.{n}.claim_id", "claim_id.duplicate", cid, claim=quote(cid))
     return None
 
 
@@ -326,7 +351,7 @@ def accident_dates_differ(n: int, aid: str, known: dt.date, day: dt.date) -> Fie
     ``known`` is the date the claim, or an earlier entry, gives the same accident.
     """
     if known != day:
-        return FieldError(f"history.{n}.accident_occurred_on", f"accident {quote(aid)} occurred on {known}, not on {day}")
+        return FieldError.of(f"history.{n}.accident_occurred_on", "history.accident_date_differs", day, accident=quote(aid), known=known, day=day)
     return None
 
 
@@ -366,10 +391,10 @@ def _history_checks(
         fen = int(paid * 100)
         paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
         if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed):
-            errors.append(e)
+            errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
         paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
         if e := art5.history_above_cap(n, paid_by_edition[ed.id], ed):
-            errors.append(e)
+            errors.append(replace(e, value=shown(paid)) if e.value is None else e)
     if e := claim_already_decided(claim.claim_id, ids):
         errors.insert(0, e)
     return errors

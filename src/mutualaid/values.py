@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 
-from .errors import quote
+from .errors import BadValue, quote
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .idcard import normalize_id_number
@@ -38,18 +38,18 @@ def to_money(value: object) -> Decimal:
     if type(value) is str:
         return _money_text(value)
     if isinstance(value, bool):
-        raise ValueError("an amount is a number or a decimal string, not a boolean")
+        raise BadValue("amount.boolean")
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("an amount must be a finite number")
+            raise BadValue("amount.not_finite")
         return _exact(Decimal(repr(value)), value)  # the shortest decimal that reads back as this float
     if isinstance(value, (int, Decimal)):
         if isinstance(value, Decimal) and not value.is_finite():
-            raise ValueError("an amount must be a finite number")
+            raise BadValue("amount.not_finite")
         return _exact(Decimal(value), value)
     if isinstance(value, str):  # a str subclass
         return _money_text(str(value))
-    raise ValueError("an amount is a number or a decimal string such as '1200.00'")
+    raise BadValue("amount.wrong_type")
 
 
 @lru_cache(maxsize=16384)
@@ -64,7 +64,7 @@ def _amount_text(value: str) -> Decimal:
     """Any spelling of an amount in yuan (``' 12'``, ``'0.5'``, ``'1200.000'``), or ValueError."""
     m = _AMOUNT.match(value.strip())
     if not m:
-        raise ValueError(f"{quote(value)} is not an amount in yuan such as '1200.00'")
+        raise BadValue("amount.not_an_amount", value=quote(value))
     sign, whole, frac = m.groups()
     if not sign and frac is not None and len(frac) == 2 and len(whole) < 8:  # the usual '1200.00'
         return Decimal(m.group(0))
@@ -73,14 +73,14 @@ def _amount_text(value: str) -> Decimal:
 
 def _exact(d: Decimal, value: object) -> Decimal:
     if d >= MONEY_LIMIT:  # before quantize, which fails on huge numbers (of either sign)
-        raise ValueError("an amount must be below 10,000,000")
+        raise BadValue("amount.too_large")
     if d <= -MONEY_LIMIT:
-        raise ValueError("an amount must not be negative")
+        raise BadValue("amount.negative")
     q = d.quantize(CENT)
     if q != d:
-        raise ValueError(f"{quote(value)} is not exact in fen (at most two decimals that are not zero)")
+        raise BadValue("amount.not_exact_in_fen", value=quote(value))
     if q < 0:
-        raise ValueError("an amount must not be negative")
+        raise BadValue("amount.negative")
     return q if q else ZERO  # -0.00 reads as 0.00
 
 
@@ -115,10 +115,7 @@ def _json_money(value: object) -> Decimal:
     exact in both readers and are read here as ``to_money`` reads them.
     """
     if type(value) is float:
-        raise ValueError(
-            "a JSON number with a fraction reaches this reader as a float, which may round it: read the "
-            "JSON keeping each number's text (mutualaid.values.read_json), or give the amount as a string"
-        )
+        raise BadValue("json.float_money")
     return to_money(value)
 
 
@@ -137,9 +134,9 @@ class _ExactMoney:
 
 def _bounded(d: dt.date) -> dt.date:
     if d < EARLIEST:
-        raise ValueError("a date before 1900-01-01 is not accepted")
+        raise BadValue("date.too_early")
     if d > LATEST:
-        raise ValueError("a date after 2199-12-31 is not accepted")
+        raise BadValue("date.too_late")
     return d
 
 
@@ -152,22 +149,22 @@ def to_date(value: object) -> dt.date:
     if type(value) is str:
         return _date_text(value)
     if isinstance(value, dt.datetime):
-        raise ValueError("a date is YYYY-MM-DD, not a date and time")
+        raise BadValue("date.has_time")
     if isinstance(value, dt.date):
         d = value
     else:
-        raise ValueError("a date is a string YYYY-MM-DD")
+        raise BadValue("date.not_a_date")
     return _bounded(d)
 
 
 @lru_cache(maxsize=8192)
 def _date_text(value: str) -> dt.date:
     if not _DATE.match(value):
-        raise ValueError("a date is a string YYYY-MM-DD")
+        raise BadValue("date.not_a_date")
     try:
         d = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{quote(value)} is not a date that exists") from None
+        raise BadValue("date.does_not_exist", value=quote(value)) from None
     return _bounded(d)
 
 
@@ -175,7 +172,7 @@ def to_id_number(value: object) -> str:
     if type(value) is str:
         return normalize_id_number(value)
     if not isinstance(value, str):
-        raise ValueError("a 身份证 number is a string of 18 characters")
+        raise BadValue("id_number.not_a_string")
     return normalize_id_number(value)
 
 
@@ -185,9 +182,9 @@ _ICD_MAX = 32  # the longest code, S06.000x001, with room for white space around
 def to_icd10(value: object) -> str:
     """Keep the code as given (upper-cased); the WHO parent is derived when facts are built."""
     if not isinstance(value, str):
-        raise ValueError("an ICD-10 code is a string such as 'S82.2'")
+        raise BadValue("icd10.not_a_string")
     if len(value) > _ICD_MAX:  # before the code reader, whose message would quote all of it
-        raise ValueError(f"{quote(value)} is not an ICD-10 code (far too long)")
+        raise BadValue("icd10.too_long", value=quote(value))
     return _icd_text(value if type(value) is str else str(value))
 
 
@@ -199,7 +196,7 @@ def _icd_text(value: str) -> str:
 
 def to_ws218(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError("a WS 218-2002 code is a string such as 'A100'")
+        raise BadValue("ws218.not_a_string")
     kind_of_ws218(value)
     return value.strip().upper()
 
@@ -221,9 +218,9 @@ def to_id(value: object) -> str:
     if type(value) is str and 0 < len(value) <= ID_MAX and value.isascii() and value.isprintable() and value[0] != " " != value[-1]:
         return value  # the usual id, at a third of the cost: printable ASCII is NFKC and has no control character
     if not isinstance(value, str):
-        raise ValueError("an id is a string")
+        raise BadValue("id.not_a_string")
     if not 0 < len(value) <= ID_MAX:
-        raise ValueError(f"an id has 1 to {ID_MAX} characters, not {len(value)}")
+        raise BadValue("id.length", limit=ID_MAX, length=len(value))
     return _id_text(value if type(value) is str else str(value))
 
 
@@ -233,15 +230,12 @@ def _id_text(value: str) -> str:
         return value  # the usual id: ASCII is NFKC, and printable ASCII has no control character
     bad = next((c for c in value if unicodedata.category(c) in _NOT_IN_IDS), None)
     if bad is not None:
-        what = "a lone surrogate, which is not text" if unicodedata.category(bad) == "Cs" else "a control or format character"
-        raise ValueError(f"{quote(value)} holds U+{ord(bad):04X}, {what}")
+        code = "id.lone_surrogate" if unicodedata.category(bad) == "Cs" else "id.control_character"
+        raise BadValue(code, value=quote(value), char=f"{ord(bad):04X}")
     if value != value.strip():
-        raise ValueError(f"{quote(value)} has white space around it")
+        raise BadValue("id.white_space", value=quote(value))
     if not unicodedata.is_normalized("NFKC", value):
-        raise ValueError(
-            f"{quote(value)} is not in Unicode NFKC form (as {quote(unicodedata.normalize('NFKC', value))}"
-            " it would name another id)"
-        )
+        raise BadValue("id.not_nfkc", value=quote(value), nfkc=quote(unicodedata.normalize("NFKC", value)))
     return value
 
 
@@ -250,7 +244,7 @@ _ACCOUNT = re.compile(r"^\d{10,30}\Z", re.ASCII)
 
 def to_account_number(value: object) -> str:
     if not isinstance(value, str) or not _ACCOUNT.match(value):
-        raise ValueError("an account number is a string of 10 to 30 digits")
+        raise BadValue("account_number.shape")
     return value
 
 

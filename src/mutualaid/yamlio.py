@@ -169,7 +169,7 @@ def split_claim_document(doc: Any) -> tuple[Any, Any]:
         if extra:
             from .errors import FieldError, InvalidClaim
 
-            raise InvalidClaim([FieldError(quote(k), "unknown key; a claim file holds claim, history and expect") for k in extra])
+            raise InvalidClaim([FieldError.of(quote(k), "claim_file.unknown_key", doc[k]) for k in extra])
         return doc["claim"], doc.get("history") or ()
     return doc, ()
 

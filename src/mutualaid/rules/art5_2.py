@@ -151,8 +151,6 @@ def history_above_top_tier(n: int, accident_id: str, paid_for_accident_fen: int,
     one named (``history.N.paid``).
     """
     if paid_for_accident_fen > edition.top_tier_fen:
-        return FieldError(
-            f"history.{n}.paid",
-            f"payments for accident {quote(accident_id)} exceed the top tier ({edition.top_tier_fen // 100} yuan)",
-        )
+        top = edition.top_tier_fen // 100
+        return FieldError.of(f"history.{n}.paid", "history.over_top_tier", accident=quote(accident_id), top=top)
     return None

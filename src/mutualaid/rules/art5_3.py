@@ -84,5 +84,5 @@ def history_above_cap(n: int, paid_in_edition_fen: int, edition: "Edition") -> "
     (the cap is per edition, CONTRACT §7); above it, entry ``n`` is the one named (``history.N.paid``).
     """
     if paid_in_edition_fen > edition.cap_fen:
-        return FieldError(f"history.{n}.paid", f"payments in edition {edition.id} exceed its cap of {edition.cap_fen // 100} yuan")
+        return FieldError.of(f"history.{n}.paid", "history.over_cap", edition=edition.id, cap=edition.cap_fen // 100)
     return None
