@@ -166,7 +166,7 @@ def engine_only(engine: str, claims: int, seed: int) -> float:
     facts are derived, and the assessment facts built by the shared assembly step, beforehand.
     """
     from mutualaid import RULES
-    from mutualaid.decide import assemble, derive
+    from mutualaid.decide import match
     from mutualaid.engine import engine_for
     from mutualaid.validate import parse
 
@@ -175,9 +175,8 @@ def engine_only(engine: str, claims: int, seed: int) -> float:
     for n in range(claims):
         model, entries, edition = parse(*claim(rng, n))
         eng = engine_for(engine, RULES, edition)
-        facts = derive(model, entries, edition)
         recording = _Recording(eng)
-        assemble(model.claim_id, edition, facts, recording)
+        match(model, entries, edition, recording)  # the generic pass: both engines' fire calls
         prepared.append((eng, recording.calls))
     for eng, calls in prepared[:200]:  # warm-up
         for f in calls:

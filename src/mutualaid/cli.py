@@ -99,6 +99,17 @@ def cmd_rules(args) -> int:
 
     if args.tests and not args.markdown:
         raise UsageError("--tests lists the tests beside each clause of the --markdown page: give --markdown too")
+    if args.compiled:
+        if args.markdown:
+            raise UsageError("--compiled prints the Python that runs; --markdown the clauses: give one of them")
+        from .compiled import source
+        from .rules import rules_for
+
+        edition = _edition_arg(args.plan or DEFAULT_EDITION)
+        sys.stdout.write(source(rules_for(edition), edition))
+        return 0
+    if args.plan:
+        raise UsageError("--plan names the edition whose compiled pass --compiled prints: give --compiled too")
     if args.markdown:
         tests = Path(args.tests) if args.tests else None
         if tests is not None and not tests.is_dir():
@@ -200,6 +211,8 @@ def cmd_diff(args) -> int:
     return 0
 
 
+DEFAULT_EDITION = "gd-nef-2022"  # what `rules --compiled` prints without --plan: the edition the rules are written for
+
 ENGINES = ("native", "durable")  # the shipped names of mutualaid.engine.ENGINES, without importing it for --help
 
 
@@ -232,6 +245,8 @@ def parser() -> argparse.ArgumentParser:
     ru = sub.add_parser("rules", help="list the rules; --markdown writes docs/rules.md")
     ru.add_argument("--markdown", action="store_true", help="every clause of 附件4 with its text, rules and hints")
     ru.add_argument("--tests", help="with --markdown: a tests folder, to list the tests and cases that pin each clause")
+    ru.add_argument("--compiled", action="store_true", help="print the Python that the native engine runs for an edition: derivation, matching and assessment in one pass")
+    ru.add_argument("--plan", help=f"with --compiled: the edition, an id or a file (default: {DEFAULT_EDITION})")
     ru.set_defaults(func=cmd_rules)
     b = sub.add_parser("batch", help="decide a stream of claims (JSON lines) through a ledger; one decision or error record per line")
     b.add_argument("input", help="claims, one JSON object a line, in filing order per member; - for standard input")

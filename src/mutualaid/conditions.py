@@ -172,35 +172,43 @@ def _lint_compare(field: Any, rhs: Any, schema: Mapping[str, type], where: str, 
 # --- the compiler ----------------------------------------------------------------------------------
 
 
-def _expr(cond: Any) -> str:
+def _fact_item(name: str) -> str:
+    return f"f[{name!r}]"
+
+
+def _expr(cond: Any, field_of: Callable[[str], str] = _fact_item) -> str:
     (key, body), = cond.items()
     if key in COMBINATIONS:
         joiner = " and " if key == "$and" else " or "
-        return "(" + joiner.join(_expr(c) for c in body) + ")"
+        return "(" + joiner.join(_expr(c, field_of) for c in body) + ")"
     if key in COMPARISONS:
         (field, rhs), = body.items()
-        return f"(f[{field!r}] {COMPARISONS[key]} {_rhs(rhs)})"
-    if key == "$ex":
+        return f"({field_of(field)} {COMPARISONS[key]} {_rhs(rhs, field_of)})"
+    if key in ("$ex", "$nex"):  # a linted field is always on its facts, so over local variables this is known
         (field, _), = body.items()
-        return f"({field!r} in f)"
-    if key == "$nex":
-        (field, _), = body.items()
-        return f"({field!r} not in f)"
-    return f"(f[{key!r}] == {_rhs(body)})"
+        if field_of is not _fact_item:
+            return "True" if key == "$ex" else "False"
+        return f"({field!r} {'in' if key == '$ex' else 'not in'} f)"
+    return f"({field_of(key)} == {_rhs(body, field_of)})"
 
 
-def _rhs(rhs: Any) -> str:
+def _rhs(rhs: Any, field_of: Callable[[str], str]) -> str:
     if isinstance(rhs, (int, str)):
         return repr(rhs)
     (op, arg), = rhs.items()
     if op == "$m":
-        return f"f[{arg!r}]"
-    return f"({_rhs(arg['$l'])} {ARITHMETIC[op]} {_rhs(arg['$r'])})"
+        return field_of(arg)
+    return f"({_rhs(arg['$l'], field_of)} {ARITHMETIC[op]} {_rhs(arg['$r'], field_of)})"
 
 
-def expression(cond: Any) -> str:
-    """A bound, linted condition as a Python expression over the fact ``f``."""
-    return _expr(cond)
+def expression(cond: Any, field_of: Callable[[str], str] = _fact_item) -> str:
+    """A bound, linted condition as a Python expression over the fact ``f``.
+
+    ``field_of`` writes a field's name as the expression reads it: ``f['day']`` by default; the
+    compiled pass (:mod:`mutualaid.compiled`) reads fields from local variables instead. Field names
+    are identifiers of the linted schema, so either form is safe to compile.
+    """
+    return _expr(cond, field_of)
 
 
 def compile_condition(cond: Any) -> Callable[[Mapping[str, Any]], bool]:

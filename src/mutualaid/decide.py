@@ -1,10 +1,15 @@
-"""``adjudicate(claim, history)``: validate, derive facts, fire the rules, assemble the decision.
+"""``adjudicate(claim, history)``: validate, match (derive facts, fire the rules, assess), assemble the decision.
 
-The assembly step is shared by every engine, and knows no article: it sums the countable fen that
-no ``exclude`` reason hit, then lets each article that assesses add its amounts to the
+Matching knows no article. The generic path (:func:`match`) derives every fact
+(:func:`mutualaid.facts.derive`), lets the engine fire the rules on them, sums the countable fen
+that no ``exclude`` reason hit, then lets each article that assesses add its amounts to the
 ``assessment`` fact, in the declared order (:data:`mutualaid.facts.ASSESSED`: art5.2's tier and what
-is due, then art5.3's cap and payout). The tier and cap rules then read that fact like any other,
-so their reasons are declared like every other rule's, and the decision is built from it.
+is due, then art5.3's cap and payout), and fires the rules that read it. An engine may do all of
+that in one compiled pass instead (the native engine does: :mod:`mutualaid.compiled`); the
+differential property between the engines holds the two paths together.
+
+The assembly step (:func:`assemble`) is shared by every engine: it orders the reasons, explains
+them and builds the decision from the assessment.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from typing import Any
 from . import __version__
 from .edition import Edition
 from .engine import engine_for
-from .facts import ASSESSED, Facts, derive
+from .compiled import Matched
+from .facts import ASSESSED, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, build
 from .rules import rules_for
 from .validate import _history_adapter, parse
@@ -61,8 +67,9 @@ def adjudicate(
     """
     model, entries, edition = parse(claim, history, plan)
     eng = engine_for(engine, rules_for(edition), edition)
-    facts = derive(model, entries, edition)
-    return assemble(model.claim_id, edition, facts, eng, record_of(model, entries, edition) if record else None)
+    compiled = getattr(eng, "match", None)  # the engine's own pass (the native one's is compiled), else the generic one
+    matched = compiled(model, entries) if compiled is not None else match(model, entries, edition, eng)
+    return assemble(model.claim_id, edition, matched, eng, record_of(model, entries, edition) if record else None)
 
 
 def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
@@ -87,8 +94,9 @@ def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition)
     )
 
 
-def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record | None = None) -> Decision:
-    """Build the decision from the facts and the rules the engine fires on them."""
+def match(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition, eng) -> Matched:
+    """The generic pass: every fact derived, the engine's rules fired on them, the claim assessed."""
+    facts = derive(claim, history, edition)
     rules = eng.rules
     fired = eng.fire(facts.facts)
 
@@ -106,16 +114,24 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record 
     past = facts.history
     for assess in _ASSESS:  # what the articles assess (ASSESSED), in order: the tier before the cap
         assessment.update(assess(assessment, edition, past))
-    n = len(facts.facts)
     more = eng.fire((assessment,))
     if more:
+        n = len(facts.facts)
         fired += [(i, n) for i, _ in more]
+    return Matched(facts, fired, assessment)
+
+
+def assemble(claim_id: str, edition: Edition, matched: Matched, eng, record: Record | None = None) -> Decision:
+    """Build the decision from what matched: the reasons in order and explained, the amounts."""
+    rules = eng.rules
+    facts, fired, assessment = matched
+    n = len(facts.facts)
     if len(fired) > 1:
         # CONTRACT §7, "Reason order": the table's rows in order; within a row subject by subject
         # (the claim first, then treatments and items in input order, which is their facts'
         # order); for one subject the row's rules in order. Every claim-level fact is the claim.
         rows, subjects = rules.rows, facts.subjects
-        fired.sort(key=lambda p: (rows[p[0]], 0 if p[1] >= n or subjects[p[1]] == "claim" else p[1], p[0], p[1]))
+        fired = sorted(fired, key=lambda p: (rows[p[0]], 0 if p[1] >= n or subjects[p[1]] == "claim" else p[1], p[0], p[1]))
 
     explain = eng.explain
     outcome = "approved"
@@ -140,7 +156,7 @@ def assemble(claim_id: str, edition: Edition, facts: Facts, eng, record: Record 
         plan=edition.id,
         outcome=outcome,
         payout=_yuan(payout),
-        counted_out_of_pocket=_yuan(counted),
+        counted_out_of_pocket=_yuan(assessment["counted_fen"]),
         accident_out_of_pocket=_yuan(assessment["accident_fen"]),
         tier_amount=_yuan(assessment["tier_fen"]),
         cap_remaining=_yuan(assessment["cap_left_fen"] - payout),

@@ -35,6 +35,11 @@ class Engine(Protocol):
     :class:`~mutualaid.explain.Explainer`); ``name`` is what a decision records as its engine, so
     that ``replay`` can ask for the same engine again: it is the name the engine is registered under.
     An engine class is built as ``Engine(rules, edition)``.
+
+    An engine may also offer ``match(claim, history) -> Matched``, the whole pass (derivation,
+    matching, assessment) done its own way; :func:`mutualaid.adjudicate` then uses it instead of
+    the generic :func:`mutualaid.decide.match`. The native engine offers its compiled pass
+    (:mod:`mutualaid.compiled`).
     """
 
     name: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 from datetime import date
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .model import Hint, Reason, build
 from .rule import Rule, clause_label
@@ -24,6 +24,12 @@ def _yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+@lru_cache(maxsize=4096)
+def _day(day: int) -> str:
+    """A day number as an ISO date (cached: a stream of claims names the same few hundred days)."""
+    return date.fromordinal(day).isoformat()
 
 
 def _plain(template: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
@@ -58,6 +64,10 @@ class Explainer:
         self._needs = [  # what a rule's reason and hint name, together: one lookup of each
             tuple(dict.fromkeys(r[2] + (h[4] if h else ()))) for r, h in zip(self._reasons, self._hints)
         ]
+        from .facts import SCHEMA
+
+        self._getters = [self._getter(i, SCHEMA) for i in range(len(self.rules))]
+        self._writers = [self._writer(i) for i in range(len(self.rules))]
         self.explained = lru_cache(maxsize=4096)(self._explained)
         self.passed = lru_cache(maxsize=1024)(self._passed)
 
@@ -79,46 +89,72 @@ class Explainer:
         """The ids of the rules that were checked and did not bite, in rule order."""
         return tuple(r.id for i, r in enumerate(self.rules) if i not in bit)
 
-    def values(self, i: int, needs: tuple, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple:
-        """The values that ``needs`` (a template's fields) name, as a hashable key.
+    def _getter(self, i: int, schema: Mapping[str, Mapping[str, type]]) -> Callable[[Mapping[str, Any], Mapping[str, Any]], tuple]:
+        """``getter(fact, claim)``: the values rule ``i``'s templates name (``self._needs[i]``), as a
+        hashable key, converted (``!y`` fen as yuan, ``!d`` a day number as a date).
 
         A name is looked up in the fact the rule matched, then in the claim's own fact (so an
-        item's hint can name the accident's window), then in the edition's parameters.
+        item's hint can name the accident's window), then in the edition's parameters, then as a
+        code's name in the plan's words (``x_zh``). Where each is found is known from the fact
+        schema, so the lookups are decided once, when the edition's engine is built, and a name
+        that nothing provides fails then, not on the first claim that needs it.
+
+        The source names fields only as ``repr`` of schema names and parameters only through the
+        namespace, so nothing a rule says can run as code.
         """
-        out = []
-        for key, field, conv in needs:
-            if field in fact:
-                v = fact[field]
+        on = schema[self.rules[i].on]
+        claim = schema["claim"]
+        terms, namespace = [], {"_yuan": _yuan, "_day": _day, "NAMES": NAMES}
+        for n, (_, field, conv) in enumerate(self._needs[i]):
+            if field in on:
+                term = f"f[{field!r}]"
             elif field in claim:
-                v = claim[field]
+                term = f"c[{field!r}]"
             elif field in self.params:
-                v = self.params[field]
-            elif field.endswith(("_zh", "_en")) and field[:-3] in fact:
-                v = NAMES.get(fact[field[:-3]], (fact[field[:-3]],) * 2)[field.endswith("_en")]
+                namespace[f"p{n}"] = self.params[field]
+                term = f"p{n}"
+            elif field.endswith(("_zh", "_en")) and field[:-3] in on:
+                term = f"NAMES.get(f[{field[:-3]!r}], (f[{field[:-3]!r}],) * 2)[{int(field.endswith('_en'))}]"
             else:
                 raise KeyError(f"rule {self.rules[i].id}: its message or hint names {field!r}, which nothing provides")
-            out.append(_yuan(v) if conv == "y" else date.fromordinal(v).isoformat() if conv == "d" else v)
-        return tuple(out)
+            terms.append(f"_yuan({term})" if conv == "y" else f"_day({term})" if conv == "d" else term)
+        return eval(f"lambda f, c: ({''.join(t + ', ' for t in terms)})", namespace)  # noqa: S307
+
+    def _writer(self, i: int) -> Callable[[tuple], tuple]:
+        """``writer(values)``: rule ``i``'s reason in both languages and, if it declares a hint, the
+        hint's data and words, from the values its getter found, compiled into one function.
+
+        Each template's literal text goes into the source through ``repr`` and each field as the
+        index of its value, so a template is filled without building a dict per reason.
+        """
+        index = {key: n for n, (key, _, _) in enumerate(self._needs[i])}
+
+        def filled(template: str) -> str:
+            parts = []
+            for literal, key, spec, _ in _PARSER.parse(template):
+                if literal:
+                    parts.append(repr(literal))
+                if key is not None:
+                    parts.append(f"format(v[{index[key]}], {spec or ''!r})")
+            return " + ".join(parts) or "''"
+
+        zh, en, _ = self._reasons[i]
+        terms = [filled(zh), filled(en)]
+        template = self._hints[i]
+        if template is not None:
+            _, data, hzh, hen, _ = template
+            terms += ["(" + "".join(f"({key!r}, v[{index[source]}]), " for key, source in data) + ")", filled(hzh), filled(hen)]
+        return eval(f"lambda v: ({', '.join(terms)},)", {"format": format})  # noqa: S307
 
     def _explained(self, i: int, subject: str, values: tuple) -> tuple[Reason, tuple | None]:
         """Rule ``i``'s reason, and its hint's parts, for these values (``self._needs[i]``)."""
-        ctx = {key: v for (key, _, _), v in zip(self._needs[i], values)}
-        zh, en, _ = self._reasons[i]
+        written = self._writers[i](values)
         rule = self.rules[i]
-        reason = build(
-            Reason,
-            clause=rule.clause,
-            rule=rule.id,
-            effect=rule.effect,
-            subject=subject,
-            message_zh=zh.format_map(ctx),
-            message_en=en.format_map(ctx),
-        )
+        reason = build(Reason, clause=rule.clause, rule=rule.id, effect=rule.effect, subject=subject, message_zh=written[0], message_en=written[1])
         template = self._hints[i]
         if template is None:
             return reason, None
-        kind, data, zh, en, _ = template
-        return reason, (kind, rule.id, tuple((key, ctx[source]) for key, source in data), zh.format_map(ctx), en.format_map(ctx))
+        return reason, (template[0], rule.id, written[2], written[3], written[4])
 
     def reason_and_hint(self, i: int, subject: str, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple[Reason, Hint | None]:
         """Rule ``i``'s reason on ``fact`` and its hint, if it declares one.
@@ -127,7 +163,7 @@ class Explainer:
         reason is immutable and shared by every decision with the same values; a hint is built
         anew each time from the kept parts, since its ``data`` is a dict that its caller may change.
         """
-        reason, hint = self.explained(i, subject, self.values(i, self._needs[i], fact, claim))
+        reason, hint = self.explained(i, subject, self._getters[i](fact, claim))
         if hint is None:
             return reason, None
         kind, rule, data, zh, en = hint

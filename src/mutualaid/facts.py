@@ -156,32 +156,39 @@ class Facts(NamedTuple):
 _DERIVE = tuple(d.derive for d in DERIVED)
 
 
-def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
+def claim_fact(claim: Claim) -> dict:
+    """The claim's own fact, from the input (the base fields; the articles add what they derive)."""
     m, a, payee = claim.member, claim.accident, claim.payee
     accident_day = a.occurred_on.toordinal()
-    past = summary(claim, history, edition)
     since, verified = m.union_member_since, m.real_name_verified_on
-    facts: list[dict] = [
-        {
-            "t": "claim",
-            "occupation": m.occupation,
-            "union_member": 0 if since is None else 1,
-            "union_member_since_day": 0 if since is None else since.toordinal() - accident_day,
-            "real_name_verified": 0 if verified is None else 1,
-            "real_name_verified_day": 0 if verified is None else verified.toordinal() - accident_day,
-            "cause": a.cause,
-            "accident_day": accident_day,
-            "filed_day": claim.filed_on.toordinal(),
-            "member_name": m.name.strip(),
-            "member_id_number": m.id_number or "",
-            "payee_holder_name": (payee.holder_name or "").strip() if payee else "",
-            "payee_holder_id_number": (payee.holder_id_number or "") if payee else "",
-            "payee_account_number": (payee.account_number or "") if payee else "",
-        }
-    ]
-    claim_fact = facts[0]
+    return {
+        "t": "claim",
+        "occupation": m.occupation,
+        "union_member": 0 if since is None else 1,
+        "union_member_since_day": 0 if since is None else since.toordinal() - accident_day,
+        "real_name_verified": 0 if verified is None else 1,
+        "real_name_verified_day": 0 if verified is None else verified.toordinal() - accident_day,
+        "cause": a.cause,
+        "accident_day": accident_day,
+        "filed_day": claim.filed_on.toordinal(),
+        "member_name": m.name.strip(),
+        "member_id_number": m.id_number or "",
+        "payee_holder_name": (payee.holder_name or "").strip() if payee else "",
+        "payee_holder_id_number": (payee.holder_id_number or "") if payee else "",
+        "payee_account_number": (payee.account_number or "") if payee else "",
+    }
+
+
+def derive(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Facts:
+    """Every fact of the claim as a dict (the generic pass; the native engine's compiled pass,
+    :mod:`mutualaid.compiled`, builds only the facts a rule bites on)."""
+    a = claim.accident
+    past = summary(claim, history, edition)
+    own = claim_fact(claim)
+    accident_day = own["accident_day"]
     for derived in _DERIVE:  # what the articles declare (DERIVED), added to the claim's fact
-        claim_fact.update(derived(claim, edition, past))
+        own.update(derived(claim, edition, past))
+    facts: list[dict] = [own]
 
     if a.circumstances:
         groups = edition.circumstance_group

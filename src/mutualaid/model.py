@@ -7,7 +7,7 @@ field must never vanish silently (CONTRACT §7, "Keys").
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -241,6 +241,31 @@ class Decision(BaseModel):
     """For each reason that stops or lowers the payout, what would change it (in reason order)."""
     record: Optional[Record] = None
     """The library version, the edition's hash and the input's hash (see ``mutualaid replay``)."""
+
+    def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
+        """As pydantic's, with ``mode="json"`` and no other option (what a backend stores) written
+        directly from the fields: every one is already a str, a two-place Decimal or a tuple of
+        frozen models of strs, so the JSON is their text, and the pydantic serializer's walk of
+        each reason is not needed. tests/test_compiled.py holds it to pydantic's own output."""
+        if mode == "json" and not options:
+            d = self.__dict__
+            record = d["record"]
+            return {
+                "claim_id": d["claim_id"],
+                "plan": d["plan"],
+                "outcome": d["outcome"],
+                "payout": str(d["payout"]),
+                "counted_out_of_pocket": str(d["counted_out_of_pocket"]),
+                "accident_out_of_pocket": str(d["accident_out_of_pocket"]),
+                "tier_amount": str(d["tier_amount"]),
+                "cap_remaining": str(d["cap_remaining"]),
+                "reasons": [dict(r.__dict__) for r in d["reasons"]],
+                "passed": list(d["passed"]),
+                "engine": d["engine"],
+                "hints": [{**h.__dict__, "data": dict(h.data)} for h in d["hints"]],
+                "record": None if record is None else dict(record.__dict__),
+            }
+        return super().model_dump(mode=mode, **options)
 
     def __str__(self) -> str:
         from .render import decision_text

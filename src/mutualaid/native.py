@@ -4,12 +4,17 @@ The engine knows no article. It takes declared rules and an edition, binds, lint
 every condition, and then answers one question per call: which rules match which facts. For
 speed, the conditions that test one fact type are compiled together into a single function.
 It keeps the :class:`~mutualaid.engine.Engine` protocol, as the durable engine does.
+
+It also offers the whole pass compiled (:attr:`NativeEngine.match`, from :mod:`mutualaid.compiled`):
+derivation, matching and assessment in one function that builds a fact only where a rule bites,
+which :func:`mutualaid.adjudicate` uses instead of deriving every fact and firing on them.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+from .compiled import compile_pass
 from .conditions import expression
 from .edition import Edition
 from .engine import Fired, bound_patterns
@@ -39,10 +44,13 @@ class NativeEngine:
         self.rules = as_ruleset(rules)  # with the row of each rule, for the reasons' order
         self.edition = edition
         tests: dict[str, list[tuple[int, str]]] = {}
-        for i, (rule, pattern) in enumerate(zip(self.rules, bound_patterns(self.rules, edition))):
+        patterns = bound_patterns(self.rules, edition)
+        for i, (rule, pattern) in enumerate(zip(self.rules, patterns)):
             tests.setdefault(rule.on, []).append((i, expression(pattern["$and"][1])))
         self._match = {t: _matcher(ts) for t, ts in tests.items()}
         self.explain = Explainer(self.rules, edition.params)
+        self.match = compile_pass(self.rules, edition, patterns)
+        """``match(claim, history) -> Matched``: the edition's compiled pass (``mutualaid rules --compiled``)."""
 
     def fire(self, facts: Sequence[Mapping]) -> Fired:
         """Every (rule, fact) pair whose condition holds, ordered by rule, then fact."""
