@@ -374,21 +374,25 @@ def _history_checks(
     paid_by_accident: dict[Any, int] = {}  # fen
     paid_by_edition: dict[str, int] = {}  # fen
 
+    period = edition.period if edition is not None else None
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
-        if e := claim_twice_in_history(n, cid, ids):
+        if cid in ids and (e := claim_twice_in_history(n, cid, ids)):  # `in` first: the usual entry is new
             errors.append(e)
         if cid is not None:
             ids.add(cid)
         if aid is None or day is None:
             continue
-        if e := accident_dates_differ(n, aid, accident_dates.setdefault(aid, day), day):
+        known = accident_dates.setdefault(aid, day)
+        if known != day and (e := accident_dates_differ(n, aid, known, day)):
             errors.append(e)
         paid = h.paid
-        ed = _edition_of_history_day(day, edition) if paid is not None else None
+        if paid is None:
+            continue
+        ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
         if ed is None:
             continue
-        fen = int(paid * 100)
+        fen = int(paid.scaleb(2))
         paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
         if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
@@ -398,9 +402,3 @@ def _history_checks(
     if e := claim_already_decided(claim.claim_id, ids):
         errors.insert(0, e)
     return errors
-
-
-def _edition_of_history_day(day: dt.date, edition: Edition | None) -> Edition | None:
-    if edition is not None and edition.period.start <= day <= edition.period.end:
-        return edition
-    return editions.for_history_day(day)
