@@ -39,6 +39,7 @@ except ImportError as exc:  # pragma: no cover - exercised by tests/test_extras.
         "pip install 'mutualaid[server]'"
     ) from exc
 
+import io
 import json
 import logging
 import os
@@ -723,10 +724,10 @@ async def _batch_lines(request: Request, worker, limit: int) -> AsyncIterator[by
     rest = bytearray()
     decided = 0
 
-    async def decide(lines: list[bytes]):
+    async def decide(lines: bytes):
         nonlocal line, decided
         out = []
-        for (last, _), items in read_chunks(iter(lines), line=line):
+        for (last, _), items in read_chunks(io.BytesIO(lines), line=line):  # split as a file is read
             line = last
             if items:
                 results = await anyio.to_thread.run_sync(worker, items)
@@ -746,11 +747,11 @@ async def _batch_lines(request: Request, worker, limit: int) -> AsyncIterator[by
                 continue
             whole = bytes(rest) + chunk[: cut + 1]
             rest = bytearray(chunk[cut + 1 :])
-            answer = await decide([p + b"\n" for p in whole[:-1].split(b"\n")])
+            answer = await decide(whole)
             if answer:
                 yield answer
         if rest:
-            answer = await decide([bytes(rest)])
+            answer = await decide(bytes(rest))
             if answer:
                 yield answer
     finally:
