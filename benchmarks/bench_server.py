@@ -156,6 +156,26 @@ async def drive(port: int, rate: float, seconds: float, connections: int, mix) -
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of the server and its worker processes (uvicorn's --workers are its children)."""
+    total = _cpu_seconds(pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        total += _cpu_seconds(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return total
+
+
 def rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -206,7 +226,11 @@ def main(argv=None) -> None:
                 proc, port = start(workers, log)
                 try:
                     asyncio.run(drive(port, 200, 3, args.connections, mix))  # warm-up: every worker, every claim
+                    cpu, own = server_cpu(proc.pid), time.process_time()
                     result = asyncio.run(drive(port, args.rate, args.duration, args.connections, mix))
+                    result["server_cpu_ms_per_req"] = round((server_cpu(proc.pid) - cpu) * 1000 / result["answered"], 3)
+                    result["loadgen_cpu_ms_per_req"] = round((time.process_time() - own) * 1000 / result["answered"], 3)
+                    result["machine_load_avg_1m"] = os.getloadavg()[0]
                 finally:
                     stop(proc)
             met = "met" if result["p99_ms"] < 25 and result["errors"] == 0 and result["req_per_s"] >= 0.98 * args.rate else "NOT met"

@@ -422,3 +422,11 @@ def test_two_workers_and_an_edition_file_from_the_environment(tmp_path):
             assert r.content == json.dumps(adjudicate(base_claim(), plan=edition).model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
     finally:
         stop_server(proc)
+
+
+def test_the_json_example_is_the_yaml_example():
+    """docs/server.md and the README send examples/courier-fracture.json: the story of the YAML file."""
+    from mutualaid import read_claim_file
+
+    claim, history = read_claim_file(ROOT / "examples" / "courier-fracture.yaml")
+    assert json.loads((ROOT / "examples" / "courier-fracture.json").read_text(encoding="utf-8")) == {"claim": claim, "history": list(history)}
