@@ -66,8 +66,9 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-BODY_LIMIT = 65536
-"""The test server's body limit (small, so that a 413 costs little to provoke)."""
+BODY_LIMIT = 256 << 10
+"""The test server's body limit (small, so that a 413 costs little to provoke; above the size that
+is decided in a thread, so that both ways are tested)."""
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,32 @@ def test_a_body_over_the_limit_is_413_whether_or_not_its_length_is_declared(http
     assert http.get("/healthz").status_code == 200
 
 
+def test_a_big_claim_is_decided_as_adjudicate_decides_it(http):
+    """Over 64 KiB a body is decided in a worker thread: the same answer."""
+    history = [
+        {"claim_id": f"H-{i}", "accident_id": f"A-H{i}", "accident_occurred_on": "2022-01-15", "counted_out_of_pocket": "100.00", "paid": "0.00"}
+        for i in range(600)
+    ]
+    body = _json({"claim": base_claim(), "history": history})
+    assert 64 << 10 < len(body) < BODY_LIMIT
+    r = http.post("/v1/adjudicate", content=body)
+    assert answer(r) == expected(body)
+    assert r.status_code == 200
+
+
+def test_a_caller_that_goes_away_mid_body_harms_nothing(http, live_server):
+    import socket
+
+    host, port = live_server.url.rsplit("/", 1)[1].split(":")
+    for path in ("/v1/adjudicate", "/v1/batch"):
+        with socket.create_connection((host, int(port))) as s:
+            s.sendall(f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 5000\r\n\r\n".encode() + _json(base_claim())[:100])
+    assert http.get("/healthz").status_code == 200
+    assert answer(http.post("/v1/adjudicate", content=_json({"claim": base_claim()})))[0] == 200
+    log = live_server.log.read_text(encoding="utf-8")
+    assert '"level": "error"' not in log and "Traceback" not in log
+
+
 # --- /v1/batch -----------------------------------------------------------------------------------
 
 

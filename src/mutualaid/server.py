@@ -27,12 +27,14 @@ and uvicorn, which runs it. ``docs/server.md`` is the user's page; the choices, 
 from __future__ import annotations
 
 try:
+    import anyio
     import uvicorn  # noqa: F401 - the extra's second half: fail here, not when serving
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.openapi.utils import get_openapi
     from fastapi.responses import Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.requests import ClientDisconnect
 except ImportError as exc:  # pragma: no cover - exercised by tests/test_extras.py in a subprocess
     raise ImportError(
         "mutualaid.server needs FastAPI and uvicorn, which a plain install leaves out: "
@@ -59,6 +61,10 @@ log = logging.getLogger("mutualaid.server")
 MAX_DEPTH = 32
 """How deep a request's JSON may nest. A claim nests 6 levels and a stored record 8; anything far
 deeper is no claim, and is refused before it reaches a model (or the parser's recursion limit)."""
+
+BIG = 64 << 10
+"""A body this large (some 30 claims' worth) is decided in a worker thread rather than in the event
+loop: a usual claim costs less than a thread's round trip, a big one would hold up every other request."""
 
 JSON = "application/json"
 JSON_LINES = "application/x-ndjson"
@@ -311,11 +317,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared_length(request, limit)
     parts: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        parts.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            parts.append(chunk)
+    except ClientDisconnect:  # nobody will read the answer; the log says what happened
+        raise Refusal(400, "client_disconnected", []) from None
     return b"".join(parts)
 
 
@@ -581,11 +590,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def adjudicate(request: Request) -> Response:
         from .decide import adjudicate as decide
 
-        data = parse_json(await read_body(request, limit))
+        raw = await read_body(request, limit)
+        data = parse_json(raw)
         try:
             claim, history, plan = _envelope(data)
             request.state.claim_id = claim.get("claim_id") if isinstance(claim, dict) and isinstance(claim.get("claim_id"), str) else None
-            decision = decide(claim, history, plan=plan)
+            if len(raw) < BIG:
+                decision = decide(claim, history, plan=plan)
+            else:  # a long history or many items: decided in a thread, so that other requests go on meanwhile
+                decision = await anyio.to_thread.run_sync(lambda: decide(claim, history, plan=plan))
         except InvalidClaim as exc:
             request.state.outcome = "invalid"
             raise invalid_claim(exc) from None
@@ -703,8 +716,12 @@ class _BatchAnswer(Response):
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        async for part in _batch_lines(self.request, self.worker, self.limit):
-            await send({"type": "http.response.body", "body": part, "more_body": True})
+        try:
+            async for part in _batch_lines(self.request, self.worker, self.limit):
+                await send({"type": "http.response.body", "body": part, "more_body": True})
+        except ClientDisconnect:  # the caller went away mid-batch: stop deciding for nobody
+            scope.setdefault("state", {})["error"] = "client_disconnected"
+            return
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
@@ -716,8 +733,6 @@ async def _batch_lines(request: Request, worker, limit: int) -> AsyncIterator[by
     meanwhile. A body that passes the limit without declaring its length (413 is no longer possible
     once the answer has begun) ends with an error record for the line where it passed it.
     """
-    import anyio
-
     from .batch import error_record, read_chunks
 
     line = size = 0
