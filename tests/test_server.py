@@ -346,8 +346,11 @@ def test_rules_are_the_rule_table(http):
     assert [(r["id"], r["clause"], r["effect"], r["scope"], r["condition"]) for r in rows] == [
         (r.id, r.clause, r.effect, r.scope, r.condition) for r in RULES
     ]
-    late = next(r for r in rows if r["id"] == "filing.late")
-    assert late["clause_en"] == "Art. 5(4)" and late["hint"]["kind"] == "filing_deadline"
+    from mutualaid.rule import clause_label
+
+    assert all((r["clause_zh"], r["clause_en"]) == clause_label(r["clause"]) for r in rows)
+    hinted = {r.id: r.hint.kind for r in RULES if r.hint is not None}
+    assert hinted and {r["id"]: r["hint"]["kind"] for r in rows if r["hint"]} == hinted
 
 
 def test_schema_is_what_the_command_prints(http):
@@ -451,8 +454,8 @@ def test_two_workers_and_an_edition_file_from_the_environment(tmp_path):
 
 
 def test_the_json_example_is_the_yaml_example():
-    """docs/server.md and the README send examples/courier-fracture.json: the story of the YAML file."""
+    """docs/server.md and the README send examples/server/courier-fracture.json: the story of the YAML file."""
     from mutualaid import read_claim_file
 
     claim, history = read_claim_file(ROOT / "examples" / "courier-fracture.yaml")
-    assert json.loads((ROOT / "examples" / "courier-fracture.json").read_text(encoding="utf-8")) == {"claim": claim, "history": list(history)}
+    assert json.loads((ROOT / "examples" / "server" / "courier-fracture.json").read_text(encoding="utf-8")) == {"claim": claim, "history": list(history)}
