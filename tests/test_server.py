@@ -435,6 +435,18 @@ def test_bad_settings_exit_2_without_a_traceback(args):
     assert r.stderr.startswith("mutualaid: ") and "Traceback" not in r.stderr
 
 
+def test_a_port_in_use_exits_2_without_a_traceback():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "mutualaid", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 2
+    assert f"mutualaid: the service could not start on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_two_workers_and_an_edition_file_from_the_environment(tmp_path):
     what_if = ROOT / "examples" / "editions" / "what-if-cap8000-filing2y.yaml"
     from mutualaid import load_edition

@@ -806,10 +806,15 @@ def app_from_env() -> FastAPI:
 def serve(settings: Settings) -> None:
     """Run the service until it is stopped (Ctrl-C, SIGTERM)."""
     common = dict(host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False, server_header=False)
-    if settings.workers > 1:
-        # uvicorn starts each worker from an import string; the settings travel in the environment.
-        os.environ.update(settings.environ())
-        load_editions(settings.editions)  # a bad file fails here, once, before any worker starts
-        uvicorn.run("mutualaid.server:app_from_env", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
-    else:
-        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+    try:
+        if settings.workers > 1:
+            # uvicorn starts each worker from an import string; the settings travel in the environment.
+            os.environ.update(settings.environ())
+            load_editions(settings.editions)  # a bad file fails here, once, before any worker starts
+            uvicorn.run("mutualaid.server:app_from_env", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+        else:
+            uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+    except SystemExit as exc:  # uvicorn exits when it cannot start (a port in use): say so as a setting
+        if exc.code not in (0, None):
+            raise SettingsError(f"the service could not start on {settings.host}:{settings.port} (uvicorn's message is above)") from None
+        raise
