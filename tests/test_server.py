@@ -333,7 +333,7 @@ def test_editions(http):
     e = editions.get("gd-nef-2022")
     assert listed[0]["content_hash"] == e.content_hash
     assert listed[0]["period"] == {"start": "2022-01-01", "end": "2022-12-31"}
-    assert http.get("/v1/editions/gd-nef-2022").json() == e.model_dump(mode="json")
+    assert http.get("/v1/editions/gd-nef-2022").json() == e.model_dump(mode="json", by_alias=True)
     r = http.get("/v1/editions/gd-nef-2099")
     assert r.status_code == 404
     assert r.json()["error"] == "unknown_edition"
@@ -379,6 +379,30 @@ def test_the_openapi_document_uses_the_librarys_own_models(http):
     assert set(doc["paths"]) == {"/v1/adjudicate", "/v1/batch", "/v1/replay", "/v1/editions", "/v1/editions/{edition_id}", "/v1/rules", "/v1/schema", "/healthz"}
     page = http.get("/docs")
     assert page.status_code == 200 and "/openapi.json" in page.text
+    example = op["requestBody"]["content"]["application/json"]["example"]
+    assert http.post("/v1/adjudicate", json=example).status_code == 200  # the page's example is a claim that decides
+
+
+def test_each_answer_fits_its_schema_in_the_document(http):
+    from jsonschema import Draft202012Validator
+
+    from mutualaid.replay import store
+
+    doc = http.get("/openapi.json").json()
+    claim = base_claim()
+    calls = {
+        ("post", "/v1/replay"): http.post("/v1/replay", json=store(adjudicate(claim), claim)),
+        ("get", "/v1/editions"): http.get("/v1/editions"),
+        ("get", "/v1/editions/{edition_id}"): http.get("/v1/editions/gd-nef-2022"),
+        ("get", "/v1/rules"): http.get("/v1/rules"),
+        ("get", "/v1/schema"): http.get("/v1/schema"),
+        ("get", "/healthz"): http.get("/healthz"),
+    }
+    for (method, path), r in calls.items():
+        assert r.status_code == 200, path
+        schema = doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        errors = list(Draft202012Validator({**schema, "components": doc["components"]}).iter_errors(r.json()))
+        assert not errors, (path, [e.message for e in errors[:3]])
 
 
 def test_healthz_and_unknown_paths(http):

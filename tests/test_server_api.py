@@ -5,7 +5,9 @@
   5xx, and each answer has a documented status, its documented content type and a body that
   conforms to its schema. Bounded: a few dozen examples an operation.
 - **Differential**: for claims (with histories, and bad claims) from :mod:`mutualaid.testing`,
-  the service's answer is ``adjudicate``'s, byte for byte, or 422 naming ``InvalidClaim``'s fields.
+  the service's answer is ``adjudicate``'s, byte for byte, or 422 naming ``InvalidClaim``'s fields;
+  and each answer fits its schema in the OpenAPI document (generated requests rarely make a valid
+  claim, so this is where a decision's conformance is checked).
 """
 
 from __future__ import annotations
@@ -108,8 +110,28 @@ def _library(claim, history) -> tuple[int, object]:
     return 200, json.dumps(d.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _service(http, claim, history) -> tuple[int, object]:
+@pytest.fixture(scope="module")
+def conforms(http):
+    """Whether a body fits a schema of the service's OpenAPI document (Schemathesis' requests are
+    refused before a decision, so the decisions' own conformance is checked here)."""
+    from jsonschema import Draft202012Validator
+
+    components = http.get("/openapi.json").json()["components"]
+    validators = {}
+
+    def check(name: str, body) -> None:
+        if name not in validators:
+            validators[name] = Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": components})
+        errors = list(validators[name].iter_errors(body))
+        assert not errors, [e.message for e in errors[:3]]
+
+    return check
+
+
+def _service(http, claim, history, conforms=None) -> tuple[int, object]:
     r = http.post("/v1/adjudicate", content=json.dumps({"claim": claim, "history": history}, ensure_ascii=False).encode("utf-8"))
+    if conforms is not None:
+        conforms("Decision" if r.status_code == 200 else "ErrorBody", r.json())
     if r.status_code == 200:
         return 200, r.content
     assert r.json()["error"] == "invalid_claim", r.text
@@ -118,14 +140,14 @@ def _service(http, claim, history) -> tuple[int, object]:
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(pair=claims_with_history())
-def test_the_service_decides_as_adjudicate_does(http, pair):
+def test_the_service_decides_as_adjudicate_does(http, conforms, pair):
     claim, history = pair
-    assert _service(http, claim, history) == _library(claim, history)
+    assert _service(http, claim, history, conforms) == _library(claim, history)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(bad=bad_claims())
-def test_the_service_refuses_bad_claims_naming_invalid_claims_fields(http, bad):
-    status, fields = _service(http, bad.claim, bad.history)
+def test_the_service_refuses_bad_claims_naming_invalid_claims_fields(http, conforms, bad):
+    status, fields = _service(http, bad.claim, bad.history, conforms)
     assert (status, fields) == _library(bad.claim, bad.history)
     assert status == 422 and bad.field in fields

@@ -486,8 +486,11 @@ class RequestLog:
 # --- the application -----------------------------------------------------------------------------
 
 
-def _body_doc(ref: str, media: str = JSON) -> dict:
-    return {"requestBody": {"required": True, "content": {media: {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}}
+def _body_doc(ref: str, example: Any = None) -> dict:
+    content: dict[str, Any] = {"schema": _ref(ref)}
+    if example is not None:
+        content["example"] = example
+    return {"requestBody": {"required": True, "content": {JSON: content}}}
 
 
 def _answers(ok: Any, *statuses: int, media: str = JSON) -> dict:
@@ -584,7 +587,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/v1/adjudicate",
         summary="Decide one claim",
         description="`{claim, history?, plan?}` in; the decision out, exactly `Decision.model_dump(mode=\"json\")` (with its replay record).",
-        openapi_extra=_body_doc("AdjudicateRequest"),
+        openapi_extra=_body_doc("AdjudicateRequest", example={"claim": _WARM_UP}),
         responses=_answers(_ref("Decision"), 413, 422),
     )
     async def adjudicate(request: Request) -> Response:
@@ -670,7 +673,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from .plan import UnknownEdition
 
             raise Refusal(404, "unknown_edition", [_error("edition_id", "plan.unknown", str(UnknownEdition(edition_id)), "未知的计划版本", edition_id)])
-        return _json_response(e.model_dump(mode="json"))
+        return _json_response(e.model_dump(mode="json", by_alias=True))  # as an edition file spells it (`except`)
 
     rules_body = json.dumps(rule_rows(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -776,7 +779,7 @@ async def _batch_lines(request: Request, worker, limit: int) -> AsyncIterator[by
 _WARM_UP = {
     "claim_id": "warm-up",
     "filed_on": "2022-04-10",
-    "member": {"member_id": "warm-up", "id_number": "440106199003071231", "union_member_since": "2021-08-01",
+    "member": {"member_id": "warm-up", "name": "张三", "id_number": "440106199003071231", "union_member_since": "2021-08-01",
                "real_name_verified_on": "2021-08-01", "occupation": "courier"},
     "accident": {"accident_id": "warm-up", "occurred_on": "2022-03-01", "cause": "accident"},
     "treatments": [{"treatment_id": "T1", "hospital": {"name": "-", "grade": 3, "ownership": "public", "kind": "general"},
@@ -785,7 +788,8 @@ _WARM_UP = {
     "documents": ["invoice", "accident_proof", "medical_record"],
 }
 """A claim decided once under each edition at start: the first decision loads the ICD-10 tables, the
-holiday calendar and the compiled rules (a quarter of a second), which no claimant should wait for."""
+holiday calendar and the compiled rules (a quarter of a second), which no claimant should wait for.
+It is also the example body of ``/v1/adjudicate`` on the OpenAPI page."""
 
 
 def _warm(registry) -> None:
@@ -794,7 +798,7 @@ def _warm(registry) -> None:
     for edition_id in registry.ids():
         try:
             adjudicate(_WARM_UP, plan=registry.get(edition_id))
-        except InvalidClaim:  # an edition whose period or rules refuse it: warmed all the same
+        except InvalidClaim:  # an edition loaded from a file may refuse it: its rules are compiled all the same
             pass
 
 
