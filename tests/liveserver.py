@@ -71,6 +71,10 @@ BODY_LIMIT = 256 << 10
 is decided in a thread, so that both ways are tested)."""
 
 
+BATCH_LIMIT = 1 << 20
+"""The test server's /v1/batch limit."""
+
+
 @dataclass(frozen=True)
 class Live:
     url: str
@@ -83,7 +87,7 @@ class Live:
 def live_server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     with open(log_path, "wb") as log:
-        proc, url = start_server("--body-limit", str(BODY_LIMIT), log=log)
+        proc, url = start_server("--body-limit", str(BODY_LIMIT), "--batch-limit", str(BATCH_LIMIT), log=log)
         try:
             yield Live(url, log_path, proc.pid)
         finally:

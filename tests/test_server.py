@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from claimdata import ID_X, base_claim
-from liveserver import BODY_LIMIT, ROOT, live_server, start_server, stop_server  # noqa: F401 - a fixture
+from liveserver import BATCH_LIMIT, BODY_LIMIT, ROOT, live_server, start_server, stop_server  # noqa: F401 - a fixture
 
 from mutualaid import InvalidClaim, adjudicate
 from mutualaid.cases import load_cases
@@ -276,6 +276,25 @@ def test_a_batch_takes_record_and_plan_as_the_command_does(http, batch_files):
     assert r.status_code == 422
     assert r.json()["error"] == "invalid_request"
     assert [e["field"] for e in r.json()["errors"]] == ["query.record"]
+
+
+def test_a_batch_over_its_limit(http):
+    first = _json(base_claim()) + b"\n"
+    blank = b" " * 1023 + b"\n"  # blank lines: skipped, cheap to send and to read
+    body = first + blank * (BATCH_LIMIT // len(blank) + 8)
+    r = http.post("/v1/batch", content=body)  # its Content-Length says so: refused before a line is read
+    assert (r.status_code, r.json()["error"]) == (413, "body_too_large")
+
+    def pieces():  # no Content-Length: the answer has begun when the limit is passed
+        for i in range(0, len(body), 65536):
+            yield body[i : i + 65536]
+
+    r = http.post("/v1/batch", content=pieces())
+    assert r.status_code == 200
+    decided, last = [json.loads(x) for x in r.content.splitlines()]
+    assert decided["outcome"] == "approved"
+    assert last["fields"] == ["body"] and "over the limit" in last["error"]
+    assert 1 < last["line"] <= BATCH_LIMIT // len(blank) + 2
 
 
 def test_an_empty_batch_is_an_empty_answer(http):
