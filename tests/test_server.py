@@ -11,7 +11,6 @@ import copy
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest

@@ -734,7 +734,7 @@ async def _batch_lines(request: Request, worker, limit: int) -> AsyncIterator[by
     Lines are numbered and chunked by :func:`mutualaid.batch.read_chunks`, as ``mutualaid batch``
     reads a file, and decided by its worker in a thread, so that other requests are answered
     meanwhile. A body that passes the limit without declaring its length (413 is no longer possible
-    once the answer has begun) ends with an error record for the line where it passed it.
+    once the answer has begun) ends with an error record for the first line not decided.
     """
     from .batch import error_record, read_chunks
 
