@@ -49,3 +49,32 @@ def test_the_package_metadata_puts_hypothesis_behind_the_testing_extra():
     plain = [r for r in reqs if "extra ==" not in r]
     assert not any(r.lower().startswith("hypothesis") for r in plain), plain
     assert any(r.lower().startswith("hypothesis") and 'extra == "testing"' in r for r in reqs), reqs
+
+
+def test_the_service_without_its_extra_names_it():
+    for missing in ("fastapi", "uvicorn"):
+        r = _without(missing, "import mutualaid.server")
+        assert r.returncode != 0
+        assert "pip install 'mutualaid[server]'" in r.stderr
+
+
+def test_serve_without_the_extra_exits_2_naming_it_without_a_traceback():
+    r = _without("fastapi", """
+        import sys
+        from mutualaid.cli import main
+        sys.exit(main(["serve", "--port", "1"]))
+    """)
+    assert r.returncode == 2, r.stderr
+    assert "mutualaid[server]" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_deciding_imports_no_web_framework():
+    r = _without("fastapi", """
+        from mutualaid import adjudicate, read_claim_file
+        import mutualaid.cli
+        print(adjudicate(*read_claim_file("examples/courier-fracture.yaml")).outcome)
+        import sys
+        assert "uvicorn" not in sys.modules and "starlette" not in sys.modules
+    """)
+    assert r.returncode == 0, r.stderr

@@ -138,6 +138,12 @@ def cmd_check(args) -> int:
 
 
 def cmd_schema(args) -> int:
+    print(json.dumps(schema_document(), ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+def schema_document() -> dict:
+    """What ``mutualaid schema`` prints (and the service's ``GET /v1/schema`` answers)."""
     from .model import Claim, Decision, HistoryEntry
 
     from .model import SCHEMA_VERSION
@@ -152,8 +158,7 @@ def cmd_schema(args) -> int:
         "history_entry": dialect("history-entry", HistoryEntry.model_json_schema()),
         "decision": dialect("decision", Decision.model_json_schema(mode="serialization")),
     }
-    print(json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True))
-    return 0
+    return schema
 
 
 class OutputError(Exception):
@@ -208,6 +213,27 @@ def cmd_diff(args) -> int:
     finally:
         if args.input != "-":
             source.close()
+    return 0
+
+
+def cmd_serve(args) -> int:
+    try:
+        from .server import Settings, SettingsError, serve
+    except ImportError as exc:
+        raise UsageError(f"serve needs the service's extra: pip install 'mutualaid[server]' ({exc})") from None
+    try:
+        settings = Settings.from_env(
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            body_limit=args.body_limit,
+            batch_limit=args.batch_limit,
+            editions=args.plan,
+            log_level=args.log_level,
+        )
+        serve(settings)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
     return 0
 
 
@@ -272,6 +298,20 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
     d.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     d.set_defaults(func=cmd_diff)
+    sv = sub.add_parser("serve", help="run the HTTP service (pip install 'mutualaid[server]'); docs/server.md")
+    sv.add_argument("--host", help="the address to listen on (MUTUALAID_HOST; default: 127.0.0.1)")
+    sv.add_argument("--port", type=int, help="the port (MUTUALAID_PORT; default: 8000)")
+    sv.add_argument("--workers", type=int, help="processes answering requests (MUTUALAID_WORKERS; default: 1)")
+    sv.add_argument("--body-limit", type=int, metavar="BYTES", help="the largest JSON body (MUTUALAID_BODY_LIMIT; default: 1 MiB)")
+    sv.add_argument("--batch-limit", type=int, metavar="BYTES", help="the largest /v1/batch body (MUTUALAID_BATCH_LIMIT; default: 64 MiB)")
+    sv.add_argument(
+        "--plan",
+        action="append",
+        metavar="FILE",
+        help="an edition file to load, known by its id from then on; repeatable (MUTUALAID_EDITIONS: files separated by the path separator)",
+    )
+    sv.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), help="(MUTUALAID_LOG_LEVEL; default: info)")
+    sv.set_defaults(func=cmd_serve)
     return p
 
 
