@@ -46,7 +46,7 @@ PINNED = {
     "edition.tiers_not_rising", "edition.unknown_exclusion", "edition.circumstance_twice",
     "edition.references_missing", "edition.clause_key", "ledger.checksum", "ledger.unsealed_line",
     "ledger.unsealed_checkpoint", "ledger.checkpoint_not_object", "ledger.not_json", "ledger.not_object",
-    "ledger.binding_shape",
+    "ledger.binding_shape", "body.too_large", "body.not_json", "body.too_deep", "record.invalid", "record.engine",
 }  # fmt: skip
 """The codes a backend may branch on: removing or renaming one breaks backends, and this test."""
 
@@ -300,6 +300,39 @@ REACH: dict[str, Callable] = {
     "ledger.not_object": lambda fx: ledger_file(fx[0], [b"[1, 2]\n"]),
     "ledger.binding_shape": lambda fx: ledger_file(fx[0], [b'{"id_number":"' + ID.encode() + b'","member_id":"M-1","colour":"red"}\n']),
 }
+
+
+def _served(method: str, path: str, body: bytes = b"", **settings) -> list[FieldError]:
+    """The errors the service answers for this request (mutualaid serve, in process), as FieldErrors."""
+    pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
+    from fastapi.testclient import TestClient
+
+    from mutualaid.server import Settings, create_app
+
+    with TestClient(create_app(Settings(**settings))) as client:
+        answer = client.request(method, path, content=body)
+    assert answer.status_code in (413, 422), answer.text
+    return [FieldError(e["field"], e["message_en"], e["code"], e["message_zh"], e["value"]) for e in answer.json()["errors"]]
+
+
+def _record_naming_engine() -> list[FieldError]:
+    from mutualaid import adjudicate
+    from mutualaid.replay import store
+
+    stored = store(adjudicate(base_claim()), base_claim(), [])
+    stored["decision"]["engine"] = "no-such-engine"
+    return _served("POST", "/v1/replay", json.dumps(stored).encode())
+
+
+REACH.update(
+    {
+        "body.too_large": lambda _: _served("POST", "/v1/adjudicate", b"{" + b" " * 2048 + b"}", body_limit=1024),
+        "body.not_json": lambda _: _served("POST", "/v1/adjudicate", b"{not json"),
+        "body.too_deep": lambda _: _served("POST", "/v1/adjudicate", b"[" * 100 + b"]" * 100),
+        "record.invalid": lambda _: _served("POST", "/v1/replay", b'{"stored": 1}'),
+        "record.engine": lambda _: _record_naming_engine(),
+    }
+)
 
 
 def test_every_code_has_an_input_that_reaches_it():

@@ -132,6 +132,12 @@ CODES: dict[str, Code] = {
     # --- a claim file, a batch line ---------------------------------------------------------------
     "claim_file.unknown_key": Code("未知的顶层键：申报文件只含 claim、history 和 expect。", "unknown key; a claim file holds claim, history and expect"),
     "claim.cannot_decide": Code("无法决定这一行：{kind}: {detail}", "cannot decide this line: {kind}: {detail}"),
+    # --- a request to the service (mutualaid serve) ------------------------------------------
+    "body.too_large": Code("请求体超过 {limit:,} 字节的上限。", "the request body is over the limit of {limit:,} bytes"),
+    "body.not_json": Code("请求体不是有效的 JSON（UTF-8）：{detail}", "the body is not JSON: {detail}"),
+    "body.too_deep": Code("JSON 嵌套超过 {depth} 层。", "the JSON nests deeper than {depth} levels"),
+    "record.invalid": Code("不是有效的决定记录（须含 input 与带 record 的 decision）：{detail}", "{detail}"),
+    "record.engine": Code("记录所用的引擎在本服务中不可用：{detail}", "{detail}"),
     # --- an edition of the plan (InvalidEdition) -----------------------------------------------
     "edition.not_yaml": Code("版本文件不是 YAML 或 JSON：{detail}", "not YAML or JSON: {detail}"),
     "edition.not_utf8": Code("版本文件不是 UTF-8 文字：{reason}（第 {start} 字节）。", "not UTF-8 text: {reason} at byte {start}"),

@@ -53,7 +53,8 @@ from typing import Any, AsyncIterator, Literal, Mapping, Optional, Union, cast
 from pydantic import BaseModel, ConfigDict
 
 from . import __version__
-from .errors import FieldError, InvalidClaim
+from .errors import MISSING, FieldError, InvalidClaim
+from .validate import _field_error
 from .model import Claim, Decision, HistoryEntry
 
 log = logging.getLogger("mutualaid.server")
@@ -292,17 +293,13 @@ class Refusal(Exception):
         return _json_response({"error": self.error, "errors": self.errors}, self.status)
 
 
-def _error(field_: str, code: str, en: str, zh: str, value: Any = None) -> dict:
-    from .errors import quote
-
-    return FieldError(field_, en, code=code, message_zh=zh, value=None if value is None else quote(value)).as_json()
+def _error(field_: str, code: str, value: Any = MISSING, **params: Any) -> dict:
+    """One offending field as the service answers it: the catalogue's code and words (:mod:`mutualaid.errorcodes`)."""
+    return FieldError.of(field_, code, value, **params).as_json()
 
 
 def _too_large(limit: int) -> Refusal:
-    return Refusal(
-        413, "body_too_large",
-        [_error("body", "body.too_large", f"the request body is over the limit of {limit:,} bytes", f"请求体超过 {limit:,} 字节的上限")],
-    )
+    return Refusal(413, "body_too_large", [_error("body", "body.too_large", limit=limit)])
 
 
 def declared_length(request: Request, limit: int) -> None:
@@ -354,7 +351,7 @@ def parse_json(raw: bytes) -> Any:
     except RecursionError:
         raise _too_deep() from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-        raise Refusal(422, "not_json", [_error("body", "body.not_json", f"the body is not JSON: {exc}", "请求体不是有效的 JSON（UTF-8）")]) from None
+        raise Refusal(422, "not_json", [_error("body", "body.not_json", detail=exc)]) from None
     # A document can only nest as deep as it has brackets: most bodies are cleared by counting them.
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and not depth(data):
         raise _too_deep()
@@ -364,7 +361,7 @@ def parse_json(raw: bytes) -> Any:
 def _too_deep() -> Refusal:
     return Refusal(
         422, "too_deep",
-        [_error("body", "body.too_deep", f"the JSON nests deeper than {MAX_DEPTH} levels", f"JSON 嵌套超过 {MAX_DEPTH} 层")],
+        [_error("body", "body.too_deep", depth=MAX_DEPTH)],
     )
 
 
@@ -562,10 +559,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            _error(".".join(str(p) for p in e.get("loc", ())), str(e.get("type", "invalid")), str(e.get("msg", "")), str(e.get("msg", "")), e.get("input"))
-            for e in exc.errors()
-        ]
+        errors = [_field_error(".".join(str(p) for p in e.get("loc", ())), e).as_json() for e in exc.errors()]  # coded as pydantic's errors are
         request.state.error = "invalid_request"
         return _json_response({"error": "invalid_request", "errors": errors}, 422)
 
@@ -649,9 +643,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except InvalidClaim as exc:
             raise invalid_claim(exc) from None
         except RecordError as exc:
-            raise Refusal(422, "invalid_record", [_error("record", "record.invalid", str(exc), "不是有效的决定记录（须含 input 与带 record 的 decision）")]) from None
+            raise Refusal(422, "invalid_record", [_error("record", "record.invalid", detail=exc)]) from None
         except UnknownEngine as exc:
-            raise Refusal(422, "invalid_record", [_error("decision.engine", "record.engine", str(exc), "记录所用的引擎在本服务中不可用")]) from None
+            raise Refusal(422, "invalid_record", [_error("decision.engine", "record.engine", detail=exc)]) from None
         request.state.claim_id = result.stored.claim_id
         request.state.outcome = "identical" if result.identical else "differs"
         return _json_response({
@@ -672,7 +666,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if e is None:
             from .plan import UnknownEdition
 
-            raise Refusal(404, "unknown_edition", [_error("edition_id", "plan.unknown", str(UnknownEdition(edition_id)), "未知的计划版本", edition_id)])
+            raise Refusal(404, "unknown_edition", [FieldError.from_exception("edition_id", UnknownEdition(edition_id), edition_id).as_json()])
         return _json_response(e.model_dump(mode="json", by_alias=True))  # as an edition file spells it (`except`)
 
     rules_body = json.dumps(rule_rows(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -757,7 +751,8 @@ async def _batch_lines(request: Request, worker, limit: int) -> AsyncIterator[by
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                yield error_record(line + 1, None, f"the request body is over the limit of {limit:,} bytes: the rest was not read", ("body",))
+                over = FieldError.of("body", "body.too_large", limit=limit)
+                yield error_record(line + 1, None, f"{over.message}: the rest was not read", (over,))
                 return
             cut = chunk.rfind(b"\n")
             if cut < 0:
