@@ -220,7 +220,7 @@ def cmd_serve(args) -> int:
     try:
         from .server import Settings, SettingsError, serve
     except ImportError as exc:
-        raise UsageError(f"serve needs the service's extra: pip install 'mutualaid[server]' ({exc})") from None
+        raise UsageError(str(exc) if "mutualaid[server]" in str(exc) else f"serve needs the service's extra, pip install 'mutualaid[server]': {exc}") from None
     try:
         settings = Settings.from_env(
             host=args.host,
