@@ -305,12 +305,17 @@ REACH: dict[str, Callable] = {
 def _served(method: str, path: str, body: bytes = b"", **settings) -> list[FieldError]:
     """The errors the service answers for this request (mutualaid serve, in process), as FieldErrors."""
     pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
-    from fastapi.testclient import TestClient
+    import anyio
+    import httpx
 
     from mutualaid.server import Settings, create_app
 
-    with TestClient(create_app(Settings(**settings))) as client:
-        answer = client.request(method, path, content=body)
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(Settings(**settings)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            return await client.request(method, path, content=body)
+
+    answer = anyio.run(ask)
     assert answer.status_code in (413, 422), answer.text
     return [FieldError(e["field"], e["message_en"], e["code"], e["message_zh"], e["value"]) for e in answer.json()["errors"]]
 

@@ -125,14 +125,14 @@ def summary(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -
     accumulate = edition.accumulate_same_accident
     whole_member = edition.cap.scope == "member"
     start, end = edition.period.start, edition.period.end
-    for entry in history:
+    for entry in history:  # fen() inline: this loop runs once a history entry
         if entry.accident_id == accident_id:
             top_up = True
             if accumulate:
-                counted += fen(entry.counted_out_of_pocket)
-            paid_accident += fen(entry.paid)
+                counted += int(entry.counted_out_of_pocket.scaleb(2))
+            paid_accident += int(entry.paid.scaleb(2))
         if whole_member or start <= entry.accident_occurred_on <= end:
-            paid_scope += fen(entry.paid)
+            paid_scope += int(entry.paid.scaleb(2))
     return HistorySummary(top_up, counted, paid_accident, paid_scope)
 
 
