@@ -77,6 +77,13 @@ _FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+def _said(text: str) -> str:
+    """``text`` as it may stand in a comment or a code object's name: as it is when it is all
+    printable, else its ``repr`` (an edition id is data a user writes: a newline in it would end
+    the comment and start a line of code; a NUL byte would stop ``compile``)."""
+    return text if text.isprintable() else repr(text)
+
+
 class _Writer:
     """Writes the pass for one edition's bound rules."""
 
@@ -90,11 +97,11 @@ class _Writer:
         """The tests of every rule on ``on`` facts, appending (rule, ``j``) when one holds; an
         ``exclude`` rule also marks the fact excluded, for the count. The fields are locals
         (``item_day``), or read from the dict ``fact`` (the claim's, the assessment)."""
-        field_of = (lambda name: f"{on}_{name}") if local else (lambda name: f"{fact}[{name!r}]")
+        field_of = (lambda name: repr(on) if name == "t" else f"{on}_{name}") if local else (lambda name: f"{fact}[{name!r}]")
         lines = []
         for i, cond in self.by_type.get(on, ()):
             rule = self.rules[i]
-            lines.append(f"{indent}if {expression(cond, field_of)}:  # {rule.id} ({rule.clause})")
+            lines.append(f"{indent}if {expression(cond, field_of)}:  # {_said(rule.id)} ({_said(rule.clause)})")
             lines.append(f"{indent}    fired.append(({i}, {j}))")
             if rule.effect == "exclude":
                 lines.append(f"{indent}    excluded.add({j})")
@@ -116,7 +123,7 @@ class _Writer:
 
     def source(self, edition: "Edition") -> str:
         out = [
-            f"# The compiled pass of edition {edition.id} ({edition.content_hash}), written by mutualaid.compiled.",
+            f"# The compiled pass of edition {_said(edition.id)} ({edition.content_hash}), written by mutualaid.compiled.",
             "# Rule numbers are indices into the edition's rule set (mutualaid rules lists them in this order).",
             "def match(claim, history):",
             "    past = summary(claim, history, edition) if history else NO_HISTORY  # the one walk of the history",
@@ -214,7 +221,7 @@ def compile_pass(rules: Sequence["Rule"], edition: "Edition", patterns: Sequence
         **{f"derived_{k}": d.derive for k, d in enumerate(DERIVED)},
         **{f"assessed_{k}": d.assess for k, d in enumerate(ASSESSED)},
     }
-    code = compile(text, f"<mutualaid compiled pass: {edition.id}>", "exec")
+    code = compile(text, f"<mutualaid compiled pass: {_said(edition.id)}>", "exec")
     exec(code, namespace)  # noqa: S102
     return namespace["match"]
 
