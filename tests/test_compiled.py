@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from claimdata import base_claim
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from mutualaid import RULES, adjudicate, editions
 from mutualaid.compiled import compile_pass, source
 from mutualaid.decide import assemble, match
 from mutualaid.engine import engine_for
+from mutualaid.native import NativeEngine
+from mutualaid.rule import Rule
 from mutualaid.facts import derive
 from mutualaid.rules import rules_for
 from mutualaid.testing import claims_with_history
@@ -91,8 +94,6 @@ def test_an_edition_s_numbers_are_in_its_source():
 
 
 def test_a_fact_that_no_rule_bites_is_not_built():
-    from claimdata import base_claim
-
     model, entries, edition = parse(base_claim(), [])
     m = engine_for("native", RULES, edition).match(model, entries)
     assert m.facts.facts[0]["t"] == "claim"
@@ -147,6 +148,31 @@ def test_a_decision_read_back_dumps_as_pydantic_does():
 
 
 def _example():
-    from claimdata import base_claim
-
     return base_claim(), []
+
+
+# An edition is data a user writes: its id never runs as code, and an odd one is still decided.
+
+
+@pytest.mark.parametrize("tail", ["\n", "\r", "\r\n"])
+def test_an_edition_id_is_data_not_code(tmp_path, tail):
+    marker = tmp_path / "ran"
+    evil = E2022.replace(id=f"x{tail}open({str(marker)!r}, 'w').close(){tail}#")
+    assert adjudicate({**base_claim(), "plan": None}, [], plan=evil).plan == evil.id
+    assert not marker.exists()
+    assert len(source(RULES, evil).splitlines()) == len(source(RULES, E2022).splitlines())
+
+
+def test_an_edition_id_with_a_nul_byte_is_decided():
+    odd = E2022.replace(id="x\x00y")
+    assert adjudicate({**base_claim(), "plan": None}, [], plan=odd).plan == "x\x00y"
+
+
+@pytest.mark.parametrize("on, when", [("item", "t == 'item'"), ("treatment", {"t": "treatment"}), ("item", {"$eq": {"category": {"$m": "t"}}})])
+def test_a_condition_on_the_fact_type_compiles(on, when):
+    rule = Rule(id="x.t", clause=RULES[0].clause, effect="note", scope=on, on=on, when=when, message_zh="{t}", message_en="{t}")
+    eng = NativeEngine(tuple(RULES) + (rule,), E2022)
+    model, entries, edition = parse(base_claim(), [])
+    compiled, generic = eng.match(model, entries), match(model, entries, edition, eng)
+    assert compiled.fired == sorted(generic.fired)
+    assert assemble("C", edition, compiled, eng) == assemble("C", edition, generic, eng)
