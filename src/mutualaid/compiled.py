@@ -125,6 +125,8 @@ class _Writer:
         out = [
             f"# The compiled pass of edition {_said(edition.id)} ({edition.content_hash}), written by mutualaid.compiled.",
             "# Rule numbers are indices into the edition's rule set (mutualaid rules lists them in this order).",
+            "# The edition's data it reads (group_of: the edition's exclusions.diagnoses, by ICD-10 range):",
+            *(f"#   {name} = {_said(repr(value))}" for name, value in _data(edition).items()),
             "def match(claim, history):",
             "    past = summary(claim, history, edition) if history else NO_HISTORY  # the one walk of the history",
             "    fired = []",
@@ -188,6 +190,15 @@ class _Writer:
         return "\n".join(out)
 
 
+def _data(edition: "Edition") -> dict[str, Any]:
+    """The edition's values that the pass reads by name (printed at the head of its source)."""
+    return {
+        "required_documents": tuple(edition.documents.required),
+        "circumstance_group": edition.circumstance_group,
+        "proviso": edition.diagnosis_groups.has_proviso(),
+    }
+
+
 def source(rules: Sequence["Rule"], edition: "Edition") -> str:
     """The Python source of ``edition``'s compiled pass (``mutualaid rules --compiled``)."""
     from .engine import bound_patterns
@@ -204,8 +215,8 @@ def compile_pass(rules: Sequence["Rule"], edition: "Edition", patterns: Sequence
     from .engine import bound_patterns
 
     text = _Writer(rules, patterns if patterns is not None else bound_patterns(rules, edition)).source(edition)
-    groups = edition.diagnosis_groups
     namespace: dict[str, Any] = {
+        **_data(edition),
         "edition": edition,
         "summary": summary,
         "claim_fact": claim_fact,
@@ -214,10 +225,7 @@ def compile_pass(rules: Sequence["Rule"], edition: "Edition", patterns: Sequence
         "Matched": Matched,
         "who_code": who_code,
         "kind_of_ws218": kind_of_ws218,
-        "group_of": groups.group_of,
-        "proviso": groups.has_proviso(),
-        "circumstance_group": edition.circumstance_group,
-        "required_documents": tuple(edition.documents.required),
+        "group_of": edition.diagnosis_groups.group_of,
         **{f"derived_{k}": d.derive for k, d in enumerate(DERIVED)},
         **{f"assessed_{k}": d.assess for k, d in enumerate(ASSESSED)},
     }
