@@ -88,9 +88,9 @@ def test_each_case_lays_its_claim_over_the_base_and_unset_removes_keys(tmp_path)
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        ({"base": {"claim": {}}, "cases": [{"name": "x", "unset": ["member.nickname"], "expect": {}}]}, "unset 'member.nickname': the claim has no such key"),
-        ({"base": {"claim": {}}, "cases": [{"name": "x", "unset": "payee", "expect": {}}]}, "unset is a list of dotted paths"),
-        ({"base": {"claim": {}}, "cases": [{"name": "x", "colour": 1, "expect": {}}]}, "case 0 is not"),
+        ({"base": {"claim": {}}, "cases": [{"name": "x", "unset": ["member.nickname"], "expect": {"outcome": "approved"}}]}, "unset 'member.nickname': the claim has no such key"),
+        ({"base": {"claim": {}}, "cases": [{"name": "x", "unset": "payee", "expect": {"outcome": "approved"}}]}, "unset is a list of dotted paths"),
+        ({"base": {"claim": {}}, "cases": [{"name": "x", "colour": 1, "expect": {"outcome": "approved"}}]}, "case 'x' has unknown key colour"),
         ({"base": {"claim": {}, "expect": {}}, "cases": []}, "base is {claim, history?, plan?}"),
         ({"base": {"claim": {}}, "cases": [], "extra": 1}, "a case file with a base is"),
         ({"name": "a mapping that is no case file"}, "not a case file"),

@@ -91,15 +91,40 @@ def _cases(path: Path, data: Any) -> list[dict]:
     if isinstance(data, dict):
         return _based_cases(path, data)
     for n, case in enumerate(data):
-        if not isinstance(case, dict) or not {"name", "claim", "expect"} <= set(case) or set(case) - _CASE_KEYS:
-            raise CaseFileError(f"{path}: case {n} is not {{name, claim, history?, expect}}")
+        _check_keys(path, n, case, {"name", "claim", "expect"}, _CASE_KEYS)
         _check_expect(path, case)
     return data
 
 
+_EXPECT_KEYS = {"outcome", "payout", "clauses", "error"}
+
+
 def _check_expect(path: Path, case: dict) -> None:
-    if not isinstance(case["expect"], dict):
-        raise CaseFileError(f"{path}: case {quote(case['name'])}: expect is a mapping")
+    """An expect that checks nothing (``{}``, a misspelt key) would pass every decision: refuse it."""
+    where = f"{path}: case {quote(case['name'])}: expect"
+    expect = case["expect"]
+    if not isinstance(expect, dict):
+        raise CaseFileError(f"{where} is a mapping")
+    unknown = sorted(map(str, set(expect) - _EXPECT_KEYS))
+    if unknown:
+        raise CaseFileError(f"{where}: unknown key {', '.join(unknown)} (it holds outcome, payout, clauses, or error)")
+    if "error" in expect and set(expect) != {"error"}:
+        raise CaseFileError(f"{where}: error stands alone (bad input has no outcome, payout or clauses)")
+    if not expect.keys() & {"outcome", "payout", "error"}:
+        raise CaseFileError(f"{where}: names no outcome, payout or error, so it would pass any decision")
+    if "clauses" in expect and not isinstance(expect["clauses"], list):
+        raise CaseFileError(f"{where}: clauses is a list, such as [art6.1]")
+
+
+def _check_keys(path: Path, n: int, case: Any, required: set, allowed: set) -> None:
+    """Name the case (by name, else by its place from 1) and the keys it lacks or should not have."""
+    if not isinstance(case, dict):
+        raise CaseFileError(f"{path}: case {n + 1} is not a mapping")
+    name = f"case {quote(case['name'])}" if isinstance(case.get("name"), str) else f"case {n + 1}"
+    problems = [f"lacks {k}" for k in sorted(required - set(case))]
+    problems += [f"has unknown key {k}" for k in sorted(map(str, set(case) - allowed))]
+    if problems:
+        raise CaseFileError(f"{path}: {name} {'; '.join(problems)} (a case holds {', '.join(sorted(allowed))})")
 
 
 def _claim_file_case(path: Path, data: dict) -> list[dict]:
@@ -120,8 +145,7 @@ def _based_cases(path: Path, data: dict) -> list[dict]:
         raise CaseFileError(f"{path}: base is {{claim, history?, plan?}} with claim a mapping")
     out = []
     for n, case in enumerate(data["cases"]):
-        if not isinstance(case, dict) or not {"name", "expect"} <= set(case) or set(case) - _CASE_KEYS - {"unset"}:
-            raise CaseFileError(f"{path}: case {n} is not {{name, claim?, unset?, history?, plan?, expect}}")
+        _check_keys(path, n, case, {"name", "expect"}, _CASE_KEYS | {"unset"})
         _check_expect(path, case)
         where = f"{path}: case {quote(case['name'])}"
         claim = merge(base["claim"], case.get("claim") or {}, where=f"{where}: claim")

@@ -192,7 +192,7 @@ def batch(
     del lines
     futures = [
         client.submit(_decide_partition, part, edition, engine, record, spill_after, pure=False)
-        for part in client.scatter(parts)
+        for part in (client.scatter(parts) if parts else [])  # an empty IN: scatter([]) fails in Dask
     ]
     results = client.gather(futures)
     blobs = [memoryview(blob) for _, blob, _, _ in results]

@@ -39,6 +39,7 @@ from .errors import InvalidClaim
 from .facts import fen
 from .ledger import Ledger, member_of
 from .model import Decision
+from .plan import resolve
 
 __all__ = ["decide", "reasons", "claims_of", "AMOUNTS", "FEN", "YUAN", "TEXT"]
 
@@ -124,7 +125,9 @@ def decide(
     if errors not in ("raise", "record"):
         raise ValueError(f"errors is 'raise' or 'record', not {errors!r}")
     if ledger is None:
-        ledger = Ledger(plan=plan, engine=engine, record=False)
+        # As batch --plan and whatif.compare read it: an edition file is read once here, and an unknown
+        # id raises UnknownEdition once, rather than making every row an error row naming ``plan``.
+        ledger = Ledger(plan=resolve(plan), engine=engine, record=False)
     elif plan is not None:
         raise ValueError("decide: give plan= or ledger=, not both (the ledger's own plan decides)")
     rows: dict[str, list] = {name: [] for name in ("claim_id", "member_id", "outcome", "edition", "reasons", "error", "decision")}

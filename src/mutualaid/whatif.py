@@ -86,10 +86,17 @@ def causes(a, b) -> tuple:
     kb = {(r.rule, r.subject): r.clause for r in b.reasons}
     only = {(clause, rule, "A") for (rule, subject), clause in ka.items() if (rule, subject) not in kb}
     only |= {(clause, rule, "B") for (rule, subject), clause in kb.items() if (rule, subject) not in ka}
+    if a.outcome == b.outcome and a.payout == b.payout:
+        return tuple(sorted(only))
+    effects = {(r.rule, r.subject): r.effect for r in (*a.reasons, *b.reasons)}
+    if any(effects[key] != "note" for key in ka.keys() ^ kb.keys()):
+        return tuple(sorted(only))
+    # Only notes differ (such as cap.limits_payout biting under one edition): a note moves no money by
+    # itself, so the arithmetic that did is named beside it (a higher tier that the cap then limits).
+    if a.tier_amount != b.tier_amount:
+        return tuple(sorted(only | {("art5.2", "tier", "")}))
     if only:
         return tuple(sorted(only))
-    if a.outcome == b.outcome and a.payout == b.payout:
-        return ()
     if a.tier_amount != b.tier_amount:
         return (("art5.2", "tier", ""),)
     if any(r.rule == "cap.limits_payout" for r in a.reasons):  # the cap binds under both editions
@@ -515,7 +522,8 @@ def _items(claims: Any) -> Iterator[tuple[Any, list]]:
 def _encoded(chunks: Iterable[tuple[Any, list]]) -> Iterator[tuple[Any, list]]:
     """Claims given as data, as JSON lines: the processes of ``jobs`` route lines by their bytes."""
     for meta, items in chunks:
-        yield meta, [(line, raw if isinstance(raw, (bytes, str)) else _dumps(raw)) for line, raw in items]
+        yield meta, [(line, raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else _dumps(raw))
+                     for line, raw in items]  # fmt: skip - the routing reads bytes
 
 
 def _dumps(claim: Any) -> bytes:
