@@ -95,6 +95,11 @@ def test_each_case_lays_its_claim_over_the_base_and_unset_removes_keys(tmp_path)
         ({"base": {"claim": {}}, "cases": [], "extra": 1}, "a case file with a base is"),
         ({"name": "a mapping that is no case file"}, "not a case file"),
         ({"claim": {}, "history": [], "expect": {}, "name": "x"}, "a claim file with expect holds claim, history and expect only"),
+        # An expect that checks nothing would pass every decision (the review of issue 16, finding 1).
+        ({"base": {"claim": {}}, "cases": [{"name": "typo", "expect": {"outcom": "denied"}}]}, "typo"),
+        ({"base": {"claim": {}}, "cases": [{"name": "empty", "expect": {}}]}, "empty"),
+        ({"base": {"claim": {}}, "cases": [{"name": "text", "expect": {"outcome": "denied", "clauses": "art6.1"}}]}, "clauses"),
+        ({"base": {"claim": {}}, "cases": [{"name": "both", "expect": {"outcome": "approved", "error": "claim_id"}}]}, "both"),
     ],
 )
 def test_a_malformed_case_file_is_named_with_what_is_wrong(tmp_path, doc, message):

@@ -101,3 +101,12 @@ def test_without_a_client_it_says_how_to_get_one(stream, tmp_path):
     assert r.returncode != 0
     assert "needs a Dask client" in r.stderr and "tcp://scheduler:8786" in r.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_an_empty_input_gives_an_empty_output_as_batch_does(client, tmp_path):
+    """(The review of issue 16, finding 4: it raised from Dask's scatter.)"""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"\n\n")
+    expected, _ = _batch(empty, tmp_path / "batch.jsonl")
+    md.batch(str(empty), str(tmp_path / "dask.jsonl"), client=client)
+    assert (tmp_path / "dask.jsonl").read_bytes() == expected == b""

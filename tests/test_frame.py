@@ -148,6 +148,18 @@ def test_the_same_claims_give_the_same_table_as_batch(claims, tmp_path):
             assert (row.outcome, str(row.payout)) == (line["outcome"], line["payout"])
 
 
+def test_an_edition_file_is_read_as_batch_reads_it(claims, tmp_path):
+    """plan= takes an edition file as `batch --plan` does (the review of issue 16, finding 3)."""
+    what_if = ROOT / "examples" / "editions" / "what-if-cap8000-filing2y.yaml"
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in claims), encoding="utf-8")
+    run(str(src), str(out), plan=str(what_if), stderr=io.StringIO())
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    table = frame.decide(claims, plan=str(what_if), errors="record")
+    assert (table["edition"] == "what-if-cap8000-filing2y").sum() == sum("error" not in line for line in lines) > 0
+    assert [str(p) for p, line in zip(table["payout"], lines) if "error" not in line] == [line["payout"] for line in lines if "error" not in line]
+
+
 def _fresh(code: str, blocked: str = "") -> subprocess.CompletedProcess:
     prelude = f"import sys; sys.modules[{blocked!r}] = None\n" if blocked else ""
     return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=120, cwd=ROOT)

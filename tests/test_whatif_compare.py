@@ -170,3 +170,30 @@ def test_a_rule_that_bit_under_one_edition_only_is_named_with_that_edition():
     (change,) = c.changes
     assert change.causes == (("art5.4", "filing.late", "gd-nef-2022"),)
     assert change.payout_change == Decimal("2000.00")
+
+
+def test_a_tier_that_only_a_note_shows_is_costed_to_the_tier_too():
+    """One member's third accident under a top tier raised to 8,000, with 7,500 of the cap left: the
+    payout rises from 6,000 to 7,500, and only cap.limits_payout (a note) tells the two decisions
+    apart. The tier's clause is a cause beside the cap's (the review of issue 16, finding 2)."""
+
+    def accident(n: int, amount: str) -> dict:
+        day = f"2022-0{n + 2}-01"
+        return claim_with(
+            treatment(items=[item(on=day, amount=amount)]),
+            claim_id=f"C-{n}",
+            filed_on=f"2022-0{n + 2}-20",
+            accident={"accident_id": f"A-{n}", "occurred_on": day, "cause": "accident", "circumstances": []},
+        )
+
+    c = compare([accident(1, "3000.00"), accident(2, "600.00"), accident(3, "12000.00")], BASE, TOP)
+    (change,) = c.changes
+    assert change.payout_change == Decimal("1500.00")
+    assert {clause for clause, _, _ in change.causes} >= {"art5.2", "art5.3"}
+
+
+def test_text_lines_compare_alike_in_one_process_or_two(claims):
+    lines = [json.dumps(c, ensure_ascii=False) for c in claims[:200]]
+    one, two = compare(lines, "gd-nef-2022", WHAT_IF), compare(lines, "gd-nef-2022", WHAT_IF, jobs=2)
+    assert one.totals.to_json() == two.totals.to_json() and one.changes == two.changes
+    assert one.paid == two.paid and sum(one.totals.paid) > 0
