@@ -170,6 +170,9 @@ def test_the_strategies_shrink_where_their_docstrings_say():
     assert _minimal(T.accidents()) == {"accident_id": "A-0001", "occurred_on": "2022-01-01", "cause": "accident", "circumstances": ["fight"]}
     assert _minimal(T.accidents(clean=True)) == {"accident_id": "A-0001", "occurred_on": "2022-01-01", "cause": "accident"}
     assert claim["accident"]["circumstances"] == ["fight"] and "circumstances" not in _minimal(T.claims(clean=True))["accident"]
+    shrunk = find(T.accidents(), lambda _: True, settings=settings(database=None))  # with the shrink phase
+    assert shrunk == {"accident_id": "A-0001", "occurred_on": "2022-01-01", "cause": "accident"}
+    assert "circumstances" not in find(T.claims(), lambda _: True, settings=settings(database=None))["accident"]
     assert _minimal(T.id_numbers()) == "440106194001010000"[:17] + T.gb11643_check("44010619400101000")
     member = _minimal(T.members(occurred_on=dt.date(2022, 6, 1)))
     assert member["union_member_since"] == member["real_name_verified_on"] == "2022-06-01"

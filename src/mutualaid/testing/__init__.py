@@ -80,8 +80,8 @@ and these edges (``tests/spec/test_strategies.py`` holds them to it):
 - a top-up for an earlier accident (the history holds the claim's accident and a later one).
 
 Examples shrink toward a claim on 2022-01-01 filed the same day, one treatment at a grade-3 public
-general hospital, the first value of each list (so the circumstance ``fight``, unless ``clean``), and
-small round amounts; each strategy's docstring says exactly what it shrinks towards.
+general hospital, the first value of each list, no circumstances (the first example Hypothesis
+tries has ``fight`` unless ``clean``), and small round amounts; each strategy's docstring says exactly what it shrinks towards.
 
 The first decision, and the ``mutualaid`` profile
 ------------------------------------------------
