@@ -47,6 +47,7 @@ PINNED = {
     "edition.references_missing", "edition.clause_key", "ledger.checksum", "ledger.unsealed_line",
     "ledger.unsealed_checkpoint", "ledger.checkpoint_not_object", "ledger.not_json", "ledger.not_object",
     "ledger.binding_shape", "body.too_large", "body.not_json", "body.too_deep", "record.invalid", "record.engine",
+    "body.not_object", "body.unknown_key",
 }  # fmt: skip
 """The codes a backend may branch on: removing or renaming one breaks backends, and this test."""
 
@@ -334,6 +335,8 @@ REACH.update(
         "body.too_large": lambda _: _served("POST", "/v1/adjudicate", b"{" + b" " * 2048 + b"}", body_limit=1024),
         "body.not_json": lambda _: _served("POST", "/v1/adjudicate", b"{not json"),
         "body.too_deep": lambda _: _served("POST", "/v1/adjudicate", b"[" * 100 + b"]" * 100),
+        "body.not_object": lambda _: _served("POST", "/v1/adjudicate", b"[]"),
+        "body.unknown_key": lambda _: _served("POST", "/v1/adjudicate", b'{"claim": {}, "histroy": []}'),
         "record.invalid": lambda _: _served("POST", "/v1/replay", b'{"stored": 1}'),
         "record.engine": lambda _: _record_naming_engine(),
     }

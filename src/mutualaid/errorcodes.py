@@ -135,6 +135,8 @@ CODES: dict[str, Code] = {
     # --- a request to the service (mutualaid serve) ------------------------------------------
     "body.too_large": Code("请求体超过 {limit:,} 字节的上限。", "the request body is over the limit of {limit:,} bytes"),
     "body.not_json": Code("请求体不是有效的 JSON（UTF-8）：{detail}", "the body is not JSON: {detail}"),
+    "body.not_object": Code("请求体须为 JSON 对象 {{claim, history?, plan?}}。", "the body is a JSON object {{claim, history?, plan?}}"),
+    "body.unknown_key": Code("未知字段：请求体只含 claim、history 与 plan。", "unknown key; the body holds claim, history and plan"),
     "body.too_deep": Code("JSON 嵌套超过 {depth} 层。", "the JSON nests deeper than {depth} levels"),
     "record.invalid": Code("不是有效的决定记录（须含 input 与带 record 的 decision）：{detail}", "{detail}"),
     "record.engine": Code("记录所用的引擎在本服务中不可用：{detail}", "{detail}"),

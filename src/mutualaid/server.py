@@ -372,15 +372,14 @@ def invalid_claim(exc: InvalidClaim) -> Refusal:
 def _envelope(data: Any) -> tuple[Any, Any, Any]:
     """(claim, history, plan) of an adjudicate body; a body of another shape is bad input naming its fields."""
     if not isinstance(data, dict):
-        raise InvalidClaim([FieldError("body", "the body is a JSON object {claim, history?, plan?}", code="body.not_object", message_zh="请求体须为 JSON 对象 {claim, history?, plan?}")])
-    from .errors import quote
+        raise InvalidClaim([FieldError.of("body", "body.not_object")])
 
     errors = [
-        FieldError(quote(k), "unknown key; the body holds claim, history and plan", code="body.unknown_key", message_zh="未知字段；请求体只含 claim、history 与 plan", value=quote(k))
+        FieldError.of(k, "body.unknown_key", k)
         for k in sorted(set(data) - {"claim", "history", "plan"}, key=str)
     ]
     if "claim" not in data:
-        errors.insert(0, FieldError("claim", "the claim is missing", code="missing", message_zh="缺少 claim"))
+        errors.insert(0, FieldError.of("claim", "field.missing"))
     if errors:
         raise InvalidClaim(errors)
     return data["claim"], data.get("history", ()), data.get("plan")
@@ -621,7 +620,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             edition = editions.get(plan)  # an id, never a file on the server
             if edition is None:
                 request.state.outcome = "invalid"
-                raise invalid_claim(InvalidClaim([FieldError("plan", str(UnknownEdition(plan)), code="plan.unknown", message_zh="未知的计划版本", value=plan)]))
+                raise invalid_claim(InvalidClaim([FieldError.from_exception("plan", UnknownEdition(plan), plan)]))
         # The batch's own worker, with a ledger of this request's own (DecideSpec takes an edition
         # argument as resolve() reads it: an Edition object is handed on as it is).
         worker = DecideSpec(plan=cast(Any, edition), engine="native", record=record).worker(0, 1)

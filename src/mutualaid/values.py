@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 
-from .errors import BadValue, quote
+from .errors import BadValue, quote, shown
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .idcard import normalize_id_number
@@ -78,7 +78,7 @@ def _exact(d: Decimal, value: object) -> Decimal:
         raise BadValue("amount.negative")
     q = d.quantize(CENT)
     if q != d:
-        raise BadValue("amount.not_exact_in_fen", value=quote(value))
+        raise BadValue("amount.not_exact_in_fen", value=shown(value))
     if q < 0:
         raise BadValue("amount.negative")
     return q if q else ZERO  # -0.00 reads as 0.00
