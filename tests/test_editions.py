@@ -22,6 +22,7 @@ def registry(monkeypatch):
     editions._loaded()
     monkeypatch.setattr(editions, "_editions", dict(editions._editions))
     monkeypatch.setattr(editions, "_nearest", {})
+    monkeypatch.setattr(editions, "_by_id_only", editions._by_id_only)
     return editions
 
 
@@ -102,6 +103,19 @@ def test_a_registered_edition_is_found_by_plan_and_by_period(registry):
     assert adjudicate(c, plan=e).plan == "test-2023"
     named_2022 = adjudicate(c, plan="gd-nef-2022")
     assert (named_2022.plan, named_2022.outcome) == ("gd-nef-2022", "denied")
+
+
+def test_an_edition_registered_by_id_only_never_takes_over_a_claim_without_a_plan(registry):
+    """(The review of issue 15, finding 2: a what-if loaded by `mutualaid serve --plan` whose id sorts
+    first decided every claim without a plan.)"""
+    aaa = register(_variant("aaa-what-if"), by_id_only=True)  # the 2022 period, an id that sorts first
+    assert registry.for_accident(D("2022-03-01")).id == "gd-nef-2022"
+    assert registry.for_history_day(D("2022-03-01")).id == "gd-nef-2022"
+    c = _accident("2022-03-01")
+    assert adjudicate(c).plan == "gd-nef-2022"
+    assert adjudicate({**c, "plan": "aaa-what-if"}).plan == "aaa-what-if" == aaa.id
+    register(_variant("aaa-what-if"), replace=True)  # registered again with a date: now it competes
+    assert registry.for_accident(D("2022-03-01")).id == "aaa-what-if"
 
 
 def test_re_registering_an_equal_edition_is_a_no_op(registry):

@@ -388,7 +388,7 @@ def test_a_missing_field_has_no_value_and_a_bad_one_is_cut_short():
     [long] = claim("treatments.0.items.0.out_of_pocket", "9" * 10_000 + ".001")
     assert long.code == "amount.too_large" and "..." in long.value and len(long.value) <= QUOTE_MAX
     [exact] = claim("treatments.0.items.0.out_of_pocket", "3200.005")
-    assert exact.value == "'3200.005'" and exact.message_zh == "'3200.005' 不能精确到分（最多两位非零小数）。"
+    assert exact.value == "'3200.005'" and exact.message_zh == "'3200.005' 不能精确到分（小数点后第三位起须全为 0）。"
     date = next(e for e in claim("filed_on", "2022-02-01") if e.field == "filed_on")
     assert date.value == "'2022-02-01'" and date.message_zh == "申报日期 2022-02-01 早于事故发生日期 2022-03-01。"
 

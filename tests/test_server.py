@@ -503,6 +503,8 @@ def test_two_workers_and_an_edition_file_from_the_environment(tmp_path):
             assert r.status_code == 200
             assert r.json()["plan"] == edition.id
             assert r.content == json.dumps(adjudicate(base_claim(), plan=edition).model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
+            unnamed = client.post("/v1/adjudicate", content=_json({"claim": base_claim()}))
+            assert unnamed.json()["plan"] == "gd-nef-2022"  # a loaded edition never takes over a claim without a plan
     finally:
         stop_server(proc)
 

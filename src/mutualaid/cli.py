@@ -308,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
         "--plan",
         action="append",
         metavar="FILE",
-        help="an edition file to load, known by its id from then on; repeatable (MUTUALAID_EDITIONS: files separated by the path separator)",
+        help="an edition file to load: a claim or a batch names it by its id (plan); a claim without a plan is never decided under it; repeatable (MUTUALAID_EDITIONS: files separated by the path separator)",
     )
     sv.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), help="(MUTUALAID_LOG_LEVEL; default: info)")
     sv.set_defaults(func=cmd_serve)

@@ -477,6 +477,7 @@ class Registry:
         self._lock = threading.Lock()
         self._editions: dict[str, Edition] | None = None
         self._nearest: dict[dt.date, Edition] = {}  # answers of for_accident; emptied on register
+        self._by_id_only: frozenset[str] = frozenset()  # found by get(id) only, never by an accident's date
 
     def _loaded(self) -> dict[str, Edition]:
         if self._editions is None:
@@ -492,14 +493,21 @@ class Registry:
                     self._editions = shipped
         return self._editions
 
-    def register(self, edition: Edition, *, replace: bool = False) -> Edition:
-        """Make ``edition`` known by its id. Re-registering an equal edition is a no-op (a re-run cell)."""
+    def register(self, edition: Edition, *, replace: bool = False, by_id_only: bool = False) -> Edition:
+        """Make ``edition`` known by its id. Re-registering an equal edition is a no-op (a re-run cell).
+
+        With ``by_id_only``, only a claim or a caller that names its id gets it: a claim without a
+        ``plan`` is never decided under it, nor is a history entry's payment counted against its cap,
+        however its period overlaps (``mutualaid serve --plan FILE`` loads a what-if this way).
+        """
         self._loaded()
         with self._lock:
             old = self._editions.get(edition.id)  # type: ignore[union-attr]
             if old is not None and old != edition and not replace:
                 raise ValueError(f"an edition {edition.id!r} is already registered; pass replace=True")
             self._editions = {**self._editions, edition.id: edition}  # type: ignore[dict-item]
+            only = self._by_id_only - {edition.id}
+            self._by_id_only = only | {edition.id} if by_id_only else only
             self._nearest = {}
         return edition
 
@@ -514,7 +522,8 @@ class Registry:
         editions = self._loaded()
         found = self._nearest.get(day)
         if found is None:
-            found = min(editions.values(), key=lambda e: (e.period.distance(day), e.period.start, e.id))
+            dated = [e for e in editions.values() if e.id not in self._by_id_only]
+            found = min(dated, key=lambda e: (e.period.distance(day), e.period.start, e.id))
             if len(self._nearest) < 4096:
                 self._nearest[day] = found
         return found
@@ -522,7 +531,7 @@ class Registry:
     def for_history_day(self, day: dt.date) -> Edition | None:
         """The edition whose period holds ``day``, or None."""
         for e in self._loaded().values():
-            if e.period.holds(day):
+            if e.period.holds(day) and e.id not in self._by_id_only:
                 return e
         return None
 
@@ -530,5 +539,6 @@ class Registry:
 editions = Registry()
 
 
-def register(edition: Edition, *, replace: bool = False) -> Edition:
-    return editions.register(edition, replace=replace)
+def register(edition: Edition, *, replace: bool = False, by_id_only: bool = False) -> Edition:
+    """Make ``edition`` known by its id (:meth:`Registry.register`)."""
+    return editions.register(edition, replace=replace, by_id_only=by_id_only)

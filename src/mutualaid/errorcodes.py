@@ -53,7 +53,7 @@ CODES: dict[str, Code] = {
     "amount.not_an_amount": Code("{value} 不是以元为单位的金额（例如 '1200.00'）。", "{value} is not an amount in yuan such as '1200.00'"),
     "amount.too_large": Code("金额必须低于 10,000,000 元。", "an amount must be below 10,000,000"),
     "amount.negative": Code("金额不能为负数。", "an amount must not be negative"),
-    "amount.not_exact_in_fen": Code("{value} 不能精确到分（最多两位非零小数）。", "{value} is not exact in fen (at most two decimals that are not zero)"),
+    "amount.not_exact_in_fen": Code("{value} 不能精确到分（小数点后第三位起须全为 0）。", "{value} is not exact in fen (at most two decimals that are not zero)"),
     "json.float_money": Code(
         "带小数的 JSON 数字被读成浮点数，可能已被舍入：请按原文读取每个数字（mutualaid.values.read_json），或以字符串给出金额。",
         "a JSON number with a fraction reaches this reader as a float, which may round it: read the JSON keeping "

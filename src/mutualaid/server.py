@@ -67,6 +67,9 @@ BIG = 64 << 10
 """A body this large (some 30 claims' worth) is decided in a worker thread rather than in the event
 loop: a usual claim costs less than a thread's round trip, a big one would hold up every other request."""
 
+LOGGED_ID = 64
+"""At most this many characters of a claim id go into a request's log line (a valid id has at most 64)."""
+
 JSON = "application/json"
 JSON_LINES = "application/x-ndjson"
 
@@ -160,7 +163,7 @@ def load_editions(paths: tuple[str, ...]) -> list[str]:
         try:
             edition = resolve(path)
             assert edition is not None
-            register(edition)
+            register(edition, by_id_only=True)  # a claim names it by plan; it never takes over a claim without one
         except (InvalidEdition, OSError, ValueError) as exc:
             raise SettingsError(f"{path} is not an edition: {' '.join(str(exc).split())}") from None
         ids.append(edition.id)
@@ -475,6 +478,8 @@ class RequestLog:
             for key in ("claim_id", "outcome", "lines", "error"):
                 if key in state:
                     fields[key] = state[key]
+            if isinstance(fields.get("claim_id"), str) and len(fields["claim_id"]) > LOGGED_ID:  # a log line stays a line
+                fields["claim_id"] = fields["claim_id"][:LOGGED_ID] + "..."
             fields["duration_ms"] = round((time.perf_counter() - start) * 1000, 3)
             log.info("request", extra={"fields": fields})
 
