@@ -199,3 +199,16 @@ def test_the_documented_store_call_reaches_the_module_and_the_package_call_still
     record = mutualaid.replay.store(adjudicate(claim, history), claim, history)
     assert mutualaid.replay(record).identical
     assert mutualaid.replay.replay(record).identical and mutualaid.replay.RecordError is RecordError
+
+
+def test_a_stored_decision_that_is_no_decision_is_named_field_by_field_and_cut_short():
+    """(The review of issue 15, finding 4: pydantic's whole text, with its links, went to the caller.)"""
+    from mutualaid.replay import RecordError, store
+
+    stored = store(adjudicate(base_claim()), base_claim(), [])
+    stored["decision"] = {**stored["decision"], "outcome": "bogus", "reasons": [{}] * 20}
+    with pytest.raises(RecordError) as exc:
+        replay(stored)
+    text = str(exc.value)
+    assert "decision.outcome" in text and "decision.reasons.0.clause" in text and "more" in text
+    assert "errors.pydantic.dev" not in text and len(text) < 600

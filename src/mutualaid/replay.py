@@ -94,6 +94,8 @@ def replay(stored: Any, *, plan: Edition | None = None) -> Replay:
     The library version that decided the record is not needed: a different version is reported
     as a cause when the decisions differ, and as a note when they agree.
     """
+    from pydantic import ValidationError
+
     from .decide import adjudicate, canonical_input
     from .validate import parse
 
@@ -101,8 +103,12 @@ def replay(stored: Any, *, plan: Edition | None = None) -> Replay:
         raise RecordError("a stored record is an object with 'input' ({claim, history}) and 'decision'")
     try:
         old = Decision.model_validate(stored["decision"])
-    except Exception as exc:  # pydantic's ValidationError, shown as text
-        raise RecordError(f"the stored decision is not a decision: {exc}") from None
+    except ValidationError as exc:  # each bad field by its path, at most a few, without pydantic's links
+        from .validate import _pydantic_errors
+
+        bad = _pydantic_errors(exc, "decision")
+        shown = "; ".join(str(e) for e in bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise RecordError(f"the stored decision is not a decision: {shown}") from None
     if old.record is None:
         raise RecordError("the stored decision has no record (library version, edition and input hashes)")
     claim, history = stored["input"].get("claim"), stored["input"].get("history") or ()
