@@ -425,6 +425,8 @@ def test_each_answer_fits_its_schema_in_the_document(http):
 
 def test_healthz_and_unknown_paths(http):
     assert http.get("/healthz").json() == {"status": "ok", "version": __import__("mutualaid").__version__, "editions": ["gd-nef-2022"]}
+    head = http.head("/healthz")  # a load balancer's probe
+    assert (head.status_code, head.content) == (200, b"")
     r = http.get("/v1/nothing")
     assert (r.status_code, r.json()) == (404, {"error": "not_found", "errors": []})
     r = http.get("/v1/adjudicate")

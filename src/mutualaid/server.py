@@ -685,7 +685,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return _json_response(schema_document())
 
-    @app.get("/healthz", summary="Whether the service is up, and which editions it knows", responses=_answers(_ref("Health")))
+    # HEAD too: load balancers probe with it (uvicorn sends the headers of the GET answer, no body).
+    @app.api_route("/healthz", methods=["GET", "HEAD"], summary="Whether the service is up, and which editions it knows", responses=_answers(_ref("Health")))
     async def healthz() -> Response:
         return _json_response({"status": "ok", "version": __version__, "editions": list(editions.ids())})
 
