@@ -131,6 +131,7 @@ def entry_of(claim: Any, decision: Decision) -> HistoryEntry:
         accident_occurred_on=occurred_on,
         counted_out_of_pocket=decision.counted_out_of_pocket,
         paid=decision.payout,
+        filed_on=claim.filed_on if isinstance(claim, Claim) else to_date(claim["filed_on"]),
     )
 
 
@@ -571,6 +572,7 @@ class Ledger:
                     accident_occurred_on=_day(day),
                     counted_out_of_pocket=_yuan(counted),
                     paid=_yuan(paid),
+                    filed_on=None,
                 )
             )
             if first <= day <= last:
@@ -589,6 +591,7 @@ class Ledger:
                     accident_occurred_on=edition.period.start,
                     counted_out_of_pocket=_yuan(0),
                     paid=_yuan(part),
+                    filed_on=None,
                 )
             )
             other -= part
@@ -610,6 +613,7 @@ class Ledger:
                 accident_occurred_on=_day(day),
                 counted_out_of_pocket=_yuan(counted),
                 paid=_yuan(paid),
+                filed_on=None,
             )
             for cid, aid, day, counted, paid in json.loads("[" + rows + "]")
         )

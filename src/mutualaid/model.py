@@ -151,6 +151,10 @@ class HistoryEntry(_Input):
     accident_occurred_on: Day
     counted_out_of_pocket: Money
     paid: Money
+    filed_on: Optional[Day] = Field(default=None, exclude_if=lambda v: v is None)
+    """When that claim was first filed (CONTRACT §1, revision 3); a ledger fills it in. Absent, the
+    entry shows no filing date: it cannot show an on-time filing of its accident (art5.4). Left out
+    of the canonical input when absent, so the records of histories without it hash as before."""
 
 
 def build(cls, **values):
