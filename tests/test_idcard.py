@@ -46,9 +46,12 @@ def test_every_wrong_check_character_is_refused():
                 normalize_id_number(first17 + c)
 
 
-def test_lowercase_x_reads_as_X_and_whitespace_is_stripped():
+def test_lowercase_x_reads_as_X():
+    """Revision 3: white space around a number is no longer stripped (see test_input_text.py)."""
     assert normalize_id_number(ID_X.lower()) == ID_X
-    assert normalize_id_number(f"  {ID}\t") == ID
+    for spaced in (f"  {ID}\t", f"{ID} ", f"{ID[:6]} {ID[6:]}"):
+        with pytest.raises(ValueError, match="white space"):
+            normalize_id_number(spaced)
     assert Member.model_validate(
         {"member_id": "M", "name": "张三", "occupation": "courier", "id_number": ID_X.lower()}
     ).id_number == ID_X

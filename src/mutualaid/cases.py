@@ -65,9 +65,31 @@ def _read(path: Path):
     from . import yamlio
 
     try:
-        return yamlio.load(path.read_text(encoding="utf-8"))
+        data = yamlio.load(path.read_text(encoding="utf-8"), keep_repeated=True)
     except (OSError, UnicodeDecodeError, yamlio.YAMLError) as exc:
         raise CaseFileError(f"{path}: cannot read it as YAML: {exc}") from None
+    # A repeated key in a case's claim or history is that case's bad input (run_case); anywhere else
+    # (a case's name, its expect) the file itself is wrong.
+    outside = [e.field for e in yamlio.repeated_keys(_without_claims(data))]
+    if outside:
+        raise CaseFileError(f"{path}: a mapping repeats a key: {', '.join(outside[:5])}")
+    return data
+
+
+def _without_claims(data: Any) -> Any:
+    """``data`` with every value under a ``claim`` or ``history`` key left out."""
+    if isinstance(data, dict):
+        kept = {k: _without_claims(v) for k, v in data.items() if k not in ("claim", "history")}
+        if getattr(data, "repeated", ()):
+            from .values import Repeated
+
+            out = Repeated(kept)
+            out.repeated = data.repeated
+            return out
+        return kept
+    if isinstance(data, list):
+        return [_without_claims(v) for v in data]
+    return data
 
 
 def is_case_file(data: Any) -> bool:
@@ -215,6 +237,7 @@ def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
 
     name, expect = str(case["name"]), case["expect"]
     try:
+        _refuse_repeated_keys(case)
         decision = adjudicate(case["claim"], case.get("history") or (), plan=case.get("plan"), engine=engine)
     except InvalidClaim as exc:
         if "error" in expect:
@@ -235,6 +258,17 @@ def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
     if missing:
         problems.append(f"clauses {', '.join(missing)} not among the reasons ({', '.join(sorted(got)) or 'none'})")
     return CaseResult(file, name, not problems, "; ".join(problems))
+
+
+def _refuse_repeated_keys(case: dict) -> None:
+    """A case whose claim or history repeats a key is bad input, as the same claim read as a claim
+    file or a JSON line is (CONTRACT §7, revision 3): the case file is read keeping such mappings."""
+    from .errors import DuplicateKeys
+    from .values import repeated_keys
+
+    found = repeated_keys(case["claim"]) + repeated_keys(case.get("history"), ("history",))
+    if found:
+        raise DuplicateKeys(found)
 
 
 def _amount(value: Any) -> Decimal | None:

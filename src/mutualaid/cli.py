@@ -29,7 +29,7 @@ def _read_document(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
     try:
-        return yamlio.load(text)
+        return yamlio.load_claim_document(text)  # a repeated key is bad input naming the claim's field
     except yamlio.YAMLError as exc:
         raise UsageError(f"{path} is not YAML or JSON: {exc}") from None
 

@@ -20,11 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import BadValue, InvalidClaim
 from .model import Circumstance, Document, HospitalKind, Ownership
-from .values import Day, Money
+from .values import Day, Id, Money, PlainInt
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # revalidate_instances: a part given as an instance (``Cap.model_construct(amount=-500)``) is
+    # checked again, so that no edition decides with a cap of -500.00 (revision 3).
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
 
 class Period(_Data):
@@ -48,7 +50,7 @@ class Period(_Data):
 
 
 class Window(_Data):
-    days: int = Field(gt=0, le=3660)
+    days: PlainInt = Field(gt=0, le=3660)
     """At most ten years: the contract bounds dates at 2199-12-31, so every window ends in range."""
     convention: str = ""
 
@@ -78,7 +80,7 @@ class Cap(_Data):
 
 
 class Filing(_Data):
-    years: int = Field(gt=0, le=50)
+    years: PlainInt = Field(gt=0, le=50)
     """At most fifty: a deadline counted from an accident on 2199-12-31 must stay a real date."""
     filing_deadline_moves_to_workday: bool = True
     top_ups_meet_deadline: bool = True
@@ -92,7 +94,7 @@ class Documents(_Data):
 
 
 class HospitalRule(_Data):
-    min_grade: int = Field(ge=1, le=3)
+    min_grade: PlainInt = Field(ge=1, le=3)
     ownership: Ownership
     excluded_kinds: tuple[HospitalKind, ...]
 
@@ -110,7 +112,7 @@ class DiagnosisGroup(_Data):
     except_: tuple[str, ...] = Field((), alias="except")
     unless_with: tuple[str, ...] = ()
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, revalidate_instances="always")
 
     @field_validator("include", "except_", "unless_with")
     @classmethod
@@ -184,7 +186,9 @@ class Edition(_Data):
     an edition is data a user writes, so no path may skip its checks.
     """
 
-    id: str = Field(min_length=1)
+    id: Id
+    """An id under the rules of a claim's ids (CONTRACT §7, "Ids"): 1 to 64 characters, NFKC, no
+    white space, control, format or default-ignorable character."""
     title: str = ""
     source: str = ""
     period: Period
@@ -203,7 +207,7 @@ class Edition(_Data):
     ``exclusions.diagnoses.art6.10``). Documentation: no decision reads it, and the
     :attr:`content_hash` leaves it out."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,), revalidate_instances="always")
 
     @field_validator("tiers")
     @classmethod
@@ -408,7 +412,7 @@ class InvalidEdition(InvalidClaim):
         return super()._message().replace("bad input:", "bad edition:", 1)
 
     def __reduce__(self):
-        return (InvalidEdition, (list(self.errors),))
+        return (InvalidEdition, (list(self.errors), self.total))
 
 
 def _validated(data: Any) -> Edition:
@@ -425,7 +429,11 @@ def load_edition(path: str | Path) -> Edition:
     """Read an edition from a YAML or JSON file; a broken one raises :class:`InvalidEdition`."""
     from . import yamlio
 
-    return _validated(yamlio.load(Path(path).read_text(encoding="utf-8")))
+    try:
+        data = yamlio.load(Path(path).read_text(encoding="utf-8"))
+    except InvalidClaim as exc:  # a repeated key (yamlio.DuplicateKeys), named by its path
+        raise InvalidEdition(list(exc.errors), exc.total) from None
+    return _validated(data)
 
 
 _MISSING = object()

@@ -46,6 +46,17 @@ CODES: dict[str, Code] = {
         "文字中含有孤立的代理字符（未配对的 \\ud800–\\udfff 转义），不是合法的 Unicode 文字。",
         "text with a lone surrogate (an unpaired \\ud800–\\udfff escape) is not Unicode",
     ),
+    "text.too_long": Code("最多 {max_length} 个字符。", "String should have at most {max_length} characters"),
+    "field.too_many": Code("最多 {max_length} 项，实际为 {actual_length} 项。", "{field_type} should have at most {max_length} items, not {actual_length}"),
+    "integer.not_plain": Code(
+        "应为整数，例如 3（不能是 true/false、3.0、\"3\" 或 1_0）。",
+        "an integer such as 3 (not true or false, 3.0, \"3\" or 1_0)",
+    ),
+    "key.duplicate": Code(
+        "键 {key} 在同一对象中重复出现：后一个值会悄悄覆盖前一个值，不予受理。",
+        "the key {key} stands twice in one object (a JSON object or YAML mapping): the last value would silently win",
+    ),
+    "errors.more": Code("另有 {count} 个字段有误，未逐一列出（最多逐一列出 {limit} 个）。", "and {count} more offending fields, not listed one by one (at most {limit} are)"),
     # --- amounts (个人自付、个人自费、已给付), exact in fen ------------------------------------
     "amount.boolean": Code("金额应为数字或小数字符串，不能是布尔值。", "an amount is a number or a decimal string, not a boolean"),
     "amount.not_finite": Code("金额必须是有限的数。", "an amount must be a finite number"),
@@ -71,6 +82,7 @@ CODES: dict[str, Code] = {
     # --- 身份证号码 (GB 11643-1999) ------------------------------------------------------------
     "id_number.not_a_string": Code("身份证号码应为 18 个字符的字符串。", "a 身份证 number is a string of 18 characters"),
     "id_number.fifteen_digits": Code("不受理 15 位身份证号码，请提供 18 位号码。", "a 15-digit 身份证 number is not accepted; give the 18-character number"),
+    "id_number.white_space": Code("身份证号码中不能有空白字符（任何位置）。", "a 身份证 number holds no white space, anywhere"),
     "id_number.shape": Code("身份证号码应为 17 位数字加 1 位校验码（0-9 或 X）。", "a 身份证 number is 17 digits and a check character (0-9 or X)"),
     "id_number.check_digit": Code("身份证号码校验码不符（GB 11643，应为 {expected}）。", "the GB 11643 check digit does not hold (expected {expected})"),
     "id_number.birth_date": Code("身份证号码第 7-14 位（{digits}）不是实际存在的出生日期（YYYYMMDD）。", "digits 7-14 ({digits}) are not a birth date that exists (YYYYMMDD)"),
@@ -87,6 +99,13 @@ CODES: dict[str, Code] = {
     "id.control_character": Code("{value} 含有控制或格式字符 U+{char}。", "{value} holds U+{char}, a control or format character"),
     "id.lone_surrogate": Code("{value} 含有孤立的代理字符 U+{char}，不是合法文字。", "{value} holds U+{char}, a lone surrogate, which is not text"),
     "id.white_space": Code("{value} 前后有空白字符。", "{value} has white space around it"),
+    "id.white_space_inside": Code("{value} 含有空白字符 U+{char}：编号中任何位置都不能有空白。", "{value} holds white space (U+{char}): an id has none anywhere"),
+    "id.private_use": Code("{value} 含有私用区字符 U+{char}。", "{value} holds U+{char}, a private-use character"),
+    "id.unassigned": Code("{value} 含有 Unicode 未分配的码位 U+{char}。", "{value} holds U+{char}, a code point Unicode has not assigned"),
+    "id.default_ignorable": Code(
+        "{value} 含有不可见的可忽略字符 U+{char}（变体选择符、韩文填充符、零宽字符等）。",
+        "{value} holds U+{char}, a default-ignorable code point (a variation selector, a Hangul filler, a zero-width character...)",
+    ),
     "id.not_nfkc": Code(
         "{value} 不是 Unicode NFKC 形式（规范化为 {nfkc} 后会成为另一个编号）。",
         "{value} is not in Unicode NFKC form (as {nfkc} it would name another id)",
@@ -176,6 +195,7 @@ PYDANTIC_TYPES: dict[str, str] = {
     "string_type": "field.not_text",
     "string_pattern_mismatch": "text.blank",
     "string_too_short": "text.too_short",
+    "string_too_long": "text.too_long",
     "string_unicode": "text.not_unicode",
     "model_type": "field.not_an_object",
     "model_attributes_type": "field.not_an_object",
@@ -183,6 +203,7 @@ PYDANTIC_TYPES: dict[str, str] = {
     "tuple_type": "field.not_a_list",
     "list_type": "field.not_a_list",
     "too_short": "field.too_few",
+    "too_long": "field.too_many",
     "bool_type": "field.not_a_boolean",
     "bool_parsing": "field.not_a_boolean",
     "int_type": "number.not_an_integer",

@@ -131,33 +131,59 @@ class FieldError:
         return {"field": self.field, "code": self.code, "message_en": self.message, "message_zh": self.message_zh or self.message, "value": self.value}
 
 
+ERRORS_LISTED = 100
+"""CONTRACT §5 (revision 3): at most this many offending fields are listed one by one."""
+MORE = "..."
+"""The ``field`` of the entry that counts the offending fields not listed (code ``errors.more``)."""
+
+
+def _more(count: int) -> FieldError:
+    """The entry that counts the rest: field ``...``, code ``errors.more``, ``value`` the count as digits."""
+    return FieldError.of(MORE, "errors.more", count, count=f"{count:,}", limit=ERRORS_LISTED)
+
+
 class InvalidClaim(ValueError):
     """The claim or its history is bad input (CONTRACT §5); nothing was decided.
 
-    ``errors`` lists every offending field, in a stable order; ``fields`` their paths.
-    The message names each of them, one per line, so that a log line or the CLI's
-    stderr is enough to fix the input.
+    ``errors`` lists the offending fields, in a stable order; ``fields`` their paths. At most the
+    first :data:`ERRORS_LISTED` (100) are listed one by one; when there are more, one last entry
+    (field ``...``, code ``errors.more``, ``value`` the number as digits) counts the rest, so that
+    a small input can never make a huge error. ``total`` is the number of offending fields. The
+    message names each listed field, one per line, so that a log line or the CLI's stderr is
+    enough to fix the input.
     """
 
-    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...]):
-        self.errors: tuple[FieldError, ...] = tuple(errors)
+    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...], total: int | None = None):
+        listed = [e for e in errors if e.code != "errors.more"]
+        if total is None:  # errors of an InvalidClaim met again (re-raised, pickled) keep their count
+            total = len(listed) + sum(int(e.value or 0) for e in errors if e.code == "errors.more")
+        self.total: int = max(total, len(listed))
+        if self.total > len(listed) or len(listed) > ERRORS_LISTED:
+            listed = [*listed[:ERRORS_LISTED], _more(self.total - min(len(listed), ERRORS_LISTED))]
+        self.errors: tuple[FieldError, ...] = tuple(listed)
         super().__init__(self._message())
 
     @property
     def fields(self) -> tuple[str, ...]:
+        """The paths of :attr:`errors`, in order (the last is ``...`` when the list was cut)."""
         return tuple(e.field for e in self.errors)
 
     def _message(self) -> str:
-        n = len(self.errors)
+        n = self.total
         head = f"bad input: {n} offending field{'s' if n != 1 else ''}"
         return "\n".join([head, *(f"  - {e}" for e in self.errors)])
 
     def as_json(self) -> list[dict]:
-        """Every offending field as :meth:`FieldError.as_json` gives it, in order."""
+        """Every listed offending field as :meth:`FieldError.as_json` gives it, in order (the counting entry last)."""
         return [e.as_json() for e in self.errors]
 
     def __reduce__(self):  # picklable across processes (batch runs)
-        return (InvalidClaim, (list(self.errors),))
+        return (type(self), (list(self.errors), self.total))
+
+
+class DuplicateKeys(InvalidClaim):
+    """A JSON object or YAML mapping repeats a key (CONTRACT §7, revision 3): bad input naming each
+    repeated key's path (``treatments.0.items.0.out_of_pocket``), code ``key.duplicate``."""
 
 
 class UnknownEngine(ValueError):

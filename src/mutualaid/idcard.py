@@ -48,10 +48,15 @@ def birth_date(number: str) -> dt.date | None:
 def normalize_id_number(value: str) -> str:
     """Return the number with a lowercase x read as X; raise ValueError if it is not valid.
 
-    A 15-digit (first-generation) number is refused: the contract asks for 18 characters.
+    A 15-digit (first-generation) number is refused: the contract asks for 18 characters. So is
+    white space anywhere, around the number too (CONTRACT §7, revision 3): it is refused, never
+    stripped. The 18 characters are ASCII: full-width digits (１２３) are refused by the shape.
     """
-    v = value.strip().upper()
-    if len(v) == 15 and v.isdigit():
+    if not value.isalnum():  # the usual number is 18 ASCII letters and digits: no white space
+        if any(c.isspace() for c in value):
+            raise BadValue("id_number.white_space")
+    v = value.upper() if value[-1:] == "x" else value
+    if len(v) == 15 and v.isascii() and v.isdigit():
         raise BadValue("id_number.fifteen_digits")
     if not _SHAPE.match(v):
         raise BadValue("id_number.shape")

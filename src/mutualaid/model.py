@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .rule import HintKind
-from .values import AccountNumber, Day, FreeText, Icd10Code, Id, IdNumber, Money, Text, Ws218Code
+from .values import AccountNumber, Day, FreeText, HolderName, HospitalName, Icd10Code, Id, IdNumber, Money, Name, Ws218Code, to_plain_int
 
 Occupation = Literal[
     "truck_driver",  # 货车司机
@@ -44,7 +44,8 @@ Circumstance = Literal[
     # art6.13
     "nuclear_explosion", "nuclear_radiation", "nuclear_contamination",
 ]  # fmt: skip
-Grade = Literal[1, 2, 3]
+Grade = Annotated[Literal[1, 2, 3], BeforeValidator(to_plain_int)]
+"""A plain integer (CONTRACT §7, revision 3): ``true``, ``3.0`` and ``"3"`` are bad input."""
 Ownership = Literal["public", "private"]
 HospitalKind = Literal[
     "general", "tcm", "specialty", "outpatient", "rehabilitation", "nursing", "sanatorium", "addiction"
@@ -55,6 +56,13 @@ MedicationUse = Literal["prescribed", "otc_as_directed", "self_medicated"]
 Document = Literal["invoice", "accident_proof", "medical_record", "other"]
 Outcome = Literal["approved", "denied", "pending"]
 Effect = Literal["deny", "exclude", "pend", "note"]
+
+
+TREATMENTS_MAX = 100  # CONTRACT §7 (revision 3), "Sizes": a claim has 1 to 100 treatments,
+DIAGNOSES_MAX = 20  # a treatment 1 to 20 diagnoses
+ITEMS_MAX = 1000  # and at most 1,000 items;
+LIST_MAX = 20  # circumstances and documents at most 20 entries each;
+HISTORY_MAX = 10_000  # a history at most 10,000 entries.
 
 
 def _null_is_absent(default):
@@ -68,7 +76,7 @@ class _Input(BaseModel):
 
 class Member(_Input):
     member_id: Id
-    name: Text
+    name: Name
     id_number: Optional[IdNumber] = None
     union_member_since: Optional[Day] = None
     """工会会员 since; absent or null: not a union member."""
@@ -81,11 +89,11 @@ class Accident(_Input):
     accident_id: Id
     occurred_on: Day
     cause: Cause
-    circumstances: Annotated[tuple[Circumstance, ...], _null_is_absent(())] = ()
+    circumstances: Annotated[tuple[Circumstance, ...], _null_is_absent(()), Field(max_length=LIST_MAX)] = ()
 
 
 class Hospital(_Input):
-    name: Optional[FreeText] = None
+    name: Optional[HospitalName] = None
     grade: Optional[Grade] = None
     """1 | 2 | 3, or null for 未定级."""
     ownership: Optional[Ownership] = None
@@ -120,13 +128,13 @@ class Treatment(_Input):
     treatment_id: Id
     hospital: Hospital
     setting: Setting
-    diagnoses: tuple[Icd10Code, ...] = Field(min_length=1)
+    diagnoses: tuple[Icd10Code, ...] = Field(min_length=1, max_length=DIAGNOSES_MAX)
     """主要诊断 first."""
-    items: tuple[Item, ...]
+    items: tuple[Item, ...] = Field(max_length=ITEMS_MAX)
 
 
 class Payee(_Input):
-    holder_name: Optional[FreeText] = None
+    holder_name: Optional[HolderName] = None
     holder_id_number: Optional[IdNumber] = None
     account_number: Optional[AccountNumber] = None
 
@@ -138,8 +146,8 @@ class Claim(_Input):
     filed_on: Day
     member: Member
     accident: Accident
-    treatments: tuple[Treatment, ...] = Field(min_length=1)
-    documents: Annotated[tuple[Document, ...], _null_is_absent(())] = ()
+    treatments: tuple[Treatment, ...] = Field(min_length=1, max_length=TREATMENTS_MAX)
+    documents: Annotated[tuple[Document, ...], _null_is_absent(()), Field(max_length=LIST_MAX)] = ()
     payee: Optional[Payee] = None
 
 

@@ -17,20 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Annotated, Any, Callable, Iterable, Sequence
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from .edition import Edition, editions
 from .errorcodes import PYDANTIC_TYPES
-from .errors import MISSING, BadValue, FieldError, InvalidClaim, quote, shown
+from .errors import ERRORS_LISTED, MISSING, BadValue, FieldError, InvalidClaim, quote, shown
 from .idcard import birth_date, normalize_id_number
-from .model import Claim, HistoryEntry
+from .model import DIAGNOSES_MAX, HISTORY_MAX, ITEMS_MAX, LIST_MAX, TREATMENTS_MAX, Claim, HistoryEntry, Item
 from .rules import art5
 from .values import to_date, to_money
 
-_history_adapter = TypeAdapter(tuple[HistoryEntry, ...])
+_history_adapter = TypeAdapter(Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_MAX)])
 
 
 def _path(loc: tuple, prefix: str = "") -> str:
@@ -129,15 +129,22 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
     Raises :class:`InvalidClaim` naming every offending field.
     """
     errors: list[FieldError] = []
+    unlisted = 0  # offending fields counted, not listed (a big claim past the cap: _validate_big)
 
     model: Claim | None = None
     if isinstance(claim, Claim):
         model = claim
     else:
-        try:
-            model = Claim.model_validate(claim)
-        except ValidationError as exc:
-            errors += _pydantic_errors(exc)
+        too_big, items = _oversized(claim, history) if type(claim) is dict else ([], 0)
+        if too_big:  # refused before the rest is read
+            raise InvalidClaim(too_big)
+        if items > ITEMS_MAX:  # a big claim: validated in parts, its errors listed up to the cap
+            errors, unlisted = _validate_big(claim)
+        if not errors:
+            try:
+                model = Claim.model_validate(claim)
+            except ValidationError as exc:
+                errors += _pydantic_errors(exc)
 
     entries: tuple[HistoryEntry, ...] | None = None
     if history is None:
@@ -157,6 +164,8 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
 
     edition, plan_errors = _edition(model if model is not None else claim, plan)
     errors += plan_errors
+    if unlisted:  # past the cap already: the checks across fields would only add to the count
+        raise InvalidClaim(errors, total=len(errors) + unlisted)
     # The checks across fields read the models, or the raw data where a model could not be built.
     checked_claim = model if model is not None else _Lenient(claim)
     checked_history = entries if entries is not None else _views(history)
@@ -167,6 +176,73 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
         raise InvalidClaim(_dedupe(errors))
     assert model is not None and entries is not None and edition is not None
     return model, entries, edition
+
+
+def _size_error(field: str, value: Any, limit: int) -> FieldError | None:
+    if type(value) in (list, tuple) and len(value) > limit:
+        return FieldError.of(field, "field.too_many", MISSING, field_type="List", max_length=limit, actual_length=len(value))
+    return None
+
+
+def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
+    """CONTRACT §7 (revision 3), "Sizes": the lists of raw data longer than the contract allows,
+    found by their lengths alone, before pydantic walks them (it validates every element of a list
+    before it checks the list's length: 200,000 items would build 600,000 errors first); and how
+    many items the claim holds in all."""
+    found = []
+    items = 0
+    treatments = claim.get("treatments")
+    if e := _size_error("treatments", treatments, TREATMENTS_MAX):
+        found.append(e)
+    elif type(treatments) in (list, tuple):
+        for i, t in enumerate(treatments):
+            if type(t) is dict:
+                if e := _size_error(f"treatments.{i}.diagnoses", t.get("diagnoses"), DIAGNOSES_MAX):
+                    found.append(e)
+                its = t.get("items")
+                if type(its) in (list, tuple):
+                    items += len(its)
+                    if e := _size_error(f"treatments.{i}.items", its, ITEMS_MAX):
+                        found.append(e)
+    accident = claim.get("accident")
+    if type(accident) is dict and (e := _size_error("accident.circumstances", accident.get("circumstances"), LIST_MAX)):
+        found.append(e)
+    if e := _size_error("documents", claim.get("documents"), LIST_MAX):
+        found.append(e)
+    if e := _size_error("history", history, HISTORY_MAX):
+        found.append(e)
+    return found, items
+
+
+_items_adapter = TypeAdapter(tuple[Item, ...])
+
+
+def _validate_big(claim: dict) -> tuple[list[FieldError], int]:
+    """A claim of many items with more than :data:`ERRORS_LISTED` offending fields: its errors
+    listed up to the cap, and how many more were counted (CONTRACT §5: a small input never makes a
+    huge error). Validated in parts, the claim without its items, then each treatment's items, and
+    pydantic's errors are turned into :class:`FieldError` objects only until the cap is reached:
+    the rest are counted (``error_count``), never built."""
+    treatments = claim["treatments"]
+    skeleton = {**claim, "treatments": [{**t, "items": []} if isinstance(t, dict) else t for t in treatments]}
+    errors: list[FieldError] = []
+    unlisted = 0
+    try:
+        Claim.model_validate(skeleton)
+    except ValidationError as exc:
+        errors += _pydantic_errors(exc)
+    for i, t in enumerate(treatments):
+        items = t.get("items") if isinstance(t, dict) else None
+        if not isinstance(items, (list, tuple)):
+            continue
+        try:
+            _items_adapter.validate_python(items)
+        except ValidationError as exc:
+            if len(errors) < ERRORS_LISTED:
+                errors += _pydantic_errors(exc, f"treatments.{i}.items")
+            else:
+                unlisted += exc.error_count()
+    return errors, unlisted
 
 
 def _dedupe(errors: Iterable[FieldError]) -> list[FieldError]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 
-from .errors import BadValue, quote, shown
+from .errors import BadValue, DuplicateKeys, FieldError, quote, shown
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
 from .idcard import normalize_id_number
@@ -100,8 +100,61 @@ def json_number(text: str) -> Decimal | str:
 
 
 def read_json(data: str | bytes) -> Any:
-    """JSON as plain data, each number with a fraction or exponent read by :func:`json_number`."""
-    return json.loads(data, parse_float=json_number)
+    """JSON as plain data, each number with a fraction or exponent read by :func:`json_number`.
+
+    An object that repeats a key raises :class:`~mutualaid.errors.DuplicateKeys` (an
+    :class:`~mutualaid.errors.InvalidClaim`) naming the key's path from the document's root
+    (CONTRACT §7, revision 3): ``json.loads`` would keep the last value silently. The check costs
+    ``object_pairs_hook``'s dict per object, about 4 µs a claim.
+    """
+    found: list = []
+
+    def pairs(items: list) -> dict:
+        d = dict(items)
+        if len(d) != len(items):
+            d = _repeated(items)
+            found.append(d)
+        return d
+
+    value = json.loads(data, parse_float=json_number, object_pairs_hook=pairs)
+    if found:
+        raise DuplicateKeys(repeated_keys(value))
+    return value
+
+
+class Repeated(dict):
+    """A JSON object or YAML mapping that repeated a key, each repeated key in ``repeated`` (the last
+    value is kept). :func:`read_json` and :func:`mutualaid.yamlio.load` refuse one; ``mutualaid check``
+    reads case files keeping them, and refuses each case whose claim or history holds one."""
+
+    repeated: tuple = ()
+
+
+def _repeated(items: list) -> Repeated:
+    d = Repeated(items)
+    seen: set = set()
+    d.repeated = tuple(dict.fromkeys(k for k, _ in items if k in seen or seen.add(k)))
+    return d
+
+
+def duplicate_key(path: tuple, key: Any) -> FieldError:
+    """The ``key.duplicate`` error for ``key`` repeated in the object at ``path`` (keys and indexes)."""
+    return FieldError.of(".".join(map(str, (*path, key))), "key.duplicate", key, key=quote(key))
+
+
+def repeated_keys(data: Any, path: tuple = ()) -> list[FieldError]:
+    """The ``key.duplicate`` error of each key a :class:`Repeated` mapping in ``data`` repeats, in
+    document order, each named by its path from ``path``."""
+    found: list[FieldError] = []
+    stack = [(data, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            found += [duplicate_key(where, k) for k in getattr(value, "repeated", ())]
+            stack.extend((v, (*where, k)) for k, v in reversed(list(value.items())))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(value))))
+    return found
 
 
 def _json_money(value: object) -> Decimal:
@@ -202,21 +255,51 @@ def to_ws218(value: object) -> str:
 
 
 ID_MAX = 64  # CONTRACT §7 (revision 2): ids are 1 to 64 characters
-_NOT_IN_IDS = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-"""Control, format, line and paragraph separators (CONTRACT §7), and lone surrogates, which are not text."""
+_NOT_IN_IDS = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn", "Zs"})
+"""CONTRACT §7 (revision 3): control, format, line and paragraph separators, lone surrogates (not
+text), private-use and unassigned code points, and space separators (Zs: with Cc, Zl and Zp they
+make up Unicode's White_Space). Unassigned means unassigned in the Unicode version of Python's
+``unicodedata`` (``unicodedata.unidata_version``): a character newer than that is refused."""
+
+# Unicode Default_Ignorable_Code_Point, every range of DerivedCoreProperties.txt (Unicode 15.1 and
+# 16.0 give the same list; https://www.unicode.org/Public/16.0.0/ucd/DerivedCoreProperties.txt).
+# Python's unicodedata has no such property and no well-kept library on the project's list gives
+# it without a new dependency, so the ranges are written out here; tests/test_input_text.py checks
+# the contract's examples and every range's ends.
+DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),  # SOFT HYPHEN
+    (0x034F, 0x034F),  # COMBINING GRAPHEME JOINER
+    (0x061C, 0x061C),  # ARABIC LETTER MARK
+    (0x115F, 0x1160),  # HANGUL CHOSEONG FILLER, HANGUL JUNGSEONG FILLER
+    (0x17B4, 0x17B5),  # KHMER VOWEL INHERENT AQ, AA
+    (0x180B, 0x180F),  # MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR
+    (0x200B, 0x200F),  # ZERO WIDTH SPACE .. RIGHT-TO-LEFT MARK
+    (0x202A, 0x202E),  # bidirectional embeddings and overrides
+    (0x2060, 0x206F),  # WORD JOINER .. NOMINAL DIGIT SHAPES (invisible operators, isolates, reserved)
+    (0x3164, 0x3164),  # HANGUL FILLER
+    (0xFE00, 0xFE0F),  # VARIATION SELECTOR-1..16
+    (0xFEFF, 0xFEFF),  # ZERO WIDTH NO-BREAK SPACE (byte-order mark)
+    (0xFFA0, 0xFFA0),  # HALFWIDTH HANGUL FILLER
+    (0xFFF0, 0xFFF8),  # reserved
+    (0x1BCA0, 0x1BCA3),  # SHORTHAND FORMAT controls
+    (0x1D173, 0x1D17A),  # MUSICAL SYMBOL BEGIN BEAM .. END PHRASE
+    (0xE0000, 0xE0FFF),  # tags, VARIATION SELECTOR-17..256, reserved
+)
+_IGNORABLE = re.compile("[" + "".join(f"\\U{a:08X}-\\U{b:08X}" for a, b in DEFAULT_IGNORABLE) + "]")
 
 
 def to_id(value: object) -> str:
-    """An id (claim, member, accident, treatment), exactly as the contract spells valid ones.
+    """An id (claim, member, accident, treatment, and the history's), exactly as the contract spells valid ones.
 
     The cap is kept per ``member_id``, so one person must have one spelling: ``"M-1 "``, the
-    full-width ``"Ｍ-1"`` and ``"M\\u200b-1"`` would each open a second cap for ``M-1`` (issue 13).
-    An id is therefore 1 to 64 characters, already NFKC, with no white space around it and no
-    control or format character. It is refused, never normalised: a silent rewrite would hide
-    that the sender keeps two spellings of one member.
+    full-width ``"Ｍ-1"``, ``"M\\u200b-1"``, ``"M-1\\ufe0f"`` and ``"M-1\\u1160"`` would each open a
+    second cap for ``M-1`` (issue 13; CONTRACT §7, revision 3). An id is therefore 1 to 64
+    characters, already NFKC, with no white space anywhere, no control, format, surrogate,
+    private-use or unassigned character, and no default-ignorable code point. It is refused,
+    never normalised: a silent rewrite would hide that the sender keeps two spellings of one member.
     """
-    if type(value) is str and 0 < len(value) <= ID_MAX and value.isascii() and value.isprintable() and value[0] != " " != value[-1]:
-        return value  # the usual id, at a third of the cost: printable ASCII is NFKC and has no control character
+    if type(value) is str and 0 < len(value) <= ID_MAX and value.isascii() and value.isprintable() and " " not in value:
+        return value  # the usual id: printable ASCII other than the space is NFKC and has nothing refused
     if not isinstance(value, str):
         raise BadValue("id.not_a_string")
     if not 0 < len(value) <= ID_MAX:
@@ -224,19 +307,48 @@ def to_id(value: object) -> str:
     return _id_text(value if type(value) is str else str(value))
 
 
+def _id_refusal(value: str) -> BadValue | None:
+    """Why ``value`` (1 to 64 characters) is no id, or None: its first refused character decides."""
+    for at, c in enumerate(value):
+        category = unicodedata.category(c)
+        if category in _NOT_IN_IDS:
+            char = f"{ord(c):04X}"
+            if category == "Cs":
+                return BadValue("id.lone_surrogate", value=quote(value), char=char)
+            if category in ("Co", "Cn"):
+                return BadValue("id.unassigned" if category == "Cn" else "id.private_use", value=quote(value), char=char)
+            if c.isspace() and category != "Cc" or c == " ":  # a space separator, line or paragraph separator
+                where = "id.white_space" if at in (0, len(value) - 1) else "id.white_space_inside"
+                return BadValue(where, value=quote(value), char=char)
+            return BadValue("id.control_character", value=quote(value), char=char)
+        if _IGNORABLE.match(c):
+            return BadValue("id.default_ignorable", value=quote(value), char=f"{ord(c):04X}")
+    if not unicodedata.is_normalized("NFKC", value):
+        return BadValue("id.not_nfkc", value=quote(value), nfkc=quote(unicodedata.normalize("NFKC", value)))
+    return None
+
+
 @lru_cache(maxsize=16384)
 def _id_text(value: str) -> str:
-    if value.isascii() and value.isprintable() and value[0] != " " and value[-1] != " ":
-        return value  # the usual id: ASCII is NFKC, and printable ASCII has no control character
-    bad = next((c for c in value if unicodedata.category(c) in _NOT_IN_IDS), None)
-    if bad is not None:
-        code = "id.lone_surrogate" if unicodedata.category(bad) == "Cs" else "id.control_character"
-        raise BadValue(code, value=quote(value), char=f"{ord(bad):04X}")
-    if value != value.strip():
-        raise BadValue("id.white_space", value=quote(value))
-    if not unicodedata.is_normalized("NFKC", value):
-        raise BadValue("id.not_nfkc", value=quote(value), nfkc=quote(unicodedata.normalize("NFKC", value)))
+    if value.isascii() and value.isprintable() and " " not in value:
+        return value  # the usual id: printable ASCII other than the space
+    refusal = _id_refusal(value)
+    if refusal is not None:
+        raise refusal
     return value
+
+
+def to_plain_int(value: object) -> int:
+    """An integer given as an integer (CONTRACT §7, revision 3): ``true``, ``3.0``, ``"3"`` and ``1_0``
+    are bad input. A bool is an int in Python, and pydantic's lax mode reads ``true`` as 1 and
+    ``"3"`` as 3: a hospital ``grade: true`` would be decided as grade 1."""
+    if type(value) is int:
+        return value
+    raise BadValue("integer.not_plain")
+
+
+PlainInt = Annotated[int, BeforeValidator(to_plain_int)]
+"""An ``int`` that only an integer is: see :func:`to_plain_int` (edition files use it too)."""
 
 
 _ACCOUNT = re.compile(r"^\d{10,30}\Z", re.ASCII)
@@ -266,12 +378,25 @@ Icd10Code = Annotated[str, BeforeValidator(to_icd10), WithJsonSchema({"type": "s
 Ws218Code = Annotated[str, BeforeValidator(to_ws218), WithJsonSchema({"type": "string", "pattern": r"^[A-Z]\d{3}$"})]
 Id = Annotated[str, BeforeValidator(to_id), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": ID_MAX})]
 """A claim, member, accident or treatment id (CONTRACT §7, "Ids"): see :func:`to_id`."""
+NAME_MAX = 100  # CONTRACT §7 (revision 3), "Sizes": member.name and payee.holder_name
+HOSPITAL_NAME_MAX = 200  # hospital.name
+TEXT_MAX = 1000  # any other text
 Text = Annotated[str, StringConstraints(strict=True, pattern=r"\S")]
 """A string with at least one character that is not white space."""
-FreeText = Annotated[str, StringConstraints(pattern=r"(?s).*"), WithJsonSchema({"type": "string"})]
-"""Any string that is text: the pattern makes pydantic read it as Unicode, so a lone surrogate (an
-unpaired ``\\ud800`` escape, which no UTF-8 can hold) is bad input here rather than a crash when
-the decision or its record is written as JSON."""
+Name = Annotated[str, StringConstraints(strict=True, pattern=r"\S", max_length=NAME_MAX)]
+"""A person's name (``member.name``): 1 to 100 characters, at least one of them not white space."""
+FreeText = Annotated[str, StringConstraints(pattern=r"(?s).*", max_length=TEXT_MAX), WithJsonSchema({"type": "string", "maxLength": TEXT_MAX})]
+"""Any string that is text, of at most 1,000 characters: the pattern makes pydantic read it as
+Unicode, so a lone surrogate (an unpaired ``\\ud800`` escape, which no UTF-8 can hold) is bad input
+here rather than a crash when the decision or its record is written as JSON."""
+HolderName = Annotated[
+    str, StringConstraints(pattern=r"(?s).*", min_length=1, max_length=NAME_MAX), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": NAME_MAX})
+]
+"""``payee.holder_name``: 1 to 100 characters (a blank one is no name, and art7 pends)."""
+HospitalName = Annotated[
+    str, StringConstraints(pattern=r"(?s).*", max_length=HOSPITAL_NAME_MAX), WithJsonSchema({"type": "string", "maxLength": HOSPITAL_NAME_MAX})
+]
+"""``hospital.name``: at most 200 characters."""
 AccountNumber = Annotated[
     str, BeforeValidator(to_account_number), WithJsonSchema({"type": "string", "pattern": r"^\d{10,30}$"})
 ]

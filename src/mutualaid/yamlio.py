@@ -13,7 +13,13 @@ changes how they are read:
   number in exponent form (``1.5e+3``) stays its text, so that it meets the rules of the same text
   given as a string (an amount in exponent form is refused), as a JSON number does.
 - ``0200`` is the decimal 200, not YAML 1.1's octal 128 (as in YAML 1.2); ``1:30`` is text, not
-  YAML 1.1's sexagesimal 90.
+  YAML 1.1's sexagesimal 90. An integer is plain digits: ``1_0``, ``0x1F`` and ``0b11`` stay their
+  text (CONTRACT §7, revision 3: ``1_0`` is bad input wherever an integer or an amount belongs).
+- A mapping that repeats a key is bad input (CONTRACT §7, revision 3, "Duplicate keys"): the
+  last value silently winning could change a payout. :func:`load` raises :class:`DuplicateKeys`
+  (an :class:`~mutualaid.errors.InvalidClaim`) naming each repeated key's path in the document
+  (``claim.treatments.0.items.0.out_of_pocket``); :func:`load_claim_document` names it as a
+  claim's field (``treatments.0.items.0.out_of_pocket``, ``history.0.paid``).
 
 It leaves dates as text (``2022-03-01`` stays a string): the models read them, so that an
 impossible date such as ``2022-02-30`` is reported as bad input naming its field, instead of
@@ -35,7 +41,10 @@ from typing import Any
 
 import yaml
 
-from .errors import quote
+from dataclasses import replace
+
+from .errors import DuplicateKeys, quote
+from .values import Repeated, duplicate_key, repeated_keys  # noqa: F401 - repeated_keys is this module's API too
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -56,11 +65,35 @@ ALIAS_ALLOWANCE = 100_000
 
 
 class ClaimLoader(_Base):  # type: ignore[misc, valid-type]
-    """SafeLoader with YAML 1.2's booleans, YAML 1.1's numbers read exactly, and bounded aliases."""
+    """SafeLoader with YAML 1.2's booleans, YAML 1.1's numbers read exactly, bounded aliases, and
+    repeated keys recorded (:attr:`repeated`: each mapping node with the key it repeats)."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.repeated: list[tuple[Any, Any]] = []
 
     def construct_document(self, node):
         _check_expansion(node)
+        self.root = node
         return super().construct_document(node)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: set = set()
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE:  # ``<<: *base`` lays keys under those written: no repetition
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in seen:
+                        self.repeated.append((node, key, key_node.start_mark.index))
+                    seen.add(key)
+                except TypeError:  # an unhashable key: the constructor below says so
+                    pass
+        return super().construct_mapping(node, deep=deep)
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _children(node) -> list:
@@ -121,14 +154,17 @@ ClaimLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456
 ClaimLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+.0123456789"))
 
 
-def _int(loader: ClaimLoader, node) -> int | Decimal:
+_PLAIN_INT = re.compile(r"[-+]?[0-9]+\Z")
+
+
+def _int(loader: ClaimLoader, node) -> int | Decimal | str:
     text = loader.construct_scalar(node)
     if not _INT.match(text):  # tagged !!int by hand
         raise yaml.constructor.ConstructorError(None, None, f"{quote(text)} is not an integer", node.start_mark)
-    digits = text.replace("_", "")
+    if not _PLAIN_INT.match(text):  # 1_0, 0x1F, 0b11: no plain integer; judged as the text (revision 3)
+        return text
+    digits = text
     sign, body = (-1, digits[1:]) if digits[0] == "-" else (1, digits.lstrip("+"))
-    if body[:2] in ("0b", "0x"):
-        return sign * int(body, 0)
     if len(body) > 4000:  # beyond what int() reads from text; still an exact number
         return Decimal(digits)
     return sign * int(body, 10)  # decimal, leading zeros too: 0200 is 200
@@ -152,9 +188,69 @@ ClaimLoader.add_constructor("tag:yaml.org,2002:float", _float)
 YAMLError = yaml.YAMLError
 
 
-def load(text: str) -> Any:
-    """Parse YAML (or JSON, which is YAML) text."""
-    return yaml.load(text, Loader=ClaimLoader)  # noqa: S506 - a SafeLoader subclass
+def load(text: str, *, keep_repeated: bool = False) -> Any:
+    """Parse YAML (or JSON, which is YAML) text.
+
+    A mapping that repeats a key raises :class:`DuplicateKeys` naming its path in the document; with
+    ``keep_repeated``, such a mapping is a :class:`Repeated` instead, for the caller to judge.
+    """
+    loader = ClaimLoader(text)
+    try:
+        data = loader.get_single_data()
+        root = getattr(loader, "root", None)
+    finally:
+        loader.dispose()
+    if not loader.repeated:
+        return data
+    if keep_repeated:
+        return _marked(data, root, loader.repeated)
+    raise DuplicateKeys([duplicate_key(path, key) for path, key in _paths(root, loader.repeated)])
+
+
+def _paths(root, repeated: list) -> list[tuple[tuple, Any]]:
+    """Each (mapping node, key) of ``repeated`` as (the mapping's path from ``root``, key), in document order."""
+    where: dict[int, tuple] = {}
+    stack = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in where:
+            continue
+        where[id(node)] = path
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((v, (*path, k.value if isinstance(k, yaml.ScalarNode) else "?")) for k, v in node.value)
+    return [(where.get(id(node), ()), key) for node, key, _ in sorted(repeated, key=lambda r: r[2])]
+
+
+def _marked(data: Any, root, repeated: list) -> Any:
+    """``data`` with each mapping that repeated a key turned into a :class:`Repeated` naming them."""
+    keys_at: dict[tuple, list] = {}
+    for path, key in _paths(root, repeated):
+        keys_at.setdefault(path, []).append(key)
+
+    def at(value: Any, path: tuple) -> Any:
+        if isinstance(value, dict):
+            out = Repeated if path in keys_at else dict
+            made = out((k, at(v, (*path, k))) for k, v in value.items())
+            if path in keys_at:
+                made.repeated = tuple(keys_at[path])
+            return made
+        if isinstance(value, list):
+            return [at(v, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+    return at(data, ())
+
+
+def load_claim_document(text: str) -> Any:
+    """:func:`load` for a claim file (``{claim, history?}`` or a bare claim): a repeated key is named
+    as the claim's field (``treatments.0.items.0.out_of_pocket``) or the history's (``history.0.paid``)."""
+    try:
+        return load(text)
+    except DuplicateKeys as exc:
+        errors = [replace(e, field=e.field[len("claim."):]) if e.field.startswith("claim.") else e for e in exc.errors]
+        raise DuplicateKeys(errors, exc.total) from None
 
 
 def split_claim_document(doc: Any) -> tuple[Any, Any]:
@@ -178,4 +274,4 @@ def read_claim_file(path) -> tuple[Any, Any]:
     """Read a YAML or JSON claim file; return ``(claim, history)`` as plain data for ``adjudicate``."""
     from pathlib import Path
 
-    return split_claim_document(load(Path(path).read_text(encoding="utf-8")))
+    return split_claim_document(load_claim_document(Path(path).read_text(encoding="utf-8")))
