@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from mutualaid import InvalidClaim, Ledger, adjudicate
 from mutualaid.batch import _Decider
 from mutualaid.cases import load_cases
+from mutualaid.values import read_json
 from mutualaid.errorcodes import CODES, PYDANTIC_TYPES, markdown
 from mutualaid.errors import QUOTE_MAX, FieldError
 from mutualaid.idcard import check_digit
@@ -48,6 +49,9 @@ PINNED = {
     "ledger.unsealed_checkpoint", "ledger.checkpoint_not_object", "ledger.not_json", "ledger.not_object",
     "ledger.binding_shape", "body.too_large", "body.not_json", "body.too_deep", "record.invalid", "record.engine",
     "body.not_object", "body.unknown_key",
+    # revision 3
+    "text.too_long", "field.too_many", "key.duplicate", "errors.more", "id_number.white_space",
+    "id.white_space_inside", "id.private_use", "id.unassigned", "id.default_ignorable",
 }  # fmt: skip
 """The codes a backend may branch on: removing or renaming one breaks backends, and this test."""
 
@@ -226,7 +230,16 @@ REACH: dict[str, Callable] = {
     "number.below_minimum": lambda _: edition("hospital.min_grade", 0),
     "number.above_maximum": lambda _: edition("window.days", 5000),
     "text.blank": lambda _: claim("member.name", " "),
-    "text.too_short": lambda _: edition("id", ""),
+    "text.too_short": lambda _: claim("payee.holder_name", ""),  # the edition id is an id now (revision 3)
+    "text.too_long": lambda _: claim("member.name", "张" * 101),
+    "field.too_many": lambda _: claim("treatments.0.diagnoses", ["S82.2"] * 21),
+    "key.duplicate": lambda _: refused(lambda: read_json(b'{"claim_id": "C-1", "claim_id": "C-2"}')),
+    "errors.more": lambda _: claim("treatments.0.items", [{}] * 40),
+    "id_number.white_space": lambda _: claim("member.id_number", "440106199003071231 "),
+    "id.white_space_inside": lambda _: claim("claim_id", "C 1"),
+    "id.private_use": lambda _: claim("claim_id", "C-\ue000"),
+    "id.unassigned": lambda _: claim("claim_id", "C-\u0378"),
+    "id.default_ignorable": lambda _: claim("claim_id", "C-1\ufe0f"),
     "text.not_unicode": lambda _: claim("treatments.0.hospital.name", "\ud800"),
     "amount.boolean": lambda _: claim("treatments.0.items.0.out_of_pocket", True),
     "amount.not_finite": lambda _: claim("treatments.0.items.0.out_of_pocket", float("nan")),

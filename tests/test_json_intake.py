@@ -119,6 +119,9 @@ def _plain_decider(items: list) -> list:
     for line, raw in items:
         try:
             claim = read_json(raw)
+        except InvalidClaim as exc:  # a repeated key (revision 3)
+            out.append((error_record(line, None, str(exc), exc.errors), b"", ERROR))
+            continue
         except (ValueError, RecursionError) as exc:
             out.append((not_json_record(line, raw, exc), b"", ERROR))
             continue
@@ -137,7 +140,9 @@ def _body(**changes) -> str:
 
 LINES = [
     "{" + _body() + "}",
-    "{" + _body() + ', "claim_id": "C-dup"}',  # a duplicate key: the last one counts
+    "{" + _body() + ', "claim_id": "C-dup"}',  # a repeated key: bad input naming it (revision 3; the last one counted)
+    "{" + _body() + ', "claim_id" :"C-dup"}',  # the same, white space before the colon
+    "{" + _body(member={**base_claim()["member"], "name": "张:三"}) + "}",  # a colon in a string: read again, accepted
     '{"claim_id": "C-first", ' + _body()[len('"claim_id": "C-0001", '):] + "}",
     "\ufeff{" + _body() + "}",  # a byte-order mark
     "{" + _body(claim_id="C-\\u0041") + "}",  # an escape in a value

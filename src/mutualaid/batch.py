@@ -251,7 +251,7 @@ class _Decider:
     def __call__(self, items: list) -> Results:
         from .errors import InvalidClaim
         from .ledger import binding_line, entry_line
-        from .model import Claim
+        from .model import Claim, keys_all_read
         from .values import read_json
 
         ledger = self.ledger
@@ -268,9 +268,14 @@ class _Decider:
                 # number with a fraction included: that reader sees it as a float), and the line is
                 # read again as plain data, which adjudicate validates to name every field.
                 claim = read(raw)
+                if not keys_all_read(raw, claim):  # a key repeated, maybe: that reader keeps the last
+                    raise ValueError
             except Exception:
                 try:
                     claim = read_json(raw)  # each number judged by its exact text (issue 13, finding 1)
+                except InvalidClaim as exc:  # a repeated key (CONTRACT §7, revision 3), named by its path
+                    out.append((error_record(line, None, str(exc), exc.errors), b"", ERROR))
+                    continue
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
                     out.append((not_json_record(line, raw, exc), b"", ERROR))
                     continue

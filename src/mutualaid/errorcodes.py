@@ -48,10 +48,6 @@ CODES: dict[str, Code] = {
     ),
     "text.too_long": Code("最多 {max_length} 个字符。", "String should have at most {max_length} characters"),
     "field.too_many": Code("最多 {max_length} 项，实际为 {actual_length} 项。", "{field_type} should have at most {max_length} items, not {actual_length}"),
-    "integer.not_plain": Code(
-        "应为整数，例如 3（不能是 true/false、3.0、\"3\" 或 1_0）。",
-        "an integer such as 3 (not true or false, 3.0, \"3\" or 1_0)",
-    ),
     "key.duplicate": Code(
         "键 {key} 在同一对象中重复出现：后一个值会悄悄覆盖前一个值，不予受理。",
         "the key {key} stands twice in one object (a JSON object or YAML mapping): the last value would silently win",

@@ -165,6 +165,28 @@ class HistoryEntry(_Input):
     of the canonical input when absent, so the records of histories without it hash as before."""
 
 
+def keys_all_read(raw: bytes, claim: Claim) -> bool:
+    """Whether pydantic's JSON reader saw every key of the JSON text ``raw`` it validated into ``claim``.
+
+    That reader (``validate_json``) keeps the last of a repeated key silently; CONTRACT §7
+    (revision 3) refuses it. Every key of a valid claim is a field of one of its models (unknown
+    keys are refused), so the keys given, counted over the models' fields set, equal the keys
+    written unless one was repeated. Each key written is followed by exactly one ``:`` outside a
+    string, and a ``:`` inside a string only adds to the count: so the text's colons are at least
+    the keys written, and as many colons as keys given prove that no key was repeated. Otherwise
+    (a colon in a name, or a repeated key) the caller reads the text again with
+    :func:`mutualaid.values.read_json`, which names a repeated key or finds none. About 4 µs a claim.
+    """
+    n = len(claim.__pydantic_fields_set__) + len(claim.member.__pydantic_fields_set__) + len(claim.accident.__pydantic_fields_set__)
+    if claim.payee is not None:
+        n += len(claim.payee.__pydantic_fields_set__)
+    for t in claim.treatments:
+        n += len(t.__pydantic_fields_set__) + len(t.hospital.__pydantic_fields_set__)
+        for it in t.items:
+            n += len(it.__pydantic_fields_set__)
+    return raw.count(b":") == n
+
+
 def build(cls, **values):
     """An instance of a result model from values the library computed itself, without validation.
 

@@ -340,11 +340,11 @@ def _id_text(value: str) -> str:
 
 def to_plain_int(value: object) -> int:
     """An integer given as an integer (CONTRACT §7, revision 3): ``true``, ``3.0``, ``"3"`` and ``1_0``
-    are bad input. A bool is an int in Python, and pydantic's lax mode reads ``true`` as 1 and
-    ``"3"`` as 3: a hospital ``grade: true`` would be decided as grade 1."""
+    are bad input (code ``number.not_an_integer``). A bool is an int in Python, and pydantic's lax
+    mode reads ``true`` as 1 and ``"3"`` as 3: a hospital ``grade: true`` was decided as grade 1."""
     if type(value) is int:
         return value
-    raise BadValue("integer.not_plain")
+    raise BadValue("number.not_an_integer")
 
 
 PlainInt = Annotated[int, BeforeValidator(to_plain_int)]
