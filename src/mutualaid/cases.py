@@ -80,9 +80,9 @@ def _without_claims(data: Any) -> Any:
     """``data`` with every value under a ``claim`` or ``history`` key left out."""
     if isinstance(data, dict):
         kept = {k: _without_claims(v) for k, v in data.items() if k not in ("claim", "history")}
-        if getattr(data, "repeated", ()):
-            from .values import Repeated
+        from .values import Repeated
 
+        if isinstance(data, Repeated):
             out = Repeated(kept)
             out.repeated = data.repeated
             return out

@@ -353,6 +353,8 @@ def parse_json(raw: bytes) -> Any:
         data = read_json(raw)
     except RecursionError:
         raise _too_deep() from None
+    except InvalidClaim as exc:  # a repeated key (CONTRACT §7, revision 3), named by its path in the body
+        raise invalid_claim(exc) from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise Refusal(422, "not_json", [_error("body", "body.not_json", detail=exc)]) from None
     # A document can only nest as deep as it has brackets: most bodies are cleared by counting them.

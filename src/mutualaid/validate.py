@@ -191,7 +191,7 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
     many items the claim holds in all."""
     found = []
     items = 0
-    treatments = claim.get("treatments")
+    treatments: Any = claim.get("treatments")
     if e := _size_error("treatments", treatments, TREATMENTS_MAX):
         found.append(e)
     elif type(treatments) in (list, tuple):
@@ -199,7 +199,7 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
             if type(t) is dict:
                 if e := _size_error(f"treatments.{i}.diagnoses", t.get("diagnoses"), DIAGNOSES_MAX):
                     found.append(e)
-                its = t.get("items")
+                its: Any = t.get("items")
                 if type(its) in (list, tuple):
                     items += len(its)
                     if e := _size_error(f"treatments.{i}.items", its, ITEMS_MAX):

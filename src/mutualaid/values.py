@@ -133,7 +133,12 @@ class Repeated(dict):
 def _repeated(items: list) -> Repeated:
     d = Repeated(items)
     seen: set = set()
-    d.repeated = tuple(dict.fromkeys(k for k, _ in items if k in seen or seen.add(k)))
+    again = []
+    for k, _ in items:
+        if k in seen:
+            again.append(k)
+        seen.add(k)
+    d.repeated = tuple(dict.fromkeys(again))
     return d
 
 

@@ -210,7 +210,7 @@ def load(text: str, *, keep_repeated: bool = False) -> Any:
 def _paths(root, repeated: list) -> list[tuple[tuple, Any]]:
     """Each (mapping node, key) of ``repeated`` as (the mapping's path from ``root``, key), in document order."""
     where: dict[int, tuple] = {}
-    stack = [(root, ())]
+    stack: list[tuple[Any, tuple]] = [(root, ())]
     while stack:
         node, path = stack.pop()
         if id(node) in where:
@@ -231,10 +231,11 @@ def _marked(data: Any, root, repeated: list) -> Any:
 
     def at(value: Any, path: tuple) -> Any:
         if isinstance(value, dict):
-            out = Repeated if path in keys_at else dict
-            made = out((k, at(v, (*path, k))) for k, v in value.items())
-            if path in keys_at:
-                made.repeated = tuple(keys_at[path])
+            pairs = ((k, at(v, (*path, k))) for k, v in value.items())
+            if path not in keys_at:
+                return dict(pairs)
+            made = Repeated(pairs)
+            made.repeated = tuple(keys_at[path])
             return made
         if isinstance(value, list):
             return [at(v, (*path, i)) for i, v in enumerate(value)]

@@ -75,7 +75,7 @@ BAD_WORDS = ("pilot", "Courier", "", " courier", "未知", 3)
 def _bad_enum(draw, c, h):
     path = _pick(draw, ("member.occupation", "accident.cause", "treatments.{t}.setting", "treatments.{t}.hospital.ownership", "treatments.{t}.hospital.kind", "treatments.{t}.hospital.grade"))
     path = path.format(t=_some_treatment(draw, c))
-    bad = _pick(draw, (0, 4, "3", "three")) if path.endswith("grade") else _pick(draw, BAD_WORDS)
+    bad = _pick(draw, (0, 4, "3", "three", True, 3.0)) if path.endswith("grade") else _pick(draw, BAD_WORDS)
     _put(c, path, bad)
     return path, c, h
 
@@ -239,7 +239,8 @@ def _bad_birth_date(draw, c, h):
 
 def _misspelt(draw, good: str) -> str:
     """``good`` spelt so that it is no longer the one spelling of itself (CONTRACT §7, "Ids")."""
-    how = _pick(draw, ("trailing space", "leading space", "full-width", "zero-width", "tab", "line separator", "too long"))
+    how = _pick(draw, ("trailing space", "leading space", "full-width", "zero-width", "tab", "line separator", "too long",
+                       "space inside", "variation selector", "Hangul filler"))  # the last three: revision 3
     if how == "trailing space":
         return good + " "
     if how == "leading space":
@@ -253,10 +254,16 @@ def _misspelt(draw, good: str) -> str:
         return good + "\t"
     if how == "line separator":
         return good[:1] + "\u2028" + good[1:]
+    if how == "space inside":
+        return good[:1] + " " + good[1:]
+    if how == "variation selector":
+        return good + "\ufe0f"
+    if how == "Hangul filler":
+        return good + "\u1160"
     return (good * 65)[:65]
 
 
-@_breaker("CONTRACT §7: ids are 1 to 64 characters in NFKC form, no surrounding white space, no control or format characters")
+@_breaker("CONTRACT §7: ids are 1 to 64 characters in NFKC form, no white space, no control, format or default-ignorable characters")
 def _misspelt_id(draw, c, h):
     paths = ["claim_id", "member.member_id", "accident.accident_id", "treatments.{t}.treatment_id"]
     if h:

@@ -346,7 +346,7 @@ def _payee(draw, member: dict, matching: bool = False) -> Optional[dict]:
             if _int(draw, 0, 1):
                 del p[key]
             else:
-                p[key] = None if key == "account_number" else _pick(draw, (None, "", "  "))
+                p[key] = None if key == "account_number" else _pick(draw, (None, " ", "  "))  # "" is bad input (revision 3)
     return p
 
 
