@@ -248,6 +248,10 @@ def markdown() -> str:
         "(a missing field, an unknown key, a value outside a list), the English message is pydantic's,",
         "and the table shows its usual form. A fault that no code below names is `field.invalid`.",
         "",
+        "At most the first 100 offending fields are listed one by one (CONTRACT §5). When there are more,",
+        "one last entry counts the rest: `{\"field\": \"...\", \"code\": \"errors.more\", \"value\": \"250\", ...}`,",
+        "its `value` the count as digits; `InvalidClaim.total` is the number of offending fields in all.",
+        "",
         "| code | 中文 | English |",
         "|---|---|---|",
     ]
