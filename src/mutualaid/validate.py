@@ -184,11 +184,37 @@ def _size_error(field: str, value: Any, limit: int) -> FieldError | None:
     return None
 
 
+_LISTS = (list, tuple)
+
+
 def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
     """CONTRACT §7 (revision 3), "Sizes": the lists of raw data longer than the contract allows,
     found by their lengths alone, before pydantic walks them (it validates every element of a list
     before it checks the list's length: 200,000 items would build 600,000 errors first); and how
     many items the claim holds in all."""
+    items = 0
+    fits = True
+    treatments: Any = claim.get("treatments")
+    if type(treatments) is list or type(treatments) is tuple:  # the usual claim: its lengths only
+        fits = len(treatments) <= TREATMENTS_MAX
+        for t in treatments if fits else ():
+            if type(t) is dict:
+                its = t.get("items")
+                if type(its) is list or type(its) is tuple:
+                    items += len(its)
+                    fits = fits and len(its) <= ITEMS_MAX
+                d = t.get("diagnoses")
+                fits = fits and not ((type(d) is list or type(d) is tuple) and len(d) > DIAGNOSES_MAX)
+    accident = claim.get("accident")
+    circumstances = accident.get("circumstances") if type(accident) is dict else None
+    documents = claim.get("documents")
+    if (
+        fits
+        and (type(circumstances) not in _LISTS or len(circumstances) <= LIST_MAX)
+        and (type(documents) not in _LISTS or len(documents) <= LIST_MAX)
+        and (type(history) not in _LISTS or len(history) <= HISTORY_MAX)
+    ):
+        return [], items
     found = []
     items = 0
     treatments: Any = claim.get("treatments")
