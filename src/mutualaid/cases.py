@@ -237,7 +237,7 @@ def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
 
     name, expect = str(case["name"]), case["expect"]
     try:
-        _refuse_repeated_keys(case)
+        refuse_repeated_keys(case)
         decision = adjudicate(case["claim"], case.get("history") or (), plan=case.get("plan"), engine=engine)
     except InvalidClaim as exc:
         if "error" in expect:
@@ -260,7 +260,7 @@ def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
     return CaseResult(file, name, not problems, "; ".join(problems))
 
 
-def _refuse_repeated_keys(case: dict) -> None:
+def refuse_repeated_keys(case: dict) -> None:
     """A case whose claim or history repeats a key is bad input, as the same claim read as a claim
     file or a JSON line is (CONTRACT §7, revision 3): the case file is read keeping such mappings."""
     from .errors import DuplicateKeys
