@@ -154,18 +154,24 @@ def _example():
 # An edition is data a user writes: its id never runs as code, and an odd one is still decided.
 
 
-@pytest.mark.parametrize("tail", ["\n", "\r", "\r\n"])
-def test_an_edition_id_is_data_not_code(tmp_path, tail):
-    marker = tmp_path / "ran"
-    evil = E2022.replace(id=f"x{tail}open({str(marker)!r}, 'w').close(){tail}#")
+@pytest.mark.parametrize("quote", ["'", '"', "'" * 3, '"' * 3, "\\"])
+def test_an_edition_id_is_data_not_code(quote):
+    """Revision 3 holds an edition id to the id rules (no white space or control character), so
+    the ids with line breaks this test once used are refused (below); quotes and backslashes remain."""
+    evil = E2022.replace(id=f"x{quote});__import__('os').environ.setdefault('MA_EVIL','1');#")
     assert adjudicate({**base_claim(), "plan": None}, [], plan=evil).plan == evil.id
-    assert not marker.exists()
+    assert "MA_EVIL" not in __import__("os").environ
     assert len(source(RULES, evil).splitlines()) == len(source(RULES, E2022).splitlines())
 
 
-def test_an_edition_id_with_a_nul_byte_is_decided():
-    odd = E2022.replace(id="x\x00y")
-    assert adjudicate({**base_claim(), "plan": None}, [], plan=odd).plan == "x\x00y"
+@pytest.mark.parametrize("odd", ["x\ny", "x\ry", "x\r\ny", "x\x00y"], ids=["LF", "CR", "CRLF", "NUL"])
+def test_an_edition_id_with_a_line_break_or_a_nul_byte_is_refused(odd):
+    """Revision 3: an edition id follows the rules of a claim's ids (such an id was decided before)."""
+    from mutualaid.edition import InvalidEdition
+
+    with pytest.raises(InvalidEdition) as caught:
+        E2022.replace(id=odd)
+    assert caught.value.fields == ("id",)
 
 
 @pytest.mark.parametrize("on, when", [("item", "t == 'item'"), ("treatment", {"t": "treatment"}), ("item", {"$eq": {"category": {"$m": "t"}}})])

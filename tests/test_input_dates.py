@@ -81,14 +81,19 @@ def test_a_claim_on_the_last_day_is_decided_under_the_nearest_edition():
     assert [r.clause for r in d.reasons if r.effect == "deny"] == ["art4.1"]
 
 
+def _le(field):
+    """The field's upper bound, wherever pydantic keeps it among the metadata (revision 3 added a validator)."""
+    return next(m.le for m in field.metadata if getattr(m, "le", None) is not None)
+
+
 def test_the_longest_deadline_and_window_an_edition_allows_stay_real_dates():
     """An edition for 2199 with the largest filing.years and window.days it may have: a claim on
     2199-12-31 is decided; its deadline lies decades past 2199, inside the calendar."""
     data = edition_data()
     data["id"] = "what-if-2199"
     data["period"] = {"start": "2199-01-01", "end": "2199-12-31"}
-    data["filing"]["years"] = Edition.model_fields["filing"].annotation.model_fields["years"].metadata[-1].le
-    data["window"]["days"] = Edition.model_fields["window"].annotation.model_fields["days"].metadata[-1].le
+    data["filing"]["years"] = _le(Edition.model_fields["filing"].annotation.model_fields["years"])
+    data["window"]["days"] = _le(Edition.model_fields["window"].annotation.model_fields["days"])
     edition = Edition.model_validate(data)
     d = adjudicate(_on_the_last_day(), plan=edition)
     assert (d.outcome, str(d.payout)) == ("approved", "2000.00")

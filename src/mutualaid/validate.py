@@ -195,6 +195,7 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
     items = 0
     fits = True
     treatments: Any = claim.get("treatments")
+    its: Any
     if type(treatments) is list or type(treatments) is tuple:  # the usual claim: its lengths only
         fits = len(treatments) <= TREATMENTS_MAX
         for t in treatments if fits else ():
@@ -205,9 +206,9 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
                     fits = fits and len(its) <= ITEMS_MAX
                 d = t.get("diagnoses")
                 fits = fits and not ((type(d) is list or type(d) is tuple) and len(d) > DIAGNOSES_MAX)
-    accident = claim.get("accident")
-    circumstances = accident.get("circumstances") if type(accident) is dict else None
-    documents = claim.get("documents")
+    accident: Any = claim.get("accident")
+    circumstances: Any = accident.get("circumstances") if type(accident) is dict else None
+    documents: Any = claim.get("documents")
     if (
         fits
         and (type(circumstances) not in _LISTS or len(circumstances) <= LIST_MAX)
@@ -217,7 +218,6 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
         return [], items
     found = []
     items = 0
-    treatments: Any = claim.get("treatments")
     if e := _size_error("treatments", treatments, TREATMENTS_MAX):
         found.append(e)
     elif type(treatments) in (list, tuple):
@@ -225,12 +225,11 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
             if type(t) is dict:
                 if e := _size_error(f"treatments.{i}.diagnoses", t.get("diagnoses"), DIAGNOSES_MAX):
                     found.append(e)
-                its: Any = t.get("items")
+                its = t.get("items")
                 if type(its) in (list, tuple):
                     items += len(its)
                     if e := _size_error(f"treatments.{i}.items", its, ITEMS_MAX):
                         found.append(e)
-    accident = claim.get("accident")
     if type(accident) is dict and (e := _size_error("accident.circumstances", accident.get("circumstances"), LIST_MAX)):
         found.append(e)
     if e := _size_error("documents", claim.get("documents"), LIST_MAX):
