@@ -196,16 +196,19 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
     fits = True
     treatments: Any = claim.get("treatments")
     its: Any
-    if type(treatments) is list or type(treatments) is tuple:  # the usual claim: its lengths only
+    if type(treatments) in _LISTS:  # the usual claim: its lengths only
         fits = len(treatments) <= TREATMENTS_MAX
         for t in treatments if fits else ():
             if type(t) is dict:
                 its = t.get("items")
-                if type(its) is list or type(its) is tuple:
-                    items += len(its)
-                    fits = fits and len(its) <= ITEMS_MAX
+                if type(its) in _LISTS:
+                    n = len(its)
+                    items += n
+                    if n > ITEMS_MAX:
+                        fits = False
                 d = t.get("diagnoses")
-                fits = fits and not ((type(d) is list or type(d) is tuple) and len(d) > DIAGNOSES_MAX)
+                if type(d) in _LISTS and len(d) > DIAGNOSES_MAX:
+                    fits = False
     accident: Any = claim.get("accident")
     circumstances: Any = accident.get("circumstances") if type(accident) is dict else None
     documents: Any = claim.get("documents")
