@@ -206,7 +206,7 @@ def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
                     items += n
                     if n > ITEMS_MAX:
                         fits = False
-                d = t.get("diagnoses")
+                d: Any = t.get("diagnoses")
                 if type(d) in _LISTS and len(d) > DIAGNOSES_MAX:
                     fits = False
     accident: Any = claim.get("accident")
