@@ -9,6 +9,7 @@ import pytest
 
 import mutualaid
 from mutualaid import cases as case_runner
+from mutualaid import yamlio
 from mutualaid.errors import InvalidClaim
 
 from claimdata import base_claim, decided_cases, project_cases
@@ -97,7 +98,7 @@ def test_bad_input_cases_really_are_refused():
         if "error" not in case["expect"]:
             continue
         with pytest.raises(InvalidClaim) as exc:
-            case_runner.refuse_repeated_keys(case)  # a case that repeats a key is refused so (revision 3), as run_case does
+            yamlio.refuse_repeated_keys(case)  # a case that repeats a key is refused so (revision 3), as run_case does
             mutualaid.adjudicate(case["claim"], case.get("history") or ())
         assert case["expect"]["error"] in str(exc.value), case["name"]
         assert any(case["expect"]["error"] in field for field in exc.value.fields), (case["name"], exc.value.fields)

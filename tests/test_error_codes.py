@@ -434,7 +434,7 @@ def _bad_input_cases() -> list:
 
 @pytest.mark.parametrize("case", _bad_input_cases())
 def test_every_bad_input_case_gives_coded_bilingual_errors(case):
-    from mutualaid.cases import refuse_repeated_keys
+    from mutualaid.yamlio import refuse_repeated_keys
 
     with pytest.raises(InvalidClaim) as exc:
         refuse_repeated_keys(case)  # a case that repeats a key is refused so (revision 3), as run_case does

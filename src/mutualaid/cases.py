@@ -65,31 +65,9 @@ def _read(path: Path):
     from . import yamlio
 
     try:
-        data = yamlio.load(path.read_text(encoding="utf-8"), keep_repeated=True)
+        return yamlio.load_case_file(path.read_text(encoding="utf-8"))  # a case's repeated key: run_case
     except (OSError, UnicodeDecodeError, yamlio.YAMLError) as exc:
         raise CaseFileError(f"{path}: cannot read it as YAML: {exc}") from None
-    # A repeated key in a case's claim or history is that case's bad input (run_case); anywhere else
-    # (a case's name, its expect) the file itself is wrong.
-    outside = [e.field for e in yamlio.repeated_keys(_without_claims(data))]
-    if outside:
-        raise CaseFileError(f"{path}: a mapping repeats a key: {', '.join(outside[:5])}")
-    return data
-
-
-def _without_claims(data: Any) -> Any:
-    """``data`` with every value under a ``claim`` or ``history`` key left out."""
-    if isinstance(data, dict):
-        kept = {k: _without_claims(v) for k, v in data.items() if k not in ("claim", "history")}
-        from .values import Repeated
-
-        if isinstance(data, Repeated):
-            out = Repeated(kept)
-            out.repeated = data.repeated
-            return out
-        return kept
-    if isinstance(data, list):
-        return [_without_claims(v) for v in data]
-    return data
 
 
 def is_case_file(data: Any) -> bool:
@@ -234,10 +212,11 @@ def _unset(claim: dict, path: str, where: str) -> None:
 
 def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
     from .decide import adjudicate
+    from .yamlio import refuse_repeated_keys
 
     name, expect = str(case["name"]), case["expect"]
     try:
-        refuse_repeated_keys(case)
+        refuse_repeated_keys(case)  # CONTRACT §7, revision 3 (the file is read keeping them)
         decision = adjudicate(case["claim"], case.get("history") or (), plan=case.get("plan"), engine=engine)
     except InvalidClaim as exc:
         if "error" in expect:
@@ -258,17 +237,6 @@ def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
     if missing:
         problems.append(f"clauses {', '.join(missing)} not among the reasons ({', '.join(sorted(got)) or 'none'})")
     return CaseResult(file, name, not problems, "; ".join(problems))
-
-
-def refuse_repeated_keys(case: dict) -> None:
-    """A case whose claim or history repeats a key is bad input, as the same claim read as a claim
-    file or a JSON line is (CONTRACT §7, revision 3): the case file is read keeping such mappings."""
-    from .errors import DuplicateKeys
-    from .values import repeated_keys
-
-    found = repeated_keys(case["claim"]) + repeated_keys(case.get("history"), ("history",))
-    if found:
-        raise DuplicateKeys(found)
 
 
 def _amount(value: Any) -> Decimal | None:

@@ -244,6 +244,44 @@ def _marked(data: Any, root, repeated: list) -> Any:
     return at(data, ())
 
 
+class RepeatedKeyError(yaml.YAMLError):
+    """A case file repeats a key outside any case's claim or history (a case's ``name``, its ``expect``)."""
+
+
+def load_case_file(text: str) -> Any:
+    """:func:`load` for a case file (CONTRACT §6). A mapping that repeats a key in a case's ``claim``
+    or ``history`` is kept as a :class:`Repeated`: it is that case's bad input
+    (:func:`refuse_repeated_keys`, which ``mutualaid check`` calls before deciding the case). A key
+    repeated anywhere else raises :class:`RepeatedKeyError`, a ``YAMLError``: the file is unreadable."""
+    data = load(text, keep_repeated=True)
+    outside = [e.field for e in repeated_keys(_without_claims(data))]
+    if outside:
+        raise RepeatedKeyError(f"a mapping repeats a key: {', '.join(outside[:5])}")
+    return data
+
+
+def _without_claims(data: Any) -> Any:
+    """``data`` with every value under a ``claim`` or ``history`` key left out, :class:`Repeated` kept."""
+    if isinstance(data, dict):
+        kept = {k: _without_claims(v) for k, v in data.items() if k not in ("claim", "history")}
+        if isinstance(data, Repeated):
+            out = Repeated(kept)
+            out.repeated = data.repeated
+            return out
+        return kept
+    if isinstance(data, list):
+        return [_without_claims(v) for v in data]
+    return data
+
+
+def refuse_repeated_keys(case: dict) -> None:
+    """A case whose claim or history repeats a key is bad input (:class:`DuplicateKeys`), as the same
+    claim read as a claim file or a JSON line is (CONTRACT §7, revision 3)."""
+    found = repeated_keys(case["claim"]) + repeated_keys(case.get("history"), ("history",))
+    if found:
+        raise DuplicateKeys(found)
+
+
 def load_claim_document(text: str) -> Any:
     """:func:`load` for a claim file (``{claim, history?}`` or a bare claim): a repeated key is named
     as the claim's field (``treatments.0.items.0.out_of_pocket``) or the history's (``history.0.paid``)."""
