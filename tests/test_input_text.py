@@ -408,3 +408,30 @@ def test_durable_agrees_at_the_other_text_limit():
         with pytest.raises(InvalidClaim) as caught:
             adjudicate(claim, engine=engine)
         assert caught.value.fields == ("plan",)
+
+
+def test_a_case_laid_over_a_base_that_repeats_a_key_is_refused(tmp_path):
+    """Fails before: the change's last value won. A case with a base (docs/case-files.md) keeps the
+    mark of the mapping that repeated the key through the merge."""
+    base = json.dumps({"claim": base_claim()}, ensure_ascii=False)
+    path = tmp_path / "based.yaml"
+    path.write_text(
+        f"base: {base}\ncases:\n"
+        "- name: fine\n  expect: {outcome: approved, payout: '2000.00'}\n"
+        "- name: repeated in the change\n  claim: {member: {name: 李四, name: 张三}}\n  expect: {error: member.name}\n"
+        "- name: repeated in a list element's change\n"
+        "  claim: {treatments: {0: {setting: outpatient, setting: inpatient}}}\n  expect: {error: treatments.0.setting}\n",
+        encoding="utf-8",
+    )
+    results = list(run_cases([path]))
+    assert [r.passed for r in results] == [True, True, True], [r.detail for r in results]
+
+
+def test_a_case_file_that_repeats_a_key_outside_the_claims_is_unreadable(tmp_path):
+    """Fails before: the second name won silently."""
+    from mutualaid.cases import CaseFileError
+
+    path = tmp_path / "cases.yaml"
+    path.write_text("- name: a\n  name: b\n  claim: {}\n  expect: {error: x}\n", encoding="utf-8")
+    with pytest.raises(CaseFileError, match="0.name"):
+        list(run_cases([path]))

@@ -176,6 +176,8 @@ def merge(base: Any, change: Any, where: str = "claim") -> Any:
         out = copy.deepcopy(base)
         for key, value in change.items():
             out[key] = merge(base[key], value, f"{where}.{key}") if key in base else copy.deepcopy(value)
+        if getattr(change, "repeated", ()):  # a key the case repeats (yamlio.Repeated): kept, so that it is refused
+            out, out.repeated = type(change)(out), (*getattr(out, "repeated", ()), *change.repeated)  # type: ignore[attr-defined]
         return out
     if isinstance(change, dict) and isinstance(base, list) and change and all(type(k) is int for k in change):
         out_list = copy.deepcopy(base)

@@ -36,12 +36,11 @@ accepted: ``yaml.safe_dump`` writes one for every object that a case file uses t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import yaml
-
-from dataclasses import replace
 
 from .errors import DuplicateKeys, quote
 from .values import Repeated, duplicate_key, repeated_keys  # noqa: F401 - repeated_keys is this module's API too
@@ -217,8 +216,8 @@ def _paths(root, repeated: list) -> list[tuple[tuple, Any]]:
             continue
         where[id(node)] = path
         if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
-        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, (*path, str(i))) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):  # a key as written: the path is text throughout
             stack.extend((v, (*path, k.value if isinstance(k, yaml.ScalarNode) else "?")) for k, v in node.value)
     return [(where.get(id(node), ()), key) for node, key, _ in sorted(repeated, key=lambda r: r[2])]
 
@@ -231,14 +230,14 @@ def _marked(data: Any, root, repeated: list) -> Any:
 
     def at(value: Any, path: tuple) -> Any:
         if isinstance(value, dict):
-            pairs = ((k, at(v, (*path, k))) for k, v in value.items())
+            pairs = ((k, at(v, (*path, str(k)))) for k, v in value.items())
             if path not in keys_at:
                 return dict(pairs)
             made = Repeated(pairs)
             made.repeated = tuple(keys_at[path])
             return made
         if isinstance(value, list):
-            return [at(v, (*path, i)) for i, v in enumerate(value)]
+            return [at(v, (*path, str(i))) for i, v in enumerate(value)]
         return value
 
     return at(data, ())
