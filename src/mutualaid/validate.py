@@ -134,8 +134,10 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
     model: Claim | None = None
     if isinstance(claim, Claim):
         model = claim
+        if too_long := _long_history(history):
+            raise InvalidClaim(too_long)
     else:
-        too_big, items = _oversized(claim, history) if type(claim) is dict else ([], 0)
+        too_big, items = _oversized(claim, history) if type(claim) is dict else (_long_history(history), 0)
         if too_big:  # refused before the rest is read
             raise InvalidClaim(too_big)
         if items > ITEMS_MAX:  # a big claim: validated in parts, its errors listed up to the cap
@@ -185,6 +187,11 @@ def _size_error(field: str, value: Any, limit: int) -> FieldError | None:
 
 
 _LISTS = (list, tuple)
+
+
+def _long_history(history: Any) -> list[FieldError]:
+    e = _size_error("history", history, HISTORY_MAX)
+    return [e] if e is not None else []
 
 
 def _oversized(claim: dict, history: Any) -> tuple[list[FieldError], int]:
