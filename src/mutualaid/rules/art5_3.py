@@ -25,7 +25,9 @@ CAP_EXHAUSTED = Rule(
     effect="deny",
     scope="claim",
     on="assessment",
-    when="due_fen > 0 and cap_left_fen <= 0",
+    # "累计给付金额达到10000元时,该保障责任终止": once nothing is left before this claim, the cover
+    # has ended and every later claim is denied, whatever art5.2 finds due (CONTRACT §3, revision 3).
+    when="cap_left_fen <= 0",
     message_zh="累计给付金额已达 {cap_fen!y} 元上限，保障责任终止。",
     message_en="Payments have reached the cap of {cap_fen!y} yuan; cover has ended.",
     text=CAP_TEXT,

@@ -24,6 +24,7 @@ def history_entry(claim: dict, decision) -> dict:
         "accident_occurred_on": str(claim["accident"]["occurred_on"]),
         "counted_out_of_pocket": str(decision.counted_out_of_pocket),
         "paid": str(decision.payout),
+        "filed_on": str(claim["filed_on"]),  # as a ledger's entry carries it (CONTRACT §1, revision 3)
     }
 
 
@@ -85,15 +86,19 @@ def _history(draw, claim: Optional[dict], max_size: int = 5, edition=None, min_s
         if counts:
             paid_ed += paid
         counted = _choose(draw, (2, _amount_fen), (1, lambda d: _pick(d, EDGE_AMOUNTS_FEN)), (1, 0))
-        out.append(
-            {
-                "claim_id": f"H-{k + 1}",
-                "accident_id": aid,
-                "accident_occurred_on": iso(day),
-                "counted_out_of_pocket": yuan(counted),
-                "paid": yuan(paid),
-            }
-        )
+        entry = {
+            "claim_id": f"H-{k + 1}",
+            "accident_id": aid,
+            "accident_occurred_on": iso(day),
+            "counted_out_of_pocket": yuan(counted),
+            "paid": yuan(paid),
+        }
+        # When that claim was first filed (revision 3): absent (no on-time filing shown), soon after
+        # the accident, or around the filing deadline a year on (on either side of it).
+        filed = _choose(draw, (2, None), (3, lambda d: _int(d, 0, 60)), (1, lambda d: _int(d, 350, 400)))
+        if filed is not None:
+            entry["filed_on"] = iso(day + dt.timedelta(days=filed))
+        out.append(entry)
     return out
 
 
