@@ -454,7 +454,12 @@ def test_a_late_top_up_is_late_unless_the_edition_exempts_top_ups():
     d = adjudicate(c, history)
     assert d.outcome == "denied" and any(r.rule == "filing.late" for r in d.reasons)
     lenient = E2022.replace(id="what-if-top-ups-exempt", filing={"top_ups_meet_deadline": False})
+    # Revision 3: the exemption needs an on-time filing of the accident in the history; C-1 gives no
+    # filed_on, so it shows none, and the top-up is late.
     d = adjudicate(c, history, plan=lenient)
+    assert d.outcome == "denied" and any(r.rule == "filing.late" for r in d.reasons)
+    on_time = [dict(history[0], filed_on="2022-03-05")]
+    d = adjudicate(c, on_time, plan=lenient)
     assert d.outcome == "approved" and d.payout == Decimal("1800.00") and "filing.late" in d.passed
     first_filing = dict(c, claim_id="C-9")
     assert adjudicate(first_filing, plan=lenient).outcome == "denied"  # the first filing still must be on time

@@ -24,7 +24,6 @@ def history_entry(claim: dict, decision) -> dict:
         "accident_occurred_on": str(claim["accident"]["occurred_on"]),
         "counted_out_of_pocket": str(decision.counted_out_of_pocket),
         "paid": str(decision.payout),
-        "filed_on": str(claim["filed_on"]),  # as a ledger's entry carries it (CONTRACT §1, revision 3)
     }
 
 
