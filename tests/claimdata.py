@@ -66,14 +66,17 @@ def claim_with(*treatments_: dict, **top) -> dict:
     return c
 
 
-def hist(claim_id: str, accident_id: str, on: str, counted: str, paid: str) -> dict:
-    return {
+def hist(claim_id: str, accident_id: str, on: str, counted: str, paid: str, filed_on: str | None = None) -> dict:
+    entry = {
         "claim_id": claim_id,
         "accident_id": accident_id,
         "accident_occurred_on": on,
         "counted_out_of_pocket": counted,
         "paid": paid,
     }
+    if filed_on is not None:
+        entry["filed_on"] = filed_on
+    return entry
 
 
 def edition_data() -> dict:

@@ -103,12 +103,17 @@ def test_every_declared_derivation_is_derived():
 
 @pytest.mark.parametrize("edition", _editions(), ids=lambda e: e.id)
 @pytest.mark.parametrize("top_up", [False, True])
-def test_each_derivation_gives_exactly_its_declared_fields(edition, top_up):
+@pytest.mark.parametrize("earlier_filed_on", [None, "2022-03-10", "2023-03-02"], ids=["no-filed_on", "filed-on-time", "filed-late"])
+def test_each_derivation_gives_exactly_its_declared_fields(edition, top_up, earlier_filed_on):
+    """An exempted top-up (revision 3) needs an on-time filing of its accident in the history: the
+    deadline of an accident on 2022-03-01 is 2023-03-01, and an entry without filed_on shows none."""
     claim = base_claim()
-    history = [hist("H-1", "A-0001" if top_up else "A-0999", "2022-03-01", "100.00", "0.00")]
+    history = [hist("H-1", "A-0001" if top_up else "A-0999", "2022-03-01", "100.00", "0.00", earlier_filed_on)]
     model, entries, _ = parse(claim, history, edition)
     past = summary(model, entries, edition)
     assert past.top_up is top_up
+    on_time_before = top_up and earlier_filed_on == "2022-03-10"
+    assert (past.first_filed_day > 0) is (top_up and earlier_filed_on is not None)
     fact = derive(model, entries, edition).facts[0]
     for d in DERIVED:
         got = d.derive(model, edition, past)
@@ -116,7 +121,7 @@ def test_each_derivation_gives_exactly_its_declared_fields(edition, top_up):
         assert all(type(got[k]) is d.fields[k] for k in got), d.clause
         assert all(fact[k] == v for k, v in got.items()), d.clause
     assert set(fact) == set(SCHEMA["claim"])
-    exempt = top_up and not edition.filing.top_ups_meet_deadline
+    exempt = on_time_before and not edition.filing.top_ups_meet_deadline
     assert fact["filing_checked"] == (0 if exempt else 1)
 
 

@@ -166,7 +166,7 @@ def test_a_custom_tier_table_changes_the_payout():
     top = adjudicate(claim_with(treatment(items=[item(amount="3000.01")])), plan=e)
     assert (top.payout, top.tier_amount, top.plan) == (Decimal("2500.00"), Decimal("2500.00"), "test-tiers")
     below = adjudicate(claim_with(treatment(items=[item(amount="99.99")])), plan=e)
-    assert "100.00" in [r for r in below.reasons if r.rule == "tier.below_first_tier"][0].message_en
+    assert "first tier (100 yuan)" in [r for r in below.reasons if r.rule == "tier.below_first_tier"][0].message_en
 
 
 def test_a_custom_cap_changes_the_payout():

@@ -82,7 +82,7 @@ def groups():
         # art6.6 F00–F99
         ("F00", "art6.6"), ("F00.0", "art6.6"), ("F32.0", "art6.6"), ("F99", "art6.6"),
         ("F07.2", "art6.6"), ("F43.1", "art6.6"),  # disorders that follow an accident, too
-        ("E00", ""), ("G00", ""),
+        ("E00", ""), ("G03", ""), ("G04", ""),
         # art6.8 K00–K08, S02.5, S03.2
         ("K00", "art6.8"), ("K00.0", "art6.8"), ("K08", "art6.8"), ("K08.1", "art6.8"), ("K08.9", "art6.8"),
         ("K09", ""), ("K09.0", ""), ("J99", ""),
@@ -91,6 +91,13 @@ def groups():
         # art6.10 A00–B99 (alone: the proviso needs another diagnosis, see below)
         ("A00", "art6.10"), ("A00.0", "art6.10"), ("A09", "art6.10"), ("B99", "art6.10"), ("B95.6", "art6.10"),
         ("C00", ""), ("T79.3", ""),
+        # art6.10 infections filed outside chapter I (revision 3)
+        ("G00", "art6.10"), ("G00.9", "art6.10"), ("G02.1", "art6.10"), ("G06.0", "art6.10"),
+        ("J09", "art6.10"), ("J15.9", "art6.10"), ("J18.9", "art6.10"), ("J85.1", "art6.10"), ("J86.9", "art6.10"),
+        ("L00", "art6.10"), ("L03.1", "art6.10"), ("L08.9", "art6.10"), ("M00.0", "art6.10"), ("M01.1", "art6.10"),
+        ("M86", "art6.10"), ("M86.1", "art6.10"), ("N39.0", "art6.10"), ("U07.1", "art6.10"), ("U07.2", "art6.10"),
+        ("J20.0", ""), ("J84.1", ""), ("L10.0", ""), ("M02.1", ""), ("M85.0", ""), ("M87.0", ""),
+        ("N39", ""), ("N39.1", ""), ("N30.0", ""), ("U07", ""), ("U07.0", ""), ("U08.9", ""), ("G05.1", ""), ("G07", ""),
         # plain injuries
         ("S82.2", ""), ("S06.0", ""), ("I10", ""),
     ],
@@ -113,8 +120,22 @@ def test_clinical_codes_are_grouped_by_their_who_parent(groups, code, clause):
     [
         (("A41.9", "S81.0"), ""),  # sepsis with an open leg wound: the wound's infection
         (("A35", "S81.0"), ""),  # tetanus after a leg wound
-        (("B95.6", "T79.3"), ""),  # chapter XIX reaches T98
-        (("A41.9", "T98.3"), ""),
+        (("B95.6", "T79.3"), ""),  # a post-traumatic wound infection
+        (("A46", "T22.2"), ""),  # erysipelas of a burn (T20–T35)
+        (("L03.0", "S61.0"), ""),  # cellulitis of a finger beside its open wound
+        (("J15.9", "S27.0"), ""),  # pneumonia with a traumatic pneumothorax
+        (("U07.1", "T14.0"), ""),
+        (("A41.9", "S61.0"), ""),
+        # revision 3: a complication of care, a poisoning or another effect of an external cause is no wound
+        (("A41.9", "T88.7"), "art6.10"),
+        (("A41.9", "T81.4"), "art6.10"),  # infection following a procedure
+        (("A41.9", "T80.2"), "art6.10"),
+        (("A41.9", "T36.0"), "art6.10"),
+        (("A41.9", "T66"), "art6.10"),
+        (("A41.9", "T78.4"), "art6.10"),
+        (("A41.9", "T15.0"), "art6.10"),  # a foreign body (T15–T19) is not S00–T14
+        (("A41.9", "T98.3"), "art6.10"),  # sequelae (T90–T98) are not the accident's wound
+        (("L03.1", "T88.7"), "art6.10"),
         (("A41.9", "R50.9"), "art6.10"),  # a symptom is no injury
         (("A41.9", "I10"), "art6.10"),
         (("A41.9",), "art6.10"),

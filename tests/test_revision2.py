@@ -102,9 +102,9 @@ def test_circumstances_of_one_claim_follow_the_clauses_order():
 
 _NUMBER = re.compile(r"[0-9一二三四五六七八九十百千万两]+")
 # Literal text a template may hold that looks like a number but states no parameter:
-# "ICD-10" (the classification's name, quoted from the plan), "0.00" (zero: "both 0.00 mean the
-# top tier"), and 同一 ("the same").
-_ALLOWED_LITERALS = ("ICD-10", "0.00", "同一")
+# "ICD-10" (the classification's name, quoted from the plan), zero ("both 0 mean the top tier"),
+# and 同一 ("the same").
+_ALLOWED_LITERALS = ("ICD-10", "均为 0 ", "both 0:", "同一")
 
 
 def _every_rule():
@@ -117,6 +117,8 @@ def _templates(rule):
     if rule.hint is not None:
         yield rule.hint.message_zh
         yield rule.hint.message_en
+        yield rule.hint.ended_zh  # the words once the cover has ended (revision 3)
+        yield rule.hint.ended_en
 
 
 def test_no_template_types_a_number_in():
@@ -142,8 +144,8 @@ def _expected_renderings(edition: Edition) -> dict[str, set[str]]:
         "filing_years_zh": {"两" if edition.filing.years == 2 else chinese_number(edition.filing.years)},  # 两年
         "hospital_min_grade": {str(h.min_grade)},
         "hospital_min_grade_zh": {chinese_number(h.min_grade)},
-        "cap_fen": {f"{edition.cap.amount:.2f}"},
-        "first_tier_edge": {f"{edition.tiers[0].edge:.2f}"},
+        "cap_fen": {_stated(edition.cap.amount)},
+        "first_tier_edge": {_stated(edition.tiers[0].edge)},
         "hospital_ownership_zh": {NAMES[h.ownership][0]},
         "hospital_ownership_en": {NAMES[h.ownership][1]},
         "hospital_excluded_kinds_zh": {"、".join(NAMES[k][0] for k in h.excluded_kinds) or "无"},
@@ -153,6 +155,12 @@ def _expected_renderings(edition: Edition) -> dict[str, set[str]]:
     }
 
 
+def _stated(amount: Decimal) -> str:
+    """An amount as a message states it (CONTRACT §7, revision 3): exactly, with thousands
+    separators, the fen only when there are any (``9,999.99``, ``10,000``)."""
+    return f"{amount:,.2f}".removesuffix(".00")
+
+
 def _named(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
@@ -160,11 +168,14 @@ def _named(template: str) -> set[str]:
 def _check_messages(decision, edition: Edition) -> None:
     rules = {r.id: r for r in rules_for(edition)}
     want = _expected_renderings(edition)
+    ended = any(rules[r.rule].ends_cover for r in decision.reasons)  # the hints' cover-ended words, if any
     for item in (*decision.reasons, *decision.hints):
         rule = rules[item.rule]
         if hasattr(item, "kind"):
             assert rule.hint is not None
-            pairs = ((rule.hint.message_zh, item.message_zh), (rule.hint.message_en, item.message_en))
+            h = rule.hint
+            zh, en = (h.ended_zh or h.message_zh, h.ended_en or h.message_en) if ended else (h.message_zh, h.message_en)
+            pairs = ((zh, item.message_zh), (en, item.message_en))
         else:
             pairs = ((rule.message_zh, item.message_zh), (rule.message_en, item.message_en))
         for template, text in pairs:
@@ -269,7 +280,7 @@ def test_the_what_if_cap_pays_less_where_the_2022_cap_would_not():
     w = load_edition(WHAT_IF)
     under_2022, under_w = adjudicate(claim, history), adjudicate(claim, history, plan=w)
     assert under_2022.payout == Decimal("2000.00") and under_w.payout == Decimal("0.00")
-    assert any(r.rule == "cap.exhausted" and "8000.00" in r.message_zh for r in under_w.reasons)
+    assert any(r.rule == "cap.exhausted" and "8,000 元" in r.message_zh for r in under_w.reasons)
 
 
 def test_the_what_if_filing_limit_takes_a_claim_filed_in_the_second_year():
@@ -454,7 +465,12 @@ def test_a_late_top_up_is_late_unless_the_edition_exempts_top_ups():
     d = adjudicate(c, history)
     assert d.outcome == "denied" and any(r.rule == "filing.late" for r in d.reasons)
     lenient = E2022.replace(id="what-if-top-ups-exempt", filing={"top_ups_meet_deadline": False})
+    # Revision 3: the exemption needs an on-time filing of the accident in the history; C-1 gives no
+    # filed_on, so it shows none, and the top-up is late.
     d = adjudicate(c, history, plan=lenient)
+    assert d.outcome == "denied" and any(r.rule == "filing.late" for r in d.reasons)
+    on_time = [dict(history[0], filed_on="2022-03-05")]
+    d = adjudicate(c, on_time, plan=lenient)
     assert d.outcome == "approved" and d.payout == Decimal("1800.00") and "filing.late" in d.passed
     first_filing = dict(c, claim_id="C-9")
     assert adjudicate(first_filing, plan=lenient).outcome == "denied"  # the first filing still must be on time

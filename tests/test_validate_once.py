@@ -81,8 +81,8 @@ HISTORY_FAULTS = [
     ("claim_id", "claim 'C-0001' has already been decided (it stands in history)"),
     ("history.1.accident_occurred_on", "accident 'A-0001' occurred on 2022-03-01, not on 2022-03-02"),
     ("history.2.claim_id", "claim 'H-1' stands twice in history"),
-    ("history.3.paid", "payments for accident 'A-0100' exceed the top tier (6000 yuan)"),
-    ("history.5.paid", "payments in edition gd-nef-2022 exceed its cap of 10000 yuan"),
+    ("history.3.paid", "payments for accident 'A-0100' exceed the top tier (6,000 yuan)"),
+    ("history.5.paid", "payments in edition gd-nef-2022 exceed its cap of 10,000 yuan"),
 ]
 
 
@@ -133,12 +133,12 @@ def _above_cap(fen, edition):
 
 
 TOP_TIER_ERROR = FieldError(
-    "history.4.paid", "payments for accident 'A-7' exceed the top tier (6000 yuan)",
-    "history.over_top_tier", "事故 'A-7' 的已给付金额超过最高档次（6000 元）：同一事故最多按最高档给付。",
+    "history.4.paid", "payments for accident 'A-7' exceed the top tier (6,000 yuan)",
+    "history.over_top_tier", "事故 'A-7' 的已给付金额超过最高档次（6,000 元）：同一事故最多按最高档给付。",
 )
 CAP_ERROR = FieldError(
-    "history.2.paid", "payments in edition gd-nef-2022 exceed its cap of 10000 yuan",
-    "history.over_cap", "计划版本 gd-nef-2022 的已给付金额超过累计给付上限 10000 元。",
+    "history.2.paid", "payments in edition gd-nef-2022 exceed its cap of 10,000 yuan",
+    "history.over_cap", "计划版本 gd-nef-2022 的已给付金额超过累计给付上限 10,000 元。",
 )
 
 
@@ -162,8 +162,8 @@ def test_the_top_tier_and_cap_checks_follow_the_editions_own_numbers():
     edition = editions.get("gd-nef-2022").replace(id="what-if-cap", cap={"amount": "8000.00"})
     assert art5.history_above_cap(0, 800_000, edition) is None
     assert art5.history_above_cap(0, 800_001, edition) == FieldError(
-        "history.0.paid", "payments in edition what-if-cap exceed its cap of 8000 yuan",
-        "history.over_cap", "计划版本 what-if-cap 的已给付金额超过累计给付上限 8000 元。",
+        "history.0.paid", "payments in edition what-if-cap exceed its cap of 8,000 yuan",
+        "history.over_cap", "计划版本 what-if-cap 的已给付金额超过累计给付上限 8,000 元。",
     )
     assert art5.history_above_top_tier(0, "A", edition.top_tier_fen, edition) is None
 

@@ -141,10 +141,12 @@ def assemble(claim_id: str, edition: Edition, matched: Matched, eng, record: Rec
         effects = {rules[i].effect for i, _ in fired}
         outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
         claim_fact = facts.facts[0]
+        ending = explain.ending  # a rule that ends the cover (art5.3): every hint then takes its cover-ended words
+        ended = bool(ending) and any(i in ending for i, _ in fired)
         explained = [
-            explain.reason_and_hint(i, facts.subject(j), facts.facts[j], claim_fact)
+            explain.reason_and_hint(i, facts.subject(j), facts.facts[j], claim_fact, ended)
             if j < n
-            else explain.reason_and_hint(i, "claim", assessment, claim_fact)
+            else explain.reason_and_hint(i, "claim", assessment, claim_fact, ended)
             for i, j in fired
         ]
         reasons = tuple(r for r, _ in explained)

@@ -1,7 +1,11 @@
 """Reasons in words: each rule's bilingual message, filled from the fact it matched.
 
-A message template names fact fields and the edition's parameters, with two conversions: ``{x!y}`` shows fen as yuan, ``{x!d}`` a day number as a
-date; ``{x_zh}``/``{x_en}`` names a code in the plan's words (:mod:`mutualaid.vocabulary`).
+A message template names fact fields and the edition's parameters, with these conversions:
+``{x!y}`` states fen as yuan, exactly (``9,999.99``, ``10,000``: :func:`mutualaid.rule.amount_text`;
+in a hint's ``data`` the same ``!y`` gives the two-place string ``"9999.99"``), ``{x!d}`` a day
+number as a date, ``{x!z}``/``{x!e}`` days since the accident in words (事故后第 N 日 or 事故发生前 N
+日; on day N after, or N day(s) before, the accident); ``{x_zh}``/``{x_en}`` names a code in the
+plan's words (:mod:`mutualaid.vocabulary`).
 Templates are parsed once per rule and edition; a reason already built for the same values is
 reused (reasons are immutable), which keeps a stream of claims from formatting the same text again.
 """
@@ -14,16 +18,22 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
 from .model import Hint, Reason, build
-from .rule import Rule, clause_label
+from .rule import Rule, amount_text, clause_label, day_text_en, day_text_zh
 from .vocabulary import NAMES
 
 _PARSER = string.Formatter()
 
 
 def _yuan(fen: int) -> str:
+    """Fen as the two-place yuan string of a hint's data (``"9999.99"``, ``"10000.00"``)."""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+_CONVERT = {"y": "_amount", "v": "_yuan", "d": "_day", "z": "_day_zh", "e": "_day_en"}
+"""Each conversion a template may name, and the function the getter calls for it (``v``: the two-place
+string of a hint's data, which ``!y`` becomes there)."""
 
 
 @lru_cache(maxsize=4096)
@@ -41,6 +51,8 @@ def _plain(template: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
             continue
         if not field.isidentifier():
             raise ValueError(f"message field {field!r} must be a plain name")
+        if conv and conv not in _CONVERT:
+            raise ValueError(f"message field {field!r}: no conversion !{conv} (there are !y, !d, !z, !e)")
         key = f"{field}__{conv}" if conv else field
         needs.append((key, field, conv or ""))
         out.append("{" + key + (":" + spec if spec else "") + "}")
@@ -54,7 +66,7 @@ class Explainer:
         self.rules = tuple(rules)
         self.params = dict(params)
         self._reasons = []  # (zh, en, needs) a rule
-        self._hints = []  # (kind, ((data key, needs key), ...), zh, en, needs) a rule, or None
+        self._hints = []  # (kind, ((data key, needs key), ...), zh, en, ended zh, ended en, needs) a rule, or None
         for rule in self.rules:
             zh_label, en_label = clause_label(rule.clause)
             zh, zh_needs = _plain(rule.message_zh)
@@ -62,8 +74,10 @@ class Explainer:
             self._reasons.append((zh_label.replace("{", "{{") + "：" + zh, en_label + ": " + en, tuple(dict.fromkeys(zh_needs + en_needs))))
             self._hints.append(self._hint_template(rule))
         self._needs = [  # what a rule's reason and hint name, together: one lookup of each
-            tuple(dict.fromkeys(r[2] + (h[4] if h else ()))) for r, h in zip(self._reasons, self._hints)
+            tuple(dict.fromkeys(r[2] + (h[6] if h else ()))) for r, h in zip(self._reasons, self._hints)
         ]
+        self.ending = frozenset(i for i, r in enumerate(self.rules) if r.ends_cover)
+        """The rules that end the cover when they bite (:attr:`mutualaid.rule.Rule.ends_cover`)."""
         from .facts import SCHEMA
 
         self._getters = [self._getter(i, SCHEMA) for i in range(len(self.rules))]
@@ -79,11 +93,17 @@ class Explainer:
         needs: tuple = ()
         for key, source in h.data.items():
             _, source_needs = _plain("{" + source + "}")
+            (_, name, conv), = source_needs
+            if conv == "y":  # in the data an amount is the two-place string, in words amount_text
+                source_needs = ((f"{name}__v", name, "v"),)
             data.append((key, source_needs[0][0]))
             needs += source_needs
         zh, zh_needs = _plain(h.message_zh)
         en, en_needs = _plain(h.message_en)
-        return h.kind, tuple(data), zh, en, tuple(dict.fromkeys(needs + zh_needs + en_needs))
+        ended_zh, ended_zh_needs = _plain(h.ended_zh or h.message_zh)  # no cover-ended words: its own stand
+        ended_en, ended_en_needs = _plain(h.ended_en or h.message_en)
+        every = needs + zh_needs + en_needs + ended_zh_needs + ended_en_needs
+        return h.kind, tuple(data), zh, en, ended_zh, ended_en, tuple(dict.fromkeys(every))
 
     def _passed(self, bit: frozenset) -> tuple[str, ...]:
         """The ids of the rules that were checked and did not bite, in rule order."""
@@ -91,7 +111,8 @@ class Explainer:
 
     def _getter(self, i: int, schema: Mapping[str, Mapping[str, type]]) -> Callable[[Mapping[str, Any], Mapping[str, Any]], tuple]:
         """``getter(fact, claim)``: the values rule ``i``'s templates name (``self._needs[i]``), as a
-        hashable key, converted (``!y`` fen as yuan, ``!d`` a day number as a date).
+        hashable key, converted (``!y`` fen as yuan, ``!d`` a day number as a date, ``!z``/``!e``
+        days since the accident in words).
 
         A name is looked up in the fact the rule matched, then in the claim's own fact (so an
         item's hint can name the accident's window), then in the edition's parameters, then as a
@@ -104,7 +125,8 @@ class Explainer:
         """
         on = schema[self.rules[i].on]
         claim = schema["claim"]
-        terms, namespace = [], {"_yuan": _yuan, "_day": _day, "NAMES": NAMES}
+        terms = []
+        namespace = {"_yuan": _yuan, "_amount": amount_text, "_day": _day, "_day_zh": day_text_zh, "_day_en": day_text_en, "NAMES": NAMES}
         for n, (_, field, conv) in enumerate(self._needs[i]):
             if field in on:
                 term = f"f[{field!r}]"
@@ -117,7 +139,7 @@ class Explainer:
                 term = f"NAMES.get(f[{field[:-3]!r}], (f[{field[:-3]!r}],) * 2)[{int(field.endswith('_en'))}]"
             else:
                 raise KeyError(f"rule {self.rules[i].id}: its message or hint names {field!r}, which nothing provides")
-            terms.append(f"_yuan({term})" if conv == "y" else f"_day({term})" if conv == "d" else term)
+            terms.append(f"{_CONVERT[conv]}({term})" if conv else term)
         return eval(f"lambda f, c: ({''.join(t + ', ' for t in terms)})", namespace)  # noqa: S307
 
     def _writer(self, i: int) -> Callable[[tuple], tuple]:
@@ -142,8 +164,9 @@ class Explainer:
         terms = [filled(zh), filled(en)]
         template = self._hints[i]
         if template is not None:
-            _, data, hzh, hen, _ = template
+            _, data, hzh, hen, ended_zh, ended_en, _ = template
             terms += ["(" + "".join(f"({key!r}, v[{index[source]}]), " for key, source in data) + ")", filled(hzh), filled(hen)]
+            terms += [filled(ended_zh), filled(ended_en)]
         return eval(f"lambda v: ({', '.join(terms)},)", {"format": format})  # noqa: S307
 
     def _explained(self, i: int, subject: str, values: tuple) -> tuple[Reason, tuple | None]:
@@ -154,10 +177,13 @@ class Explainer:
         template = self._hints[i]
         if template is None:
             return reason, None
-        return reason, (template[0], rule.id, written[2], written[3], written[4])
+        return reason, (template[0], rule.id, written[2], written[3], written[4], written[5], written[6])
 
-    def reason_and_hint(self, i: int, subject: str, fact: Mapping[str, Any], claim: Mapping[str, Any]) -> tuple[Reason, Hint | None]:
-        """Rule ``i``'s reason on ``fact`` and its hint, if it declares one.
+    def reason_and_hint(
+        self, i: int, subject: str, fact: Mapping[str, Any], claim: Mapping[str, Any], ended: bool = False
+    ) -> tuple[Reason, Hint | None]:
+        """Rule ``i``'s reason on ``fact`` and its hint, if it declares one; ``ended``: the cover has
+        ended (a rule in :attr:`ending` bit), and the hint takes its cover-ended words.
 
         Both are made once for the same values and kept (a stream of claims repeats them). A
         reason is immutable and shared by every decision with the same values; a hint is built
@@ -166,5 +192,7 @@ class Explainer:
         reason, hint = self.explained(i, subject, self._getters[i](fact, claim))
         if hint is None:
             return reason, None
-        kind, rule, data, zh, en = hint
+        kind, rule, data, zh, en, ended_zh, ended_en = hint
+        if ended:
+            zh, en = ended_zh, ended_en
         return reason, build(Hint, kind=kind, rule=rule, subject=subject, data=dict(data), message_zh=zh, message_en=en)

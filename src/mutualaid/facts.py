@@ -110,16 +110,20 @@ class HistorySummary(NamedTuple):
     paid_for_accident_fen: int
     paid_in_cap_scope_fen: int
     """What history paid for accidents the cap counts: this edition's period, or all (``cap.scope``)."""
+    first_filed_day: int
+    """The earliest ``filed_on`` (a day number) among the history's claims of this claim's accident,
+    0 when none of them gives one: whether any of them was filed on time is whether this one was
+    (art5.4, an exempted top-up, CONTRACT §7, revision 3)."""
 
 
-NO_HISTORY = HistorySummary(False, 0, 0, 0)
+NO_HISTORY = HistorySummary(False, 0, 0, 0, 0)
 
 
 def summary(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> HistorySummary:
     """Walk ``history`` once for ``claim`` under ``edition``."""
     if not history:
         return NO_HISTORY
-    counted = paid_accident = paid_scope = 0
+    counted = paid_accident = paid_scope = first_filed = 0
     top_up = False
     accident_id = claim.accident.accident_id
     accumulate = edition.accumulate_same_accident
@@ -131,9 +135,14 @@ def summary(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -
             if accumulate:
                 counted += int(entry.counted_out_of_pocket.scaleb(2))
             paid_accident += int(entry.paid.scaleb(2))
+            filed = entry.filed_on
+            if filed is not None:
+                day = filed.toordinal()
+                if not first_filed or day < first_filed:
+                    first_filed = day
         if whole_member or start <= entry.accident_occurred_on <= end:
             paid_scope += int(entry.paid.scaleb(2))
-    return HistorySummary(top_up, counted, paid_accident, paid_scope)
+    return HistorySummary(top_up, counted, paid_accident, paid_scope, first_filed)
 
 
 class Facts(NamedTuple):

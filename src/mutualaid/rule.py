@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Literal, Mapping
 
 Effect = Literal["deny", "exclude", "pend", "note"]
@@ -30,6 +31,32 @@ def chinese_number(n: int) -> str:
 def chinese_count(n: int) -> str:
     """A number of things in Chinese, before a measure word: 2 is 两 (两年), any other as :func:`chinese_number`."""
     return "两" if n == 2 else chinese_number(n)
+
+
+@lru_cache(maxsize=8192)
+def amount_text(fen: int) -> str:
+    """An amount in fen as a message states it, exactly (CONTRACT §7, "Messages"), in both languages.
+
+    Yuan with thousands separators; the fen after the point when there are any, and nothing after
+    it when the amount is whole: ``10,000``, ``9,999.99``, ``49.50``, ``200``, ``0``. A whole amount
+    so reads as the plan writes its own (补偿200元, 累计给付金额不超过10000元), and an odd one is
+    never rounded or cut (``9,999.99``, never ``9999``). Cached: decisions repeat the same amounts.
+    """
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(-fen if fen < 0 else fen, 100)
+    return f"{sign}{yuan:,}.{cents:02d}" if cents else f"{sign}{yuan:,}"
+
+
+def day_text_zh(day: int) -> str:
+    """Days since the accident (the accident day 0) as the Chinese messages say it: 事故后第 N 日,
+    or 事故发生前 N 日 for a day before the accident (never a negative count)."""
+    return f"事故发生前 {-day} 日" if day < 0 else f"事故后第 {day} 日"
+
+
+def day_text_en(day: int) -> str:
+    """Days since the accident as the English messages say it: "on day N after the accident", or
+    "N day(s) before the accident" for a day before it (never a negative count)."""
+    return f"{-day} day(s) before the accident" if day < 0 else f"on day {day} after the accident"
 
 
 
@@ -68,15 +95,28 @@ class HintTemplate:
     """What a member can do about a reason, declared beside the rule (issue 6, "why-not hints").
 
     ``data`` maps each machine-readable key to a fact field or an edition value, written as in a
-    message: ``"filing_deadline_day!d"`` (a day number shown as a date), ``"cap_fen!y"`` (fen shown
-    as yuan), or a bare name. The values come from the facts and the edition, never from text typed
-    here, so a what-if edition's hints follow its own numbers.
+    message: ``"filing_deadline_day!d"`` (a day number shown as a date), ``"cap_fen!y"`` (fen as a
+    two-place yuan string in the data, ``"9999.99"``; in words, :func:`amount_text`), or a bare name.
+    The values come from the facts and the edition, never from text typed here, so a what-if
+    edition's hints follow its own numbers.
+
+    ``ended_zh`` and ``ended_en`` are the words once the cover has ended (a rule that
+    ``ends_cover`` bit in the same decision: art5.3, 该保障责任终止): what the hint says then, with
+    no suggestion to file again, send or correct anything, since nothing more can be paid
+    (CONTRACT §7, "Messages", revision 3). A hint whose words suggest no such thing may leave them
+    empty, and keeps its words.
     """
 
     kind: HintKind
     data: Mapping[str, str]
     message_zh: str
     message_en: str
+    ended_zh: str = ""
+    ended_en: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.ended_zh) != bool(self.ended_en):
+            raise ValueError(f"a {self.kind} hint gives its cover-ended words in both languages or in neither")
 
 
 @dataclass(frozen=True)
@@ -101,6 +141,9 @@ class Rule:
     """The clause's Chinese text that this rule implements (quoted, for docs and reviews)."""
     hint: HintTemplate | None = field(default=None, repr=False)
     """What the member can do about it; every rule that stops or lowers a payout declares one."""
+    ends_cover: bool = False
+    """When this rule bites, the plan's cover has ended for the member (art5.3, 该保障责任终止): the
+    other hints of the decision take their cover-ended words (:attr:`HintTemplate.ended_zh`)."""
 
     def __post_init__(self) -> None:
         from .conditions import ConditionError, parse

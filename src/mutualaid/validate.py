@@ -378,10 +378,11 @@ def treatment_id_unusable(i: int, tid: str | None, earlier: set) -> FieldError |
     return None
 
 
-def filed_before_accident(filed: dt.date | None, occurred: dt.date | None) -> FieldError | None:
-    """CONTRACT §7, "Which field an error names": filed before the accident → ``filed_on``."""
+def filed_before_accident(filed: dt.date | None, occurred: dt.date | None, field: str = "filed_on") -> FieldError | None:
+    """CONTRACT §7, "Which field an error names": filed before the accident → ``filed_on`` (a history
+    entry's: ``history.N.filed_on``)."""
     if filed and occurred and filed < occurred:
-        return FieldError.of("filed_on", "filed_on.before_accident", filed, filed=filed, occurred=occurred)
+        return FieldError.of(field, "filed_on.before_accident", filed, filed=filed, occurred=occurred)
     return None
 
 
@@ -494,6 +495,8 @@ def _history_checks(
             ids.add(cid)
         if aid is None or day is None:
             continue
+        if e := filed_before_accident(h.filed_on, day, f"history.{n}.filed_on"):
+            errors.append(e)
         known = accident_dates.setdefault(aid, day)
         if known != day and (e := accident_dates_differ(n, aid, known, day)):
             errors.append(e)

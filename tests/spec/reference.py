@@ -228,8 +228,13 @@ def expected_decision(claim: dict, history: list, p: Params = PARAMS_2022) -> di
         bit("art9.1", "deny")
     # art5.4
     deadline, gap = filing_deadline(occurred, p)
-    top_up = any(h["accident_id"] == a["accident_id"] for h in history)
-    if filed > deadline and (p.top_ups_meet_deadline or not top_up):
+    # revision 3: an exempted top-up needs an on-time filing of its accident in the history (an entry
+    # without filed_on shows none)
+    on_time_before = any(
+        h["accident_id"] == a["accident_id"] and h.get("filed_on") is not None and dt.date.fromisoformat(str(h["filed_on"])) <= deadline
+        for h in history
+    )
+    if filed > deadline and (p.top_ups_meet_deadline or not on_time_before):
         bit("art5.4", "deny")
     if gap:
         bit("art5.4", "note")
@@ -275,9 +280,9 @@ def expected_decision(claim: dict, history: list, p: Params = PARAMS_2022) -> di
     cap_left = max(ZERO, p.cap - paid_scope)
     if tier == 0 or due == 0:
         bit("art5.2", "deny")
-    elif cap_left == 0:
+    if cap_left == 0:  # revision 3: the cover has ended (该保障责任终止), whatever is due
         bit("art5.3", "deny")
-    elif cap_left < due:
+    elif tier != 0 and due != 0 and cap_left < due:
         bit("art5.3", "note")
     # art8.2
     if not p.required_documents <= set(claim.get("documents") or ()):

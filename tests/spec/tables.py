@@ -65,6 +65,8 @@ ICD10_GROUP = {
     "S42.0": "", "S52.5": "", "S93.4": "", "T14.0": "", "S00.0": "", "S61.0": "", "S27.0": "",
     "T79.3": "",  # post-traumatic wound infection: chapter XIX, not A00–B99
     "S02.4": "", "S03.3": "", "K09.0": "", "P00.0": "", "M53.2": "", "M54.5": "", "I10.x00": "", "T79": "",
+    "T22.2": "",  # a burn: a wound the accident made (revision 3)
+    "T88.7": "", "T81.4": "",  # complications of care: no table-4 group, and no wound either (revision 3)
     # art6.4 pregnancy (O00–O99)
     "O80": "art6.4", "O00.0": "art6.4", "O99.8": "art6.4",
     # art6.5 disc disease (M50, M51)
@@ -74,8 +76,12 @@ ICD10_GROUP = {
     "F32.0": "art6.6", "F10.2": "art6.6", "F99": "art6.6", "F07.2": "art6.6", "F43.1": "art6.6",
     # art6.8 dental (K00–K08, S02.5, S03.2)
     "K02.1": "art6.8", "K00": "art6.8", "K08.9": "art6.8", "S02.5": "art6.8", "S02.500": "art6.8", "S03.2": "art6.8",
-    # art6.10 infections (A00–B99)
+    # art6.10 infections (A00–B99), and those filed in other chapters (revision 3)
     "A41.9": "art6.10", "A00.0": "art6.10", "B99": "art6.10", "B95.6": "art6.10",
+    "G00.9": "art6.10", "G06.0": "art6.10", "J10.1": "art6.10", "J15.9": "art6.10", "J85.1": "art6.10",
+    "L03.1": "art6.10", "L08.9": "art6.10", "M00.0": "art6.10", "M86.1": "art6.10", "N39.0": "art6.10",
+    "U07.1": "art6.10", "U07.2": "art6.10",
+    "N39.1": "", "U07.0": "", "J20.0": "", "G04.9": "",
 }  # fmt: skip
 ICD10_CODES = tuple(ICD10_GROUP)
 COUNTING_CODES = tuple(c for c, g in ICD10_GROUP.items() if not g)
@@ -85,13 +91,19 @@ def table4_clause(diagnoses: Sequence[str]) -> str:
     """The table-4 clause that excludes a treatment with these diagnoses (primary first), or ``""``.
 
     CONTRACT §4: by the primary diagnosis (:data:`ICD10_GROUP`), except that an infection
-    (art6.10) treated together with an injury of chapter XIX (another diagnosis in S00–T98) is the
-    accident's wound infection, which 第六条(10)'s proviso keeps covered.
+    (art6.10) treated together with a wound the accident made (another diagnosis in S00–T14, T20–T35,
+    or T79.3; revision 3) is the accident's wound infection, which 第六条(10)'s proviso keeps covered.
+    A complication of care (T80–T88) is no wound.
     """
     clause = ICD10_GROUP[diagnoses[0]]
-    if clause == "art6.10" and any("S00" <= d[:3].upper() <= "T98" for d in diagnoses[1:]):
+    if clause == "art6.10" and any(_wound(d) for d in diagnoses[1:]):
         return ""
     return clause
+
+
+def _wound(code: str) -> bool:
+    cat = code[:3].upper()
+    return "S00" <= cat <= "T14" or "T20" <= cat <= "T35" or code.upper().replace(".", "")[:4] == "T793"
 
 CATEGORIES = ("treatment", "medication", "dental", "assistive_device")
 MEDICATION_USES = ("prescribed", "otc_as_directed", "self_medicated")

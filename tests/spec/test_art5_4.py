@@ -91,11 +91,18 @@ def test_without_the_move_the_deadline_is_the_anniversary_of_the_editions_years(
     years (29 February → 28 February), whatever day of the week it is: filed on it is on time, a
     day later is late, and no calendar note is ever given. Every filing must meet it, a top-up of
     an accident already in the history included, unless the edition's ``filing.top_ups_meet_deadline``
-    exempts top-ups (CONTRACT §7, revision 2).
+    exempts top-ups (CONTRACT §7, revision 2); it exempts one only when the history holds a claim of
+    the same accident whose ``filed_on`` met the deadline, and an entry without ``filed_on`` shows
+    none (revision 3: an accident given up is never revived by a top-up).
     """
     edition, claim, history, shift = data
     d = adjudicate(claim, history, plan=edition)
-    top_up = any(h["accident_id"] == claim["accident"]["accident_id"] for h in history)
-    checked = edition.filing.top_ups_meet_deadline or not top_up
+    occurred = dt.date.fromisoformat(claim["accident"]["occurred_on"])
+    deadline, _ = R.filing_deadline(occurred, R.params_of(edition))
+    filed_on_time_before = any(
+        h["accident_id"] == claim["accident"]["accident_id"] and h.get("filed_on") and dt.date.fromisoformat(h["filed_on"]) <= deadline
+        for h in history
+    )
+    checked = edition.filing.top_ups_meet_deadline or not filed_on_time_before
     assert any(r.clause == "art5.4" and r.effect == "deny" for r in d.reasons) == (shift > 0 and checked)
     assert not any(r.clause == "art5.4" and r.effect == "note" for r in d.reasons)

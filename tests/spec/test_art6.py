@@ -126,9 +126,11 @@ def test_the_primary_diagnosis_decides_a_table_4_exclusion_and_an_injury_keeps_a
 
     A treatment is excluded under a table-4 diagnosis clause exactly when its primary diagnosis
     (主要诊断, the first code) lies in that clause's ICD-10 groups (O00–O99; M50, M51, S13.0, S23.0,
-    S33.0; F00–F99; K00–K08, S02.5, S03.2; A00–B99), except that an infection treated together
-    with an injury (another diagnosis in chapter XIX, S00–T98) is the accident's wound infection
-    and counts (CONTRACT §4, revision 2). Secondary codes change nothing else in the decision.
+    S33.0; F00–F99; K00–K08, S02.5, S03.2; for art6.10 infections wherever ICD-10 files them,
+    A00–B99, G00–G02, G06, J09–J18, J85–J86, L00–L08, M00–M01, M86, N39.0, U07.1, U07.2), except
+    that an infection treated together with a wound the accident made (another diagnosis in
+    S00–T14, T20–T35, or T79.3; never a complication of care T80–T88) is the accident's wound
+    infection and counts (CONTRACT §4, revision 3). Secondary codes change nothing else in the decision.
     """
     claim, history, changed = data
     d = adjudicate(claim, history, record=False)

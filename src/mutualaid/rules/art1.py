@@ -26,6 +26,8 @@ UNION_MEMBER = Rule(
         data={"accident_date": "accident_day!d"},
         message_zh="只有事故发生时（{accident_day!d}）已是工会会员的，事故才获保障；如入会日期记录有误，请提供入会证明后重新申报。",
         message_en="Only accidents on or after the day the member joined a trade union are covered, and {accident_day!d} is not. If the joining date is recorded wrongly, send proof of it and file again.",
+        ended_zh="只有事故发生时（{accident_day!d}）已是工会会员的，事故才获保障。",
+        ended_en="Only accidents on or after the day the member joined a trade union are covered, and {accident_day!d} is not.",
     ),
 )
 
@@ -43,6 +45,8 @@ REAL_NAME = Rule(
         data={"accident_date": "accident_day!d"},
         message_zh="只有事故发生时（{accident_day!d}）已在“粤工惠”实名登记的，事故才获保障；如登记日期记录有误，请提供登记记录后重新申报。",
         message_en="Only accidents on or after the member's real-name registration on 粤工惠 are covered, and {accident_day!d} is not. If the registration date is recorded wrongly, send the registration record and file again.",
+        ended_zh="只有事故发生时（{accident_day!d}）已在“粤工惠”实名登记的，事故才获保障。",
+        ended_en="Only accidents on or after the member's real-name registration on 粤工惠 are covered, and {accident_day!d} is not.",
     ),
 )
 
@@ -60,6 +64,8 @@ PLATFORM_WORKER = Rule(
         data={"occupation": "occupation"},
         message_zh="本计划只保障平台就业的新就业形态劳动者；如职业（{occupation}）登记有误，请更正后重新申报。",
         message_en="Only platform workers are covered; if the occupation ({occupation}) is recorded wrongly, correct it and file again.",
+        ended_zh="本计划只保障平台就业的新就业形态劳动者（登记职业：{occupation}）。",
+        ended_en="Only platform workers are covered (the occupation recorded: {occupation}).",
     ),
 )
 

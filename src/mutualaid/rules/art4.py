@@ -23,6 +23,8 @@ PERIOD = Rule(
         data={"period_start": "period_start!d", "period_end": "period_end!d", "accident_date": "accident_day!d"},
         message_zh="本版计划保障 {period_start!d} 至 {period_end!d} 发生的事故；{accident_day!d} 的事故请按保障该日的计划版本申报。",
         message_en="This edition covers accidents from {period_start!d} to {period_end!d}; an accident on {accident_day!d} is claimed under the edition whose period holds that day.",
+        ended_zh="本版计划保障 {period_start!d} 至 {period_end!d} 发生的事故，{accident_day!d} 的事故不在其内。",
+        ended_en="This edition covers accidents from {period_start!d} to {period_end!d}, and an accident on {accident_day!d} is not among them.",
     ),
 )
 

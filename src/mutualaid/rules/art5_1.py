@@ -26,14 +26,16 @@ OUTSIDE_WINDOW = Rule(
     effect="exclude",
     scope="item",
     when="day < 0 or day > window_days",
-    message_zh="该项费用发生于事故后第 {day} 日，不在事故发生之日起 {window_days} 日内（事故当日不计入），不予计算。",
-    message_en="This cost falls on day {day} after the accident, outside the {window_days} days from the accident (the accident day is not counted); it does not count.",
+    message_zh="该项费用发生于{day!z}，不在事故发生之日起 {window_days} 日内（事故当日不计入），不予计算。",
+    message_en="This cost falls {day!e}, outside the {window_days} days from the accident (the accident day is not counted); it does not count.",
     text=WINDOW_TEXT,
     hint=HintTemplate(
         kind="window",
         data={"day": "day", "window_days": "window_days", "last_day": "window_last_day!d", "out_of_pocket": "out_of_pocket_fen!y"},
-        message_zh="只计算事故发生之日起 {window_days} 日内（至 {window_last_day!d}）发生的费用；本项 {out_of_pocket_fen!y} 元发生于第 {day} 日，不计入，其余费用照常计算。",
-        message_en="Only costs up to day {window_days} after the accident (until {window_last_day!d}) count; this item's {out_of_pocket_fen!y} yuan fell on day {day} and does not, while the other costs still count.",
+        message_zh="只计算事故发生之日起 {window_days} 日内（至 {window_last_day!d}）发生的费用；本项 {out_of_pocket_fen!y} 元发生于{day!z}，不计入，其余费用照常计算。",
+        message_en="Only costs up to day {window_days} after the accident (until {window_last_day!d}) count; this item's {out_of_pocket_fen!y} yuan fell {day!e} and does not, while the other costs still count.",
+        ended_zh="只计算事故发生之日起 {window_days} 日内（至 {window_last_day!d}）发生的费用；本项 {out_of_pocket_fen!y} 元发生于{day!z}，不计入。",
+        ended_en="Only costs up to day {window_days} after the accident (until {window_last_day!d}) count; this item's {out_of_pocket_fen!y} yuan fell {day!e} and does not.",
     ),
 )
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..edition import per_edition
 from ..errors import FieldError, quote
-from ..rule import Assessed, HintTemplate, Rule
+from ..rule import Assessed, HintTemplate, Rule, amount_text
 
 if TYPE_CHECKING:
     from ..edition import Edition
@@ -36,6 +36,8 @@ BELOW_FIRST_TIER = Rule(
         data={"more": "next_tier_more_fen!y", "tier_amount": "next_tier_fen!y", "accident_out_of_pocket": "accident_fen!y"},
         message_zh="再有 {next_tier_more_fen!y} 元可计个人自付（同一事故、{window_days} 日内）即达到补偿 {next_tier_fen!y} 元的档次；同一事故的费用累计计算，可届时再次申报。",
         message_en="{next_tier_more_fen!y} yuan more countable out-of-pocket for this accident (within {window_days} days of it) reaches the tier that pays {next_tier_fen!y} yuan. The same accident's costs add up, so file again when they do.",
+        ended_zh="该次事故累计可计个人自付 {accident_fen!y} 元，未达到最低给付档次（{first_tier_edge!y} 元）；累计给付已达上限，此后的费用也不再给付。",
+        ended_en="The accident's countable out-of-pocket of {accident_fen!y} yuan is below the first tier ({first_tier_edge!y} yuan); payments have reached the cap, so later costs will not be paid either.",
     ),
 )
 
@@ -52,8 +54,10 @@ TIER_ALREADY_PAID = Rule(
     hint=HintTemplate(
         kind="next_tier",
         data={"more": "next_tier_more_fen!y", "tier_amount": "next_tier_fen!y", "paid": "paid_for_accident_fen!y"},
-        message_zh="本事故已给付 {paid_for_accident_fen!y} 元；再有 {next_tier_more_fen!y} 元可计个人自付可达到补偿 {next_tier_fen!y} 元的档次（均为 0.00 表示已达最高档）。",
-        message_en="{paid_for_accident_fen!y} yuan has been paid for this accident. {next_tier_more_fen!y} yuan more countable out-of-pocket would reach the tier that pays {next_tier_fen!y} yuan in all (both 0.00: the top tier is reached).",
+        message_zh="本事故已给付 {paid_for_accident_fen!y} 元；再有 {next_tier_more_fen!y} 元可计个人自付可达到补偿 {next_tier_fen!y} 元的档次（均为 0 表示已达最高档）。",
+        message_en="{paid_for_accident_fen!y} yuan has been paid for this accident. {next_tier_more_fen!y} yuan more countable out-of-pocket would reach the tier that pays {next_tier_fen!y} yuan in all (both 0: the top tier is reached).",
+        ended_zh="本事故已给付 {paid_for_accident_fen!y} 元；累计给付已达上限，此后的费用也不再给付。",
+        ended_en="{paid_for_accident_fen!y} yuan has been paid for this accident; payments have reached the cap, so later costs will not be paid either.",
     ),
 )
 
@@ -151,6 +155,6 @@ def history_above_top_tier(n: int, accident_id: str, paid_for_accident_fen: int,
     one named (``history.N.paid``).
     """
     if paid_for_accident_fen > edition.top_tier_fen:
-        top = edition.top_tier_fen // 100
+        top = amount_text(edition.top_tier_fen)  # exactly: 5,999.99, never 5999
         return FieldError.of(f"history.{n}.paid", "history.over_top_tier", accident=quote(accident_id), top=top)
     return None

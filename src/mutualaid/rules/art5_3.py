@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import FieldError
-from ..rule import Assessed, HintTemplate, Rule
+from ..rule import Assessed, HintTemplate, Rule, amount_text
 
 if TYPE_CHECKING:
     from ..edition import Edition
@@ -25,15 +25,18 @@ CAP_EXHAUSTED = Rule(
     effect="deny",
     scope="claim",
     on="assessment",
-    when="due_fen > 0 and cap_left_fen <= 0",
+    # "累计给付金额达到10000元时,该保障责任终止": once nothing is left before this claim, the cover
+    # has ended and every later claim is denied, whatever art5.2 finds due (CONTRACT §3, revision 3).
+    when="cap_left_fen <= 0",
+    ends_cover=True,  # every other hint of the decision takes its cover-ended words: no "file again"
     message_zh="累计给付金额已达 {cap_fen!y} 元上限，保障责任终止。",
     message_en="Payments have reached the cap of {cap_fen!y} yuan; cover has ended.",
     text=CAP_TEXT,
     hint=HintTemplate(
         kind="cap_left",
         data={"cap": "cap_fen!y", "cap_remaining": "cap_left_fen!y"},
-        message_zh="累计给付已达上限 {cap_fen!y} 元，剩余额度 {cap_left_fen!y} 元；本计划期内不再给付。",
-        message_en="Payments have reached the {cap_fen!y} yuan cap and {cap_left_fen!y} yuan is left; nothing more can be paid in this edition's period.",
+        message_zh="累计给付已达上限 {cap_fen!y} 元，剩余额度 {cap_left_fen!y} 元，保障责任终止；本计划期内不再给付。",
+        message_en="Payments have reached the {cap_fen!y} yuan cap and {cap_left_fen!y} yuan is left: the cover has ended, and nothing more can be paid in this edition's period.",
     ),
 )
 
@@ -84,5 +87,5 @@ def history_above_cap(n: int, paid_in_edition_fen: int, edition: "Edition") -> "
     (the cap is per edition, CONTRACT §7); above it, entry ``n`` is the one named (``history.N.paid``).
     """
     if paid_in_edition_fen > edition.cap_fen:
-        return FieldError.of(f"history.{n}.paid", "history.over_cap", edition=edition.id, cap=edition.cap_fen // 100)
+        return FieldError.of(f"history.{n}.paid", "history.over_cap", edition=edition.id, cap=amount_text(edition.cap_fen))
     return None

@@ -44,18 +44,25 @@ def filing_days(claim: "Claim", edition: "Edition", history: "HistorySummary") -
     """The claim's filing values under ``edition``'s filing rule.
 
     ``filing_checked`` is 1 when this filing must meet the deadline: every filing, a top-up of an
-    accident already in the history included (CONTRACT §7, revision 2), unless the edition exempts
-    top-ups (``filing.top_ups_meet_deadline: false``), when a top-up gets 0 and is never late.
+    accident already in the history included (CONTRACT §7, revision 2). An edition may exempt
+    top-ups (``filing.top_ups_meet_deadline: false``), and then a top-up gets 0 and is never late,
+    but only when its accident was filed on time before: "超过一年未提出申报的,视作自动放弃", and
+    an accident given up is never revived by a later top-up (CONTRACT §7, revision 3). The history
+    shows that filing by the earliest ``filed_on`` of the accident's claims
+    (``history.first_filed_day``); an entry without ``filed_on`` shows none, so a top-up whose
+    history gives no date must meet the deadline itself.
     """
     rule = edition.filing
     deadline_day, anniversary_day, calendar_gap = deadline_days(claim.accident.occurred_on, rule.years, rule.filing_deadline_moves_to_workday)
     filed_day = claim.filed_on.toordinal()
+    first = history.first_filed_day
+    exempt = not rule.top_ups_meet_deadline and 0 < first <= deadline_day  # 0: no filing date in the history
     return {
         "filing_deadline_day": deadline_day,
         "filing_anniversary_day": anniversary_day,
         "filing_calendar_gap": calendar_gap,  # 1 when the deadline's year has no holiday data
         "days_late": filed_day - deadline_day if filed_day > deadline_day else 0,  # 0 when on time
-        "filing_checked": 0 if history.top_up and not rule.top_ups_meet_deadline else 1,
+        "filing_checked": 0 if exempt else 1,
     }
 
 

@@ -25,6 +25,8 @@ QUALIFYING_HOSPITAL = HintTemplate(
     data={"out_of_pocket": "out_of_pocket_fen!y", "min_grade": "hospital_min_grade", "ownership": "hospital_ownership"},
     message_zh="该次治疗的个人自付 {out_of_pocket_fen!y} 元，在{hospital_min_grade_zh}级或{hospital_min_grade_zh}级以上的{hospital_ownership_zh}医院（不含{hospital_excluded_kinds_zh}）就诊即可计入；如医院等级、性质或类别记录有误，请提供证明。",
     message_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket would count at a {hospital_ownership_en} hospital of grade {hospital_min_grade} or above that is not one of these institutions: {hospital_excluded_kinds_en}. If the hospital's grade, ownership or kind is recorded wrongly, send proof.",
+    ended_zh="该次治疗的个人自付 {out_of_pocket_fen!y} 元不计入：只计算{hospital_min_grade_zh}级或{hospital_min_grade_zh}级以上的{hospital_ownership_zh}医院（不含{hospital_excluded_kinds_zh}）的费用。",
+    ended_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket does not count: only care at a {hospital_ownership_en} hospital of grade {hospital_min_grade} or above that is not one of these institutions counts: {hospital_excluded_kinds_en}.",
 )
 
 HOSPITAL_GRADE = Rule(

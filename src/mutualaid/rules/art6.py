@@ -31,12 +31,16 @@ CIRCUMSTANCE_HINT = HintTemplate(
     data={"circumstance": "code"},
     message_zh="事故情形“{code_zh}”属除外责任，本次事故不予给付；如情形记录有误，请提供更正后的事故证明再申报。",
     message_en="An accident in the circumstance '{code_en}' is excluded, so nothing is paid for it. If the circumstance was recorded in error, send a corrected accident proof and file again.",
+    ended_zh="事故情形“{code_zh}”属除外责任，本次事故不予给付。",
+    ended_en="An accident in the circumstance '{code_en}' is excluded, so nothing is paid for it.",
 )
 DIAGNOSIS_HINT = HintTemplate(
     kind="not_counted",
     data={"out_of_pocket": "out_of_pocket_fen!y", "diagnosis": "primary_diagnosis"},
     message_zh="该次治疗（主要诊断 {primary_diagnosis}）的个人自付 {out_of_pocket_fen!y} 元不计入，其他治疗照常计算；如主要诊断记录有误，请提供更正后的诊治记录。",
     message_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket (primary diagnosis {primary_diagnosis}) does not count; other treatments still do. If the primary diagnosis is recorded wrongly, send the corrected medical record.",
+    ended_zh="该次治疗（主要诊断 {primary_diagnosis}）的个人自付 {out_of_pocket_fen!y} 元不计入。",
+    ended_en="This treatment's {out_of_pocket_fen!y} yuan out-of-pocket (primary diagnosis {primary_diagnosis}) does not count.",
 )
 
 
@@ -46,6 +50,8 @@ def _item_hint(zh: str, en: str) -> HintTemplate:
         data={"out_of_pocket": "out_of_pocket_fen!y", "category": "category"},
         message_zh="本项 {out_of_pocket_fen!y} 元不计入，其余费用照常计算。" + zh,
         message_en="This item's {out_of_pocket_fen!y} yuan does not count; the other costs still do." + en,
+        ended_zh="本项 {out_of_pocket_fen!y} 元不计入。",
+        ended_en="This item's {out_of_pocket_fen!y} yuan does not count.",
     )
 
 

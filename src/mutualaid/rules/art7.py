@@ -16,14 +16,16 @@ MISSING = Rule(
     effect="pend",
     scope="claim",
     when="payee_holder_name == '' or payee_account_number == ''",
-    message_zh="补贴转入受领人银行账户：请提供本人的账户户名和账号。",
-    message_en="The benefit is paid into the member's own bank account: give the account holder's name and the account number.",
+    message_zh="补贴转入受领人本人的银行账户：未给出账户户名或账号。",
+    message_en="The benefit is paid into the member's own bank account, and the account holder's name or the account number is not given.",
     text=TEXT,
     hint=HintTemplate(
         kind="payee",
         data={"member_name": "member_name"},
         message_zh="请提供以本人（{member_name}）名义开立的银行账户户名和账号，然后以同一申报号重新提交。",
         message_en="Give the name and number of a bank account in the member's own name ({member_name}), then file again under the same claim id.",
+        ended_zh="补贴只转入本人（{member_name}）名义的银行账户；累计给付已达上限，不再给付。",
+        ended_en="The benefit is paid only into an account in the member's own name ({member_name}); payments have reached the cap, so nothing more is paid.",
     ),
 )
 
@@ -41,6 +43,8 @@ NOT_THE_MEMBER = Rule(
         data={"member_name": "member_name", "holder_name": "payee_holder_name"},
         message_zh="请改用户名为本人（{member_name}）的银行账户，然后以同一申报号重新提交。",
         message_en="Give a bank account held by the member ({member_name}) rather than '{payee_holder_name}', then file again under the same claim id.",
+        ended_zh="补贴只转入户名为本人（{member_name}）的银行账户，而非“{payee_holder_name}”；累计给付已达上限，不再给付。",
+        ended_en="The benefit is paid only into an account held by the member ({member_name}), not '{payee_holder_name}'; payments have reached the cap, so nothing more is paid.",
     ),
 )
 
@@ -58,6 +62,8 @@ ID_MISMATCH = Rule(
         data={"member_name": "member_name"},
         message_zh="请改用本人（{member_name}）身份证号开立的银行账户，然后以同一申报号重新提交。",
         message_en="Give a bank account opened with the member's own ID number ({member_name}), then file again under the same claim id.",
+        ended_zh="补贴只转入以本人（{member_name}）身份证号开立的银行账户；累计给付已达上限，不再给付。",
+        ended_en="The benefit is paid only into an account opened with the member's own ID number ({member_name}); payments have reached the cap, so nothing more is paid.",
     ),
 )
 

@@ -18,7 +18,7 @@ MISSING_DOCUMENT = Rule(
     scope="claim",
     on="document",
     when="supplied == 0",
-    message_zh="申报材料不全，请补充：{document_zh}。",
+    message_zh="申报材料不全，缺少：{document_zh}。",
     message_en="A required document is missing: {document_en}.",
     text="申报材料：1. 由医疗机构出具的医疗收费票据(发票)原件；2. 与意外伤害事故的发生日期、性质、原因、伤害程度等有关的证明和资料；3. 诊治记录，包括病历卡、出院小结、影像学报告、手术报告、病理报告等。",
     hint=HintTemplate(
@@ -26,6 +26,8 @@ MISSING_DOCUMENT = Rule(
         data={"document": "document"},
         message_zh="请补充：{document_zh}；补齐后以同一申报号重新提交。",
         message_en="Send {document_en}, then file again under the same claim id.",
+        ended_zh="申报材料缺少：{document_zh}；累计给付已达上限，补齐后也不再给付。",
+        ended_en="Missing: {document_en}. Payments have reached the cap, so nothing would be paid with it either.",
     ),
 )
 

@@ -23,6 +23,8 @@ NOT_AN_ACCIDENT = Rule(
         data={"cause": "cause"},
         message_zh="疾病不在保障范围内；如伤害实为意外所致，请提供事故证明并以意外伤害重新申报。",
         message_en="Illness is not covered. If the injury was in fact accidental, send the accident proof and file again with the cause recorded as an accident.",
+        ended_zh="疾病不在保障范围内。",
+        ended_en="Illness is not covered.",
     ),
 )
 

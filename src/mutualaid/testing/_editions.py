@@ -35,9 +35,10 @@ TIER_TABLES = (
     [_row("200.00", "200.00", True), _row("500.00", "500.00"), _row("2000.00", "2000.00"), _row("5000.00", "5000.00"), _row("10000.00", "6000.00"), _row("20000.00", "8000.00")],
     [_row("100.00", "100.00", True)],
     [_row("0.01", "50.00", True), _row("1000.00", "1000.00")],
+    [_row("199.99", "199.99", True), _row("500.01", "499.99"), _row("1999.95", "1500.50"), _row("10000.00", "5999.99")],
 )  # fmt: skip
 """Whole tier tables an edition may have instead of 2022's: every edge 以上, every edge 超过, a sixth
-row, one row, a row from the first fen."""
+row, one row, a row from the first fen, odd amounts (edges and pays with fen: 5,999.99 at the top)."""
 
 _EDITIONS: dict[str, Any] = {}
 
@@ -77,7 +78,7 @@ def editions(base: Any = None, *, moves_to_workday: Optional[bool] = None, accum
     """The 2022 edition (or ``base``, an :class:`~mutualaid.Edition`) with its parameters varied.
 
     Each draw changes some of: the tier table (another whole table, or edges, amounts and 以上/超过
-    drawn afresh), the cap's amount and scope, the window's days (179, 180, 181 …), the filing
+    drawn afresh; amounts with fen too), the cap's amount (9,999.99 and other odd ones too) and scope, the window's days (179, 180, 181 …), the filing
     limit's years and whether a deadline on a rest day moves, accumulation across claims, the
     documents required, the hospital rule's minimum grade and excluded kinds, which exclusion
     groups apply, and the contribution. The period and the codes inside each exclusion group stay.
@@ -103,7 +104,7 @@ def _edition(draw, base: Any, moves_to_workday: Optional[bool], accumulate_same_
     if changes():
         data["tiers"] = _choose(draw, (3, lambda d: _pick(d, TIER_TABLES)), (1, _tiers))
     if changes():
-        data["cap"]["amount"] = yuan(_pick(draw, (6000_00, 5000_00, 20000_00, 300_00, 12345_67)))
+        data["cap"]["amount"] = yuan(_pick(draw, (6000_00, 5000_00, 20000_00, 300_00, 12345_67, 9999_99, 1000_01)))
     if changes():
         data["cap"]["scope"] = "member"
     if changes():

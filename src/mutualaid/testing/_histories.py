@@ -85,15 +85,22 @@ def _history(draw, claim: Optional[dict], max_size: int = 5, edition=None, min_s
         if counts:
             paid_ed += paid
         counted = _choose(draw, (2, _amount_fen), (1, lambda d: _pick(d, EDGE_AMOUNTS_FEN)), (1, 0))
-        out.append(
-            {
-                "claim_id": f"H-{k + 1}",
-                "accident_id": aid,
-                "accident_occurred_on": iso(day),
-                "counted_out_of_pocket": yuan(counted),
-                "paid": yuan(paid),
-            }
-        )
+        entry = {
+            "claim_id": f"H-{k + 1}",
+            "accident_id": aid,
+            "accident_occurred_on": iso(day),
+            "counted_out_of_pocket": yuan(counted),
+            "paid": yuan(paid),
+        }
+        # When that claim was first filed (revision 3): absent (no on-time filing shown), soon after
+        # the accident, or around the filing deadline a year on (on either side of it). Worked out
+        # from what was drawn already, so that it draws nothing: the derandomised suite then draws
+        # the same claims and histories as before filed_on existed, and reaches what it reached.
+        pick = (k + counted + paid) % 6
+        if pick >= 2:
+            after = counted % 61 if pick < 5 else 350 + paid % 51
+            entry["filed_on"] = iso(day + dt.timedelta(days=after))
+        out.append(entry)
     return out
 
 

@@ -39,11 +39,14 @@ WS218_CODES = ("A100", "A110", "A300", "A210", "A411", "A511", "A520", "A527", "
 COUNTING_CODES = (
     "S82.2", "S06.0", "S822", "S82.201", "S06.000x001", "s82.2", "S42.0", "S52.5", "S93.4", "T14.0", "S00.0",
     "S61.0", "S27.0", "T79.3", "S02.4", "S03.3", "K09.0", "P00.0", "M53.2", "M54.5", "I10.x00", "T79",
+    "T22.2", "T88.7", "T81.4", "N39.1", "U07.0", "J20.0", "G04.9",
 )  # fmt: skip
-"""Primary diagnoses that no table-4 group excludes: an injury and the like."""
+"""Primary diagnoses that no table-4 group excludes: an injury and the like (a burn T22.2; a complication of
+care T88.7, T81.4, which as another diagnosis does not lift art6.10's proviso)."""
 EXCLUDED_CODES = (
     "O80", "O00.0", "O99.8", "M51.2", "M50.1", "M51", "S13.0", "S23.0", "S33.0", "F32.0", "F10.2", "F99", "F07.2",
     "F43.1", "K02.1", "K00", "K08.9", "S02.5", "S02.500", "S03.2", "A41.9", "A00.0", "B99", "B95.6",
+    "G00.9", "G06.0", "J10.1", "J15.9", "J85.1", "L03.1", "L08.9", "M00.0", "M86.1", "N39.0", "U07.1", "U07.2",
 )  # fmt: skip
 """Diagnoses of table 4's groups: pregnancy, disc disease, mental disorders, dental, infections."""
 ICD10_CODES = COUNTING_CODES + EXCLUDED_CODES
