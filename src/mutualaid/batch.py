@@ -50,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
+from .door import keys_of, member_key, number_key
 from .errors import FieldError
 from .spill import SPILL_AFTER
 
@@ -99,43 +100,65 @@ _ID_NUMBER = re.compile(rb'"id_number"\s*:\s*"([^"\\]*)"')
 
 
 def part_of_line(raw: bytes, parts: int) -> int:
-    """Which process decides a line: the part of its claim's ``member.member_id``.
-
-    The fast path reads the id with a regular expression, which is exact when the line names
-    ``"member_id"`` once and has no ``\\u`` escape (a key spelt with escapes would be missed);
-    otherwise the line is parsed. A line whose member id cannot be read is bad input whatever
-    history it is given, so any process may decide it: process 0 does.
-    """
+    """Which process decides a line: the part of its claim's ``member.member_id`` (see :func:`route`)."""
     return route(raw, parts)[0]
 
 
 def route(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
-    """(the part, the member id, the 身份证 number as compared) of a line; ids None where unreadable."""
+    """(the part, the member id, the 身份证 number) of a line, each key as validation keeps it; None where it is not valid.
+
+    One door (issue 20): the keys are those the deciding process reads from the validated claim
+    (:func:`mutualaid.door.keys_of`), so a line goes to the process that holds its member's history,
+    whatever the spelling. A line whose member id is not valid is bad input whatever history it is
+    given, so any process may decide it: process 0 does.
+
+    The fast path reads the two fields' JSON strings from the bytes with regular expressions and
+    hands them to the fields' own types (:func:`mutualaid.door.member_key`,
+    :func:`~mutualaid.door.number_key`). That is exact when the line names ``"member_id"`` once
+    and ``"id_number"`` at most once, has no ``\\u`` escape (a key spelt with escapes would be
+    missed), and each named field's value is a JSON string without any escape (then its bytes are
+    the string): for a claim that validates, each key name stands once, inside ``member``. Any
+    other line is parsed, and its keys read from the data as the deciding process reads them.
+    """
     if raw.count(b'"member_id"') == 1 and b"\\u" not in raw:
         m = _MEMBER_ID.search(raw)
         if m:
             number = None
-            if raw.count(b'"id_number"') == 1:
+            named = raw.count(b'"id_number"')
+            if named == 1:
                 n = _ID_NUMBER.search(raw)
-                number = n.group(1).decode("utf-8", "replace").upper() if n and n.group(1) else None
-            elif b'"id_number"' in raw:
+                if n is None:  # a value with an escape (or not a string): read as the process reads it
+                    return _route_parsed(raw, parts)
+                number = _text_key(n.group(1), number_key)
+            elif named:
                 return _route_parsed(raw, parts)
-            member = m.group(1)  # bytes that are not UTF-8: the line is "not JSON" wherever it goes
-            return zlib.crc32(member) % parts, member.decode("utf-8", "replace"), number
+            member = _text_key(m.group(1), member_key)
+            if member is None:
+                return 0, None, number
+            return part_of(member, parts), member, number
     return _route_parsed(raw, parts)
 
 
+def _text_key(value: bytes, key: Callable[[Any], Optional[str]]) -> Optional[str]:
+    """A key read from a JSON string's bytes (no escapes in them): None for bytes that are not UTF-8 (the line is not JSON)."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return key(text)
+
+
 def _route_parsed(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
-    from .ledger import id_number_of, member_of
+    from .values import read_json
 
     try:
-        claim = json.loads(raw)
+        claim = read_json(raw)  # as the deciding process reads a line it cannot validate in one pass
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading
         return 0, None, None
-    member_id = member_of(claim)
+    member_id, number = keys_of(claim)
     if member_id is None:
-        return 0, None, None
-    return part_of(member_id, parts), member_id, id_number_of(claim)
+        return 0, None, number
+    return part_of(member_id, parts), member_id, number
 
 
 # --- what each process does ----------------------------------------------------------------------
@@ -250,7 +273,7 @@ class _Decider:
 
     def __call__(self, items: list) -> Results:
         from .errors import InvalidClaim
-        from .ledger import binding_line, entry_line
+        from .ledger import binding_line, entry_line, pended_line
         from .model import Claim
         from .values import read_json
 
@@ -274,9 +297,9 @@ class _Decider:
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
                     out.append((not_json_record(line, raw, exc), b"", ERROR))
                     continue
-            entered = bound = None
+            entered = bound = pended = None
             try:
-                d, entered, bound = ledger.decide_entry(claim)
+                d, entered, bound, pended = ledger.decide_entry(claim)
                 answer = d.__pydantic_serializer__.to_json(d) + b"\n"
                 stat = stat_of(d)
             except InvalidClaim as exc:
@@ -291,6 +314,8 @@ class _Decider:
             journal = b""
             if entered is not None and self.journal:
                 journal = (binding_line(bound, entered[0]) if bound else b"") + entry_line(*entered)
+            elif pended is not None and self.journal:
+                journal = pended_line(*pended)
             if bound and entered is not None:
                 out.bound[line] = (bound, entered[0])
             out.append((answer, journal, stat))
@@ -964,7 +989,9 @@ def _bindings(ledger: str, end: int) -> dict:
                 break
             if raw.startswith(BINDING_PREFIX):
                 data = json.loads(unseal(raw.rstrip(b"\r\n"))[0])
-                found[str(data["id_number"]).upper()] = data["member_id"]
+                number = number_key(data.get("id_number"))  # as the processes' ledgers bind it
+                if number is not None:  # else the ledger is refused when a process loads it
+                    found[number] = data["member_id"]
     return found
 
 
