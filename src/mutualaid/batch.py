@@ -15,6 +15,10 @@ The design, and why (``docs/batch.md`` says the same for users):
 - **Processes.** ``--jobs N`` starts N processes; each owns the members whose id hashes (CRC-32, not
   Python's salted ``hash``) to it, with its own share of the ledger. This process reads IN, routes
   each line by its member id, and writes the answers back in input order.
+- **One door** (issue 20). Every key of a line (its member id, its 身份证 number) is the key its
+  validated claim has (:mod:`mutualaid.door`), whichever reader took the line (pydantic's JSON
+  reader, or plain data for amounts given as JSON numbers) and whichever process routed it
+  (:func:`route` reads raw bytes only where they are provably the validated key).
 - **Resuming** (``--ledger``). OUT is made durable first, then the ledger entries of the same lines
   and a checkpoint line ``{"checkpoint": {lines, in_offset, out_offset, summary, …}}``. A run killed
   anywhere resumes from its last checkpoint: OUT is cut back to the checkpoint's ``out_offset``
