@@ -51,6 +51,7 @@ import zlib
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
@@ -133,23 +134,38 @@ def route(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
                 n = _ID_NUMBER.search(raw)
                 if n is None:  # a value with an escape (or not a string): read as the process reads it
                     return _route_parsed(raw, parts)
-                number = _text_key(n.group(1), number_key)
+                number = _number_bytes(n.group(1))
             elif named:
                 return _route_parsed(raw, parts)
-            member = _text_key(m.group(1), member_key)
+            member_bytes = m.group(1)
+            member, as_given = _member_bytes(member_bytes)
             if member is None:
                 return 0, None, number
-            return part_of(member, parts), member, number
+            # An id is refused, never rewritten: its UTF-8 is then these bytes, and part_of(member) their CRC.
+            return (zlib.crc32(member_bytes) % parts if as_given else part_of(member, parts)), member, number
     return _route_parsed(raw, parts)
 
 
-def _text_key(value: bytes, key: Callable[[Any], Optional[str]]) -> Optional[str]:
-    """A key read from a JSON string's bytes (no escapes in them): None for bytes that are not UTF-8 (the line is not JSON)."""
+@lru_cache(maxsize=1 << 16)
+def _member_bytes(value: bytes) -> tuple[Optional[str], bool]:
+    """A member id read from its JSON string's bytes (no escapes in them), as :func:`~mutualaid.door.member_key`
+    keeps it (None where it is not valid, or the bytes are not UTF-8: the line is not JSON), and whether it is the text as given."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, False
+    key = member_key(text)
+    return key, key == text
+
+
+@lru_cache(maxsize=1 << 16)
+def _number_bytes(value: bytes) -> Optional[str]:
+    """A 身份证 number read from its JSON string's bytes, as :func:`~mutualaid.door.number_key` keeps it, or None."""
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return key(text)
+    return number_key(text)
 
 
 def _route_parsed(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:

@@ -29,6 +29,7 @@ or a zero-width character is bad input (CONTRACT §7, "Ids"), never another spel
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, NamedTuple, Optional
 
 from pydantic import TypeAdapter, ValidationError
@@ -56,8 +57,19 @@ NO_KEYS = Keys(None, None)
 
 def id_key(value: Any) -> Optional[str]:
     """An id (``member.member_id``, ``claim_id``…) as the model holds it, or None where it is not a valid id."""
+    if type(value) is str:
+        return _id_text(value)
     if value is None:
         return None
+    try:
+        return _MEMBER_ID.validate_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _id_text(value: str) -> Optional[str]:
+    """``id_key`` of a str (a member's claims repeat it: ``batch`` routes every line by it)."""
     try:
         return _MEMBER_ID.validate_python(value)
     except (ValidationError, ValueError, TypeError):
@@ -70,8 +82,19 @@ member_key = id_key
 
 def number_key(value: Any) -> Optional[str]:
     """A ``member.id_number`` as the model holds it (a lowercase x read as X), or None where it is absent or bad."""
+    if type(value) is str:
+        return _number_text(value)
     if value is None:
         return None
+    try:
+        return _ID_NUMBER.validate_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _number_text(value: str) -> Optional[str]:
+    """``number_key`` of a str."""
     try:
         return _ID_NUMBER.validate_python(value)
     except (ValidationError, ValueError, TypeError):
