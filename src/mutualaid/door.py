@@ -104,12 +104,11 @@ def _number_text(value: str) -> Optional[str]:
 def keys_of(claim: Any) -> Keys:
     """The keys of a claim: a validated :class:`~mutualaid.model.Claim`'s fields, or plain data's read field by field."""
     if isinstance(claim, Claim):
-        member = claim.member
-        return Keys(member.member_id, member.id_number)
-    member = claim.get("member") if isinstance(claim, dict) else None
-    if not isinstance(member, dict):
+        return Keys(claim.member.member_id, claim.member.id_number)
+    data = claim.get("member") if isinstance(claim, dict) else None
+    if not isinstance(data, dict):
         return NO_KEYS
-    return Keys(member_key(member.get("member_id")), number_key(member.get("id_number")))
+    return Keys(member_key(data.get("member_id")), number_key(data.get("id_number")))
 
 
 def read(claim: Any) -> tuple[Optional[Claim], Keys]:

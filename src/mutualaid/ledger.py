@@ -514,7 +514,8 @@ class Ledger:
 
         A claim_id already decided for the member is refused as bad input (``InvalidClaim``
         naming ``claim_id``), so nothing is paid twice; so is a ``member.id_number`` that belongs
-        to another member id. Bad input changes nothing.
+        to another member id, and a claim the ledger pended sent again with another ``filed_on``
+        (naming ``filed_on``: it keeps its first filing). Bad input changes nothing.
         """
         return self.decide_entry(claim)[0]
 
@@ -589,6 +590,7 @@ class Ledger:
 
     def _first_filing(self, claim: Any, member_id: str, model: Optional[Claim]) -> list[FieldError]:
         """``filed_on`` of a claim this ledger pended, sent again with another filing day (CONTRACT §7, "The first filing")."""
+        claim_id: Optional[str]
         if model is not None:
             claim_id, filed = model.claim_id, model.filed_on
         else:  # bad input anyway: named too where its ids and date can be read
@@ -598,9 +600,9 @@ class Ledger:
             except (ValueError, TypeError):
                 return []
         first = self._rows.pended(member_id, claim_id) if claim_id is not None else None
-        if first is None or filed.toordinal() == first:
+        if claim_id is None or first is None or filed.toordinal() == first:
             return []
-        return [self._not_first(claim_id, filed, first)]  # type: ignore[arg-type]
+        return [self._not_first(claim_id, filed, first)]
 
     def _adjudicate(self, claim: Any, member_id: Optional[str], number: Optional[str], model: Optional[Claim] = None) -> Decision:
         """``adjudicate`` with the member's history: folded when the member has running sums."""
