@@ -128,6 +128,22 @@ def test_batch_jobs_2_routes_by_the_validated_number_and_binds_it_once(tmp_path)
     assert [(b["id_number"], b["member_id"]) for b in bindings] == [(N, first)]  # one number, one member id
 
 
+def test_a_ledger_file_binding_one_person_twice_is_refused_naming_the_line(tmp_path):
+    """What a --jobs 2 run wrote before issue 20: the number and its spelling with a space, bound to two member ids."""
+    from mutualaid.ledger import Chain, binding_line
+
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(Chain().seal_all(binding_line(N, "M-A") + binding_line(N + " ", "M-B")))
+    with pytest.raises(InvalidClaim) as exc:
+        Ledger.load(path)
+    assert [f.split(".")[:3] for f in exc.value.fields] == [["ledger", "2", "id_number"]]
+    ledger = Ledger()
+    ledger.bind(N, "M-A")
+    with pytest.raises(InvalidClaim):
+        ledger.bind(N + " ", "M-B")
+    assert ledger.holder(N.lower()) == "M-A" and ledger.holder("M-A") is None
+
+
 def test_dask_partitions_by_the_validated_number():
     md = pytest.importorskip("mutualaid.distributed")
     lines = [(1, _line(person_claim("M-A", N, "C-1", 0))), (2, _line(person_claim("M-B", N + " ", "C-2", 1)))]
