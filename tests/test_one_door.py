@@ -387,6 +387,20 @@ def test_every_door_gives_the_same_bytes(tmp_path, dask_client, live_server):  #
     assert b'"filed_on.not_first_filing"' in want and b'"id_number.taken"' in want  # both refusals are exercised
 
 
+@given(st.text("0123456789", min_size=17, max_size=17), st.booleans())
+def test_a_number_in_its_one_spelling_is_kept_upper_cased_or_refused(first17, lower):
+    """What batch's router relies on: validation never rewrites an 18-character number but for x → X."""
+    from mutualaid.batch import _number_bytes
+    from mutualaid.idcard import check_digit
+
+    for last in {check_digit(first17), "0", "X"}:
+        n = first17 + (last.lower() if lower else last)
+        assert number_key(n) in (None, n.upper())
+        assert _number_bytes(n.encode()) == n.upper()
+        if number_key(n) is not None:
+            assert route(_line(person_claim("M-A", n, "C-1")), 3)[2] == number_key(n)
+
+
 def test_keys_of_plain_data_and_of_the_model_agree():
     for m in member_spellings("M-1"):
         for n in number_spellings(NUMBERS[1]):

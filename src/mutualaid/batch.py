@@ -158,9 +158,27 @@ def _member_bytes(value: bytes) -> tuple[Optional[str], bool]:
     return key, key == text
 
 
-@lru_cache(maxsize=1 << 16)
+_SHAPED_NUMBER = re.compile(rb"[0-9]{17}[0-9Xx]\Z")
+
+
 def _number_bytes(value: bytes) -> Optional[str]:
-    """A 身份证 number read from its JSON string's bytes, as :func:`~mutualaid.door.number_key` keeps it, or None."""
+    """A 身份证 number read from its JSON string's bytes, as :func:`~mutualaid.door.number_key` keeps it.
+
+    A number already in its one spelling (17 ASCII digits and a digit, X or x) is upper-cased
+    without being checked: if it is valid, that is what validation keeps (a lowercase x read as X;
+    anything else is refused, never rewritten, CONTRACT §7; ``tests/test_one_door.py`` holds
+    ``number_key`` to it), and if it is not, its line is bad input wherever it goes, and the key
+    only makes the main process note the number (see :func:`pipeline`). Checking it here would
+    cost the main process a check digit and a birth date per member. Any other spelling is read by
+    ``number_key`` itself, or None.
+    """
+    if _SHAPED_NUMBER.match(value):
+        return value.decode("ascii").upper()
+    return _number_text(value)
+
+
+@lru_cache(maxsize=1 << 12)
+def _number_text(value: bytes) -> Optional[str]:
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
