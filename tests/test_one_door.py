@@ -44,7 +44,7 @@ from mutualaid.values import read_json
 ROOT = Path(__file__).resolve().parent.parent
 CAP = Decimal("10000.00")
 N = "440106199003071231"
-NUMBERS = ("440106199003071231", "11010519491231002X", "440304198511200013", "44010219770615002X", "445202199602290019")
+NUMBERS = ("440106199003071231", "11010519491231002X", "440304198511200013", "44010219770615002X", "445202199602290019", "440102198801010011")
 
 
 def _fullwidth(text: str) -> str:
@@ -147,6 +147,9 @@ def test_a_ledger_file_binding_one_person_twice_is_refused_naming_the_line(tmp_p
 def test_dask_partitions_by_the_validated_number():
     md = pytest.importorskip("mutualaid.distributed")
     lines = [(1, _line(person_claim("M-A", N, "C-1", 0))), (2, _line(person_claim("M-B", N + " ", "C-2", 1)))]
+    if number_key(N + " ") is None:  # white space is bad input (CONTRACT §7, revision 3): no key, refused anywhere
+        assert read(read_json(lines[1][1]))[0] is None
+        return
     (part,) = md.partition(lines, 2)  # one person: one partition, whatever the spelling
     assert part == lines
 
@@ -330,6 +333,10 @@ def _heavy_stream(seeds: Sequence[int] = (1, 2, 3, 4, 5)) -> tuple[list[tuple[in
         mixed.append((1, person_claim(m, NUMBERS[1], f"Z-M{k}", k % 4), k % 2 == 1))
     for k, n in enumerate(number_spellings(NUMBERS[1])):
         mixed.append((1, person_claim("M-Z", n, f"Z-N{k}", k % 4, _amount("9000.00", k % 3)), k % 2 == 0))
+    pended = person_claim("M-Y", NUMBERS[5], "Y-1", documents=["invoice", "medical_record"])  # a person of their own
+    pended["payee"]["holder_id_number"] = NUMBERS[5]
+    later = {**pended, "documents": ["invoice", "accident_proof", "medical_record"], "filed_on": "2022-06-30"}
+    mixed += [(5, pended, False), (5, later, True), (5, {**later, "filed_on": pended["filed_on"]}, False)]
     return mixed, [_line(c, a) for _, c, a in mixed]
 
 
