@@ -160,10 +160,9 @@ def stream(claims: int, members: int, seed: int = 2022) -> Iterator[dict]:
             if refile_of is None:
                 pends = k + 1 < len(schedule) and schedule[k + 1][2] == k
                 yield claim_body(m, k, seed, member, accidents[a], filed, pends)
-            else:  # the same claim, with the missing document, filed again later
-                first = claim_body(m, refile_of, seed, member, accidents[a], schedule[refile_of][1], False)
-                first["filed_on"] = filed.isoformat()
-                yield first
+            else:  # the same claim, with the missing document, sent again later: it keeps its first
+                # filed_on (CONTRACT §7, "The first filing"); the stream holds it on the day it is sent
+                yield claim_body(m, refile_of, seed, member, accidents[a], schedule[refile_of][1], False)
 
 
 def write(path: Path, claims: int, members: int, seed: int) -> None:

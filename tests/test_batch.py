@@ -235,9 +235,11 @@ def test_the_ledger_carries_history_into_the_next_run_and_refuses_claims_decided
 
 
 def ledger_entries(path: Path) -> list[bytes]:
-    """The entry lines of a ledger file, without their checksums (not checkpoints, not 身份证 bindings)."""
+    """The entry lines of a ledger file, without their checksums (not checkpoints, not 身份证 bindings, not pended claims)."""
     return [
-        unseal(x)[0] for x in path.read_bytes().splitlines() if not x.startswith((b'{"checkpoint"', b'{"id_number"'))
+        unseal(x)[0]
+        for x in path.read_bytes().splitlines()
+        if not x.startswith((b'{"checkpoint"', b'{"id_number"', b'{"pended"'))
     ]
 
 

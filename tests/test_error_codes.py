@@ -356,6 +356,26 @@ REACH.update(
 )
 
 
+def _resent_with_another_filed_on() -> list[FieldError]:
+    """Issue 20: a claim the ledger pended, sent again with another filed_on."""
+    from mutualaid import InvalidClaim, Ledger
+
+    ledger = Ledger()
+    ledger.decide({**base_claim(), "documents": ["invoice"]})
+    with pytest.raises(InvalidClaim) as exc:
+        ledger.decide({**base_claim(), "filed_on": "2022-05-01"})
+    return list(exc.value.errors)
+
+
+PINNED |= {"filed_on.not_first_filing", "ledger.pended_shape"}  # issue 20: the first filing
+REACH.update(
+    {
+        "filed_on.not_first_filing": lambda _: _resent_with_another_filed_on(),
+        "ledger.pended_shape": lambda fx: ledger_file(fx[0], [b'{"pended":"C-1","member_id":"M-1"}\n']),
+    }
+)
+
+
 def test_every_code_has_an_input_that_reaches_it():
     assert set(REACH) == set(CODES)
 

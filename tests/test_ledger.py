@@ -30,6 +30,11 @@ except ImportError:
     from strategies import member_sequences as claim_streams
 
 
+def ledger_entry(claim: dict, decision) -> dict:
+    """A decided claim as a ledger enters it: the history entry with its filed_on (CONTRACT §1, revision 3)."""
+    return {**history_entry(claim, decision), "filed_on": str(claim["filed_on"])}
+
+
 # --- the property ----------------------------------------------------------------------------------
 
 
@@ -76,7 +81,7 @@ def test_a_stream_through_the_ledger_is_adjudicate_with_the_full_history(stream,
             continue
         assert got.model_dump(mode="json") == want.model_dump(mode="json")
         if want.outcome != "pending":
-            histories.setdefault(member, []).append(history_entry(claim, want))
+            histories.setdefault(member, []).append(ledger_entry(claim, want))
     assert len(ledger) == sum(map(len, histories.values()))
     assert ledger.spilled == (spill_after is not None and len(ledger) > spill_after)
     assert list(ledger.members()) == list(histories)
@@ -168,6 +173,7 @@ def test_save_and_load_give_the_same_history_and_the_same_next_decisions(tmp_pat
         "accident_occurred_on": "2022-03-01",
         "counted_out_of_pocket": "3200.00",
         "paid": "0.00",
+        "filed_on": "2023-03-10",
     }
 
 
@@ -220,23 +226,24 @@ class SqlLedger(Ledger):
         self.db = db
         db.execute(
             "CREATE TABLE IF NOT EXISTS history (member_id TEXT, claim_id TEXT, accident_id TEXT,"
-            " accident_occurred_on TEXT, counted_out_of_pocket TEXT, paid TEXT, PRIMARY KEY (member_id, claim_id))"
+            " accident_occurred_on TEXT, counted_out_of_pocket TEXT, paid TEXT, filed_on TEXT,"
+            " PRIMARY KEY (member_id, claim_id))"
         )
 
     def history(self, member_id):
         rows = self.db.execute(
-            "SELECT claim_id, accident_id, accident_occurred_on, counted_out_of_pocket, paid"
+            "SELECT claim_id, accident_id, accident_occurred_on, counted_out_of_pocket, paid, filed_on"
             " FROM history WHERE member_id = ? ORDER BY rowid",
             (member_id,),
         )
-        keys = ("claim_id", "accident_id", "accident_occurred_on", "counted_out_of_pocket", "paid")
+        keys = ("claim_id", "accident_id", "accident_occurred_on", "counted_out_of_pocket", "paid", "filed_on")
         return tuple(HistoryEntry.model_validate(dict(zip(keys, row))) for row in rows)
 
     def remember(self, member_id, entry):
         self.db.execute(
-            "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
             (member_id, entry.claim_id, entry.accident_id, entry.accident_occurred_on.isoformat(),
-             str(entry.counted_out_of_pocket), str(entry.paid)),
+             str(entry.counted_out_of_pocket), str(entry.paid), entry.filed_on and entry.filed_on.isoformat()),
         )  # fmt: skip
 
 

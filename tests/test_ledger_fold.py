@@ -26,6 +26,11 @@ from mutualaid.testing import claim_streams, editions, history_entry
 from claimdata import base_claim, claim_with, item, treatment
 
 
+def ledger_entry(claim: dict, decision) -> dict:
+    """A decided claim as a ledger enters it: the history entry with its filed_on (CONTRACT §1, revision 3)."""
+    return {**history_entry(claim, decision), "filed_on": str(claim["filed_on"])}
+
+
 def _outcome(f, *args, **kw):
     try:
         return f(*args, **kw)
@@ -87,7 +92,7 @@ def test_decisions_with_the_folded_history_are_those_of_the_full_history(drawn, 
         assert claim == before
         _same(got, want)
         if not isinstance(want, InvalidClaim) and want.outcome != "pending":
-            history.append(history_entry(claim, want))
+            history.append(ledger_entry(claim, want))
     assert [e.claim_id for e in ledger.history(member)] == [h["claim_id"] for h in history]
 
 
@@ -107,7 +112,7 @@ def test_a_long_history_is_folded_and_still_caps_and_refuses_duplicates():
     for claim in _member_claims(300):
         d = ledger.decide(claim)
         assert d.model_dump() == adjudicate(claim, history, record=False).model_dump()
-        history.append(history_entry(claim, d))
+        history.append(ledger_entry(claim, d))
     assert "M-LONG" in ledger._sums  # the member's sums are kept
     assert sum(e.paid for e in ledger.history("M-LONG")) == 10000  # the cap, and not a fen more
     first = next(_member_claims(1))
@@ -120,7 +125,7 @@ def test_a_long_history_is_folded_and_still_caps_and_refuses_duplicates():
 def test_an_accident_date_that_disagrees_with_a_long_history_names_the_entry_as_the_full_history_does():
     ledger, history = Ledger(record=False), []
     for claim in _member_claims(40):
-        history.append(history_entry(claim, ledger.decide(claim)))
+        history.append(ledger_entry(claim, ledger.decide(claim)))
     wrong = next(_member_claims(1))
     wrong["claim_id"], wrong["accident"]["occurred_on"] = "C-new", "2022-02-27"
     wrong["treatments"][0]["items"][0]["on"] = "2022-03-01"

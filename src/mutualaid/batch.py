@@ -15,6 +15,10 @@ The design, and why (``docs/batch.md`` says the same for users):
 - **Processes.** ``--jobs N`` starts N processes; each owns the members whose id hashes (CRC-32, not
   Python's salted ``hash``) to it, with its own share of the ledger. This process reads IN, routes
   each line by its member id, and writes the answers back in input order.
+- **One door** (issue 20). Every key of a line (its member id, its 身份证 number) is the key its
+  validated claim has (:mod:`mutualaid.door`), whichever reader took the line (pydantic's JSON
+  reader, or plain data for amounts given as JSON numbers) and whichever process routed it
+  (:func:`route` reads raw bytes only where they are provably the validated key).
 - **Resuming** (``--ledger``). OUT is made durable first, then the ledger entries of the same lines
   and a checkpoint line ``{"checkpoint": {lines, in_offset, out_offset, summary, …}}``. A run killed
   anywhere resumes from its last checkpoint: OUT is cut back to the checkpoint's ``out_offset``
@@ -47,9 +51,11 @@ import zlib
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
+from .door import keys_of, member_key, number_key
 from .errors import FieldError
 from .spill import SPILL_AFTER
 
@@ -99,43 +105,98 @@ _ID_NUMBER = re.compile(rb'"id_number"\s*:\s*"([^"\\]*)"')
 
 
 def part_of_line(raw: bytes, parts: int) -> int:
-    """Which process decides a line: the part of its claim's ``member.member_id``.
-
-    The fast path reads the id with a regular expression, which is exact when the line names
-    ``"member_id"`` once and has no ``\\u`` escape (a key spelt with escapes would be missed);
-    otherwise the line is parsed. A line whose member id cannot be read is bad input whatever
-    history it is given, so any process may decide it: process 0 does.
-    """
+    """Which process decides a line: the part of its claim's ``member.member_id`` (see :func:`route`)."""
     return route(raw, parts)[0]
 
 
 def route(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
-    """(the part, the member id, the 身份证 number as compared) of a line; ids None where unreadable."""
+    """(the part, the member id, the 身份证 number) of a line, each key as validation keeps it; None where it is not valid.
+
+    One door (issue 20): the keys are those the deciding process reads from the validated claim
+    (:func:`mutualaid.door.keys_of`), so a line goes to the process that holds its member's history,
+    whatever the spelling. A line whose member id is not valid is bad input whatever history it is
+    given, so any process may decide it: process 0 does.
+
+    The fast path reads the two fields' JSON strings from the bytes with regular expressions and
+    hands them to the fields' own types (:func:`mutualaid.door.member_key`,
+    :func:`~mutualaid.door.number_key`). That is exact when the line names ``"member_id"`` once
+    and ``"id_number"`` at most once, has no ``\\u`` escape (a key spelt with escapes would be
+    missed), and each named field's value is a JSON string without any escape (then its bytes are
+    the string): for a claim that validates, each key name stands once, inside ``member``. Any
+    other line is parsed, and its keys read from the data as the deciding process reads them.
+    """
     if raw.count(b'"member_id"') == 1 and b"\\u" not in raw:
         m = _MEMBER_ID.search(raw)
         if m:
             number = None
-            if raw.count(b'"id_number"') == 1:
+            named = raw.count(b'"id_number"')
+            if named == 1:
                 n = _ID_NUMBER.search(raw)
-                number = n.group(1).decode("utf-8", "replace").upper() if n and n.group(1) else None
-            elif b'"id_number"' in raw:
+                if n is None:  # a value with an escape (or not a string): read as the process reads it
+                    return _route_parsed(raw, parts)
+                number = _number_bytes(n.group(1))
+            elif named:
                 return _route_parsed(raw, parts)
-            member = m.group(1)  # bytes that are not UTF-8: the line is "not JSON" wherever it goes
-            return zlib.crc32(member) % parts, member.decode("utf-8", "replace"), number
+            member_bytes = m.group(1)
+            member, as_given = _member_bytes(member_bytes)
+            if member is None:
+                return 0, None, number
+            # An id is refused, never rewritten: its UTF-8 is then these bytes, and part_of(member) their CRC.
+            return (zlib.crc32(member_bytes) % parts if as_given else part_of(member, parts)), member, number
     return _route_parsed(raw, parts)
 
 
+@lru_cache(maxsize=1 << 16)
+def _member_bytes(value: bytes) -> tuple[Optional[str], bool]:
+    """A member id read from its JSON string's bytes (no escapes in them), as :func:`~mutualaid.door.member_key`
+    keeps it (None where it is not valid, or the bytes are not UTF-8: the line is not JSON), and whether it is the text as given."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, False
+    key = member_key(text)
+    return key, key == text
+
+
+_SHAPED_NUMBER = re.compile(rb"[0-9]{17}[0-9Xx]\Z")
+
+
+def _number_bytes(value: bytes) -> Optional[str]:
+    """A 身份证 number read from its JSON string's bytes, as :func:`~mutualaid.door.number_key` keeps it.
+
+    A number already in its one spelling (17 ASCII digits and a digit, X or x) is upper-cased
+    without being checked: if it is valid, that is what validation keeps (a lowercase x read as X;
+    anything else is refused, never rewritten, CONTRACT §7; ``tests/test_one_door.py`` holds
+    ``number_key`` to it), and if it is not, its line is bad input wherever it goes, and the key
+    only makes the main process note the number (see :func:`pipeline`). Checking it here would
+    cost the main process a check digit and a birth date per member. Any other spelling is read by
+    ``number_key`` itself, or None.
+    """
+    if _SHAPED_NUMBER.match(value):
+        return value.decode("ascii").upper()
+    return _number_text(value)
+
+
+@lru_cache(maxsize=1 << 12)
+def _number_text(value: bytes) -> Optional[str]:
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return number_key(text)
+
+
 def _route_parsed(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
-    from .ledger import id_number_of, member_of
+    from .values import read_json
 
     try:
-        claim = json.loads(raw)
+        claim = read_json(raw)  # as the deciding process reads a line it cannot validate in one pass
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading
         return 0, None, None
-    member_id = member_of(claim)
+    member_id, number = keys_of(claim)
     if member_id is None:
-        return 0, None, None
-    return part_of(member_id, parts), member_id, id_number_of(claim)
+        return 0, None, number
+    return part_of(member_id, parts), member_id, number
 
 
 # --- what each process does ----------------------------------------------------------------------
@@ -250,7 +311,7 @@ class _Decider:
 
     def __call__(self, items: list) -> Results:
         from .errors import InvalidClaim
-        from .ledger import binding_line, entry_line
+        from .ledger import binding_line, entry_line, pended_line
         from .model import Claim, keys_all_read
         from .values import read_json
 
@@ -279,9 +340,9 @@ class _Decider:
                 except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested beyond reading
                     out.append((not_json_record(line, raw, exc), b"", ERROR))
                     continue
-            entered = bound = None
+            entered = bound = pended = None
             try:
-                d, entered, bound = ledger.decide_entry(claim)
+                d, entered, bound, pended = ledger.decide_entry(claim)
                 answer = d.__pydantic_serializer__.to_json(d) + b"\n"
                 stat = stat_of(d)
             except InvalidClaim as exc:
@@ -296,6 +357,8 @@ class _Decider:
             journal = b""
             if entered is not None and self.journal:
                 journal = (binding_line(bound, entered[0]) if bound else b"") + entry_line(*entered)
+            elif pended is not None and self.journal:
+                journal = pended_line(*pended)
             if bound and entered is not None:
                 out.bound[line] = (bound, entered[0])
             out.append((answer, journal, stat))
@@ -969,7 +1032,9 @@ def _bindings(ledger: str, end: int) -> dict:
                 break
             if raw.startswith(BINDING_PREFIX):
                 data = json.loads(unseal(raw.rstrip(b"\r\n"))[0])
-                found[str(data["id_number"]).upper()] = data["member_id"]
+                number = number_key(data.get("id_number"))  # as the processes' ledgers bind it
+                if number is not None:  # else the ledger is refused when a process loads it
+                    found[number] = data["member_id"]
     return found
 
 

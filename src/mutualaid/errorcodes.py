@@ -180,6 +180,14 @@ CODES: dict[str, Code] = {
     "ledger.not_json": Code("不是 JSON 行：{detail}", "not a JSON line: {detail}"),
     "ledger.not_object": Code("台账的每一行应为 JSON 对象。", "a ledger line is a JSON object"),
     "ledger.binding_shape": Code("绑定行只含 id_number 和 member_id。", "a binding line has id_number and member_id only"),
+    "filed_on.not_first_filing": Code(
+        "申报 {claim} 已于 {first} 首次申报并被暂缓（待补材料）；再次提交时申报日期应仍为首次申报日期 {first}，而不是 {filed}。",
+        "claim {claim} was first filed on {first} and pended; sent again it keeps that filed_on, not {filed}",
+    ),
+    "ledger.pended_shape": Code(
+        "暂缓行只含 pended（申报编号）、member_id 和 filed_on（有效日期）。",
+        "a pended line has pended (a claim id), member_id and filed_on (a valid date) only",
+    ),
 }
 """Every error code, with its Chinese and English templates (see the module's docstring)."""
 

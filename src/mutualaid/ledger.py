@@ -11,11 +11,16 @@ chooses what enters the history.
 - An approved or denied decision enters the history (a denied claim still counts its out-of-pocket
   toward its accident, CONTRACT §7 "History").
 - A pending decision does not: the member supplies what is missing and files the same claim_id
-  again.
+  again, with the same ``filed_on`` (its first filing, CONTRACT §7 "The first filing"). The ledger
+  remembers the ``filed_on`` of each claim it pended (per member and claim_id) and refuses, as bad
+  input naming ``filed_on``, a claim sent again with another.
 - Bad input (:class:`~mutualaid.errors.InvalidClaim`) changes nothing.
 - A 身份证 number (``member.id_number``) belongs to the first member id whose claim with it entered
   the history; a claim of another member id with that number is bad input (CONTRACT §7 "Ids": one
   person, one cap).
+- **One door** (issue 20): the member id and the 身份证 number are read from the validated claim
+  (:mod:`mutualaid.door`), never from the raw text, so every spelling that validates is one person
+  and every other spelling is bad input, whichever door the claim came through.
 
 **Cost per claim does not grow with the history** (issue 13, finding 8). Past :attr:`Ledger.FOLD_AFTER`
 entries, a member's running sums are kept (per accident, per edition period, the claim ids), and
@@ -33,8 +38,10 @@ the other (a lock per member stripe), the move of the history to disk happens on
 ledger's lock, and a 身份证 number is bound under that lock, so two member ids cannot both take it.
 
 **The file** (``save``, ``load``, and ``mutualaid batch --ledger``) is JSON lines: one decided claim
-a line, in the shape of a history entry with its ``member_id``; a binding of a 身份证 number to a
-member id ``{"id_number", "member_id"}``; and the batch's ``{"checkpoint": …}`` lines. Every line
+a line, in the shape of a history entry with its ``member_id`` (and its ``filed_on``; files written
+before revision 3 have none, and load as they are); a binding of a 身份证 number to a member id
+``{"id_number", "member_id"}``; the first filing of a pended claim ``{"pended": claim_id,
+"member_id", "filed_on"}``; and the batch's ``{"checkpoint": …}`` lines. Every line
 ends in ``"sum"``, a checksum chained over every line before it (BLAKE2b, 128 bits), so a deleted,
 added or edited line is refused on load, naming the line. Lines without a sum are accepted only
 as a leading block (a backend's own export, sealed by the first line written after it).
@@ -54,6 +61,8 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optio
 from pydantic import ValidationError
 
 from .decide import _yuan, adjudicate  # _yuan: fen as a two-place Decimal, cached
+from .door import id_key, keys_of, number_key
+from .door import read as read_claim
 from .edition import Edition, editions
 from .errors import FieldError, InvalidClaim
 from .facts import fen
@@ -71,6 +80,9 @@ CHECKPOINT_PREFIX = b'{"checkpoint":'
 
 BINDING_PREFIX = b'{"id_number":'
 """How a line binding a 身份证 number to a member id starts."""
+
+PENDED_PREFIX = b'{"pended":'
+"""How a line keeping the first ``filed_on`` of a pended claim starts."""
 
 BLOCK = 4096
 """A member's entries are kept as strings of about this many characters, so that entering one
@@ -96,22 +108,16 @@ def _get(claim: Any, *path: str) -> Any:
 
 
 def member_of(claim: Any) -> Optional[str]:
-    """The member id of a claim (model or plain data), or None where it cannot be read.
+    """The member id of a claim (model or plain data) as validation keeps it, or None where it is not a valid id.
 
-    Read before validation, to find the history; a claim whose member id is unreadable is bad
-    input, which ``adjudicate`` reports.
+    Read through :func:`mutualaid.door.keys_of`: ``"M-1 "`` is no member (bad input), never ``M-1``.
     """
-    if isinstance(claim, Claim):
-        return claim.member.member_id
-    member = claim.get("member") if isinstance(claim, dict) else None
-    member_id = member.get("member_id") if isinstance(member, dict) else None
-    return member_id if isinstance(member_id, str) else None
+    return keys_of(claim).member_id
 
 
 def id_number_of(claim: Any) -> Optional[str]:
-    """The claim's ``member.id_number`` as compared (a lowercase x read as X), or None."""
-    number = claim.member.id_number if isinstance(claim, Claim) else _get(claim, "member", "id_number")
-    return number.upper() if isinstance(number, str) and number else None
+    """The claim's ``member.id_number`` as validation keeps it (a lowercase x read as X), or None where absent or bad."""
+    return keys_of(claim).id_number
 
 
 def entry_of(claim: Any, decision: Decision) -> HistoryEntry:
@@ -139,13 +145,20 @@ def entry_line(member_id: str, entry: HistoryEntry) -> bytes:
     """One ledger entry without its checksum: the history entry with its member id, compact JSON.
 
     Written field by field (``json.dumps`` of a dict costs more than the rest of the entry).
+    ``filed_on`` is written when the entry has one (a ledger's own entries always do).
     :class:`Chain` seals it into a line of the file.
     """
+    filed = "" if entry.filed_on is None else f',"filed_on":"{entry.filed_on.isoformat()}"'
     return (
         f'{{"member_id":{_text(member_id)},"claim_id":{_text(entry.claim_id)},"accident_id":{_text(entry.accident_id)},'
         f'"accident_occurred_on":"{entry.accident_occurred_on.isoformat()}",'
-        f'"counted_out_of_pocket":"{entry.counted_out_of_pocket}","paid":"{entry.paid}"}}\n'
+        f'"counted_out_of_pocket":"{entry.counted_out_of_pocket}","paid":"{entry.paid}"{filed}}}\n'
     ).encode("utf-8")
+
+
+def pended_line(member_id: str, claim_id: str, filed_on: dt.date) -> bytes:
+    """One ledger line (without its checksum) keeping the first ``filed_on`` of a claim the ledger pended."""
+    return f'{{"pended":{_text(claim_id)},"member_id":{_text(member_id)},"filed_on":"{filed_on.isoformat()}"}}\n'.encode("utf-8")
 
 
 def binding_line(id_number: str, member_id: str) -> bytes:
@@ -298,15 +311,17 @@ def _utf8(text: str) -> bool:
 class MemoryRows:
     """member_id → its entries string, in memory; a long history is kept in blocks of :data:`BLOCK` characters.
 
-    The entries are JSON arrays joined by commas: ``["C-1","A-1",738215,320000,200000]`` (claim id,
-    accident id, the accident day as ``date.toordinal()``, counted and paid in fen). Also the
-    bindings of 身份证 numbers to member ids. :class:`~mutualaid.spill.DiskRows` answers the same
-    questions from SQLite.
+    The entries are JSON arrays joined by commas: ``["C-1","A-1",738215,320000,200000,738300]``
+    (claim id, accident id, the accident day as ``date.toordinal()``, counted and paid in fen, the
+    day the claim was first filed, 0 where the entry has none). Also the bindings of 身份证 numbers
+    to member ids, and the first filing day of each claim pended. :class:`~mutualaid.spill.DiskRows`
+    answers the same questions from SQLite.
     """
 
     def __init__(self) -> None:
         self._rows: dict[str, Any] = {}  # str, or a list of block strings past BLOCK
         self._holders: dict[str, str] = {}
+        self._pended: dict[tuple[str, str], int] = {}
 
     def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
         rows = self._rows.get(member_id)
@@ -345,6 +360,18 @@ class MemoryRows:
     def holders(self) -> Iterator[tuple[str, str]]:
         return iter(list(self._holders.items()))
 
+    def pended(self, member_id: str, claim_id: str) -> Optional[int]:
+        return self._pended.get((member_id, claim_id))
+
+    def pend(self, member_id: str, claim_id: str, day: int) -> None:
+        self._pended[(member_id, claim_id)] = day
+
+    def unpend(self, member_id: str, claim_id: str) -> None:
+        self._pended.pop((member_id, claim_id), None)
+
+    def pendings(self) -> Iterator[tuple[str, str, int]]:
+        return iter([(m, c, d) for (m, c), d in self._pended.items()])
+
     def __contains__(self, member_id: object) -> bool:
         return member_id in self._rows
 
@@ -370,23 +397,25 @@ class _Sums:
 
     def __init__(self) -> None:
         self.claims: set[str] = set()
-        self.accidents: dict[str, list[int]] = {}  # accident id → [day, counted fen, paid fen]
+        self.accidents: dict[str, list[int]] = {}  # accident id → [day, counted fen, paid fen, earliest filing day or 0]
         self.periods: dict[tuple[int, int], list[int]] = {}  # (first day, last day) → [paid fen, most paid for one accident]
         self.total = 0
         self.by_edition: dict[str, int] = {}
         self.bad = False
 
-    def add(self, claim_id: str, accident_id: str, day: int, counted: int, paid: int) -> None:
+    def add(self, claim_id: str, accident_id: str, day: int, counted: int, paid: int, filed: int = 0) -> None:
         if claim_id in self.claims:
             self.bad = True
         self.claims.add(claim_id)
         acc = self.accidents.get(accident_id)
         if acc is None:
-            acc = self.accidents[accident_id] = [day, 0, 0]
+            acc = self.accidents[accident_id] = [day, 0, 0, filed]
         elif acc[0] != day:
             self.bad = True
         acc[1] += counted
         acc[2] += paid
+        if filed and (not acc[3] or filed < acc[3]):  # the earliest filing: an on-time one survives the fold
+            acc[3] = filed
         if not paid:
             return
         self.total += paid
@@ -405,7 +434,7 @@ class _Sums:
         p = self.periods.get((first, last))
         if p is None:
             paid = most = 0
-            for day, _, acc_paid in self.accidents.values():
+            for day, _, acc_paid, _ in self.accidents.values():
                 if first <= day <= last:
                     paid += acc_paid
                     most = max(most, acc_paid)
@@ -420,6 +449,18 @@ def _registered(edition: Edition) -> bool:
 
 
 # --- the Ledger ------------------------------------------------------------------------------------
+
+
+class Decided(NamedTuple):
+    """What :meth:`Ledger.decide_entry` decided and changed: what ``mutualaid batch`` journals."""
+
+    decision: Decision
+    entered: Optional[tuple[str, HistoryEntry]] = None
+    """(member id, entry) when the claim entered the history (approved or denied)."""
+    bound: Optional[str] = None
+    """The 身份证 number the claim bound to its member for the first time."""
+    pended: Optional[tuple[str, str, dt.date]] = None
+    """(member id, claim id, filed_on) when the claim was pended for the first time."""
 
 
 class Ledger:
@@ -473,21 +514,29 @@ class Ledger:
 
         A claim_id already decided for the member is refused as bad input (``InvalidClaim``
         naming ``claim_id``), so nothing is paid twice; so is a ``member.id_number`` that belongs
-        to another member id. Bad input changes nothing.
+        to another member id, and a claim the ledger pended sent again with another ``filed_on``
+        (naming ``filed_on``: it keeps its first filing). Bad input changes nothing.
         """
         return self.decide_entry(claim)[0]
 
-    def decide_entry(self, claim: Any) -> tuple[Decision, Optional[tuple[str, HistoryEntry]], Optional[str]]:
-        """:meth:`decide`, also giving (member id, entry) when the claim entered the history, and the
-        身份证 number it bound to the member for the first time (what ``mutualaid batch`` journals)."""
-        member_id = member_of(claim)
-        number = id_number_of(claim)
+    def decide_entry(self, claim: Any) -> "Decided":
+        """:meth:`decide`, also giving what it changed (what ``mutualaid batch`` journals): see :class:`Decided`.
+
+        The claim is read through the one door (:func:`mutualaid.door.read`): validated once, its
+        member id and 身份证 number read from the validated claim.
+        """
+        model, (member_id, number) = read_claim(claim)
         with self._member_lock(member_id):
-            decision = self._adjudicate(claim, member_id, number)
+            decision = self._adjudicate(claim if model is None else model, member_id, number, model)
             if decision.outcome == "pending":
-                return decision, None, None
-            assert member_id is not None  # a claim without a readable member id is bad input
-            entry = entry_of(claim, decision)
+                assert model is not None and member_id is not None  # only a valid claim is decided
+                with self._lock:
+                    if self._rows.pended(member_id, model.claim_id) is not None:
+                        return Decided(decision)  # pended before, with this filed_on (else refused)
+                    self._rows.pend(member_id, model.claim_id, model.filed_on.toordinal())
+                return Decided(decision, pended=(member_id, model.claim_id, model.filed_on))
+            assert model is not None and member_id is not None  # a claim without a valid member id is bad input
+            entry = entry_of(model, decision)
             with self._lock:
                 bound = None
                 if number is not None:
@@ -498,17 +547,70 @@ class Ledger:
                         self._rows.bind(number, member_id)
                         bound = number
                 self.remember(member_id, entry)
-            return decision, (member_id, entry), bound
+                self._rows.unpend(member_id, entry.claim_id)
+            return Decided(decision, (member_id, entry), bound)
+
+    def pended(self, member_id: str, claim_id: str) -> Optional[dt.date]:
+        """The first ``filed_on`` of a claim this ledger pended and that has not been decided since, or None."""
+        day = self._rows.pended(member_id, claim_id) if isinstance(member_id, str) and isinstance(claim_id, str) else None
+        return _day(day) if day else None
+
+    def pend(self, member_id: str, claim_id: str, filed_on: Any) -> None:
+        """Record that a claim was pended, first filed on ``filed_on`` (a pending decided elsewhere, a saved ledger).
+
+        Refused (``InvalidClaim``) when the ids or the date are not valid, when the member has decided
+        that claim already, or when the ledger holds another first filing for it.
+        """
+        errors = self._member_errors(member_id)
+        if id_key(claim_id) is None:
+            errors.append(FieldError.of("claim_id", "ledger.pended_shape", claim_id))
+        try:
+            day = to_date(filed_on)
+        except (ValueError, TypeError):
+            errors.append(FieldError.of("filed_on", "ledger.pended_shape", filed_on))
+            day = None
+        with self._member_lock(member_id if isinstance(member_id, str) else None), self._lock:
+            if not errors and self.decided(member_id, claim_id):
+                errors.append(FieldError.of("claim_id", "claim_id.in_ledger", claim_id, claim=repr(claim_id), member=repr(member_id)))
+            first = self._rows.pended(member_id, claim_id) if not errors else None
+            if first is not None and day is not None and first != day.toordinal():
+                errors.append(self._not_first(claim_id, day, first))
+            if errors:
+                raise InvalidClaim(errors)
+            assert day is not None
+            self._rows.pend(member_id, claim_id, day.toordinal())
 
     @staticmethod
     def _taken(number: str, holder: str) -> FieldError:
         return FieldError.of("member.id_number", "id_number.taken", number, holder=repr(holder))
 
-    def _adjudicate(self, claim: Any, member_id: Optional[str], number: Optional[str]) -> Decision:
+    @staticmethod
+    def _not_first(claim_id: str, filed: dt.date, first: int) -> FieldError:
+        return FieldError.of("filed_on", "filed_on.not_first_filing", filed, claim=repr(claim_id), first=_day(first), filed=filed)
+
+    def _first_filing(self, claim: Any, member_id: str, model: Optional[Claim]) -> list[FieldError]:
+        """``filed_on`` of a claim this ledger pended, sent again with another filing day (CONTRACT §7, "The first filing")."""
+        claim_id: Optional[str]
+        if model is not None:
+            claim_id, filed = model.claim_id, model.filed_on
+        else:  # bad input anyway: named too where its ids and date can be read
+            claim_id = id_key(_get(claim, "claim_id"))
+            try:
+                filed = to_date(_get(claim, "filed_on"))
+            except (ValueError, TypeError):
+                return []
+        first = self._rows.pended(member_id, claim_id) if claim_id is not None else None
+        if claim_id is None or first is None or filed.toordinal() == first:
+            return []
+        return [self._not_first(claim_id, filed, first)]
+
+    def _adjudicate(self, claim: Any, member_id: Optional[str], number: Optional[str], model: Optional[Claim] = None) -> Decision:
         """``adjudicate`` with the member's history: folded when the member has running sums."""
         options: dict[str, Any] = {"plan": self.plan, "engine": self.engine, "record": self.record}
         holder = self._rows.holder(number) if number is not None and member_id is not None else None
         taken = [self._taken(number, holder)] if holder is not None and holder != member_id else []  # type: ignore[arg-type]
+        if member_id is not None:
+            taken = self._first_filing(claim, member_id, model) + taken
         try:
             sums = self._sums.get(member_id) if (self._own and member_id is not None) else None
             folded = self._folded(claim, sums) if sums is not None else None
@@ -563,7 +665,7 @@ class Ledger:
         whole_member = edition.cap.scope == "member"
         in_period = 0
         if acc is not None:
-            day, counted, paid = acc
+            day, counted, paid, filed = acc
             folded.append(
                 build(
                     HistoryEntry,
@@ -572,7 +674,7 @@ class Ledger:
                     accident_occurred_on=_day(day),
                     counted_out_of_pocket=_yuan(counted),
                     paid=_yuan(paid),
-                    filed_on=None,
+                    filed_on=_day(filed) if filed else None,  # the accident's earliest filing
                 )
             )
             if first <= day <= last:
@@ -613,31 +715,32 @@ class Ledger:
                 accident_occurred_on=_day(day),
                 counted_out_of_pocket=_yuan(counted),
                 paid=_yuan(paid),
-                filed_on=None,
+                filed_on=_day(filed) if filed else None,
             )
-            for cid, aid, day, counted, paid in json.loads("[" + rows + "]")
+            for cid, aid, day, counted, paid, filed in json.loads("[" + rows + "]")
         )
 
     def remember(self, member_id: str, entry: HistoryEntry) -> None:
         """Enter a decided claim into the member's history (the entry is valid: no check here)."""
         day, counted, paid = entry.accident_occurred_on.toordinal(), fen(entry.counted_out_of_pocket), fen(entry.paid)
-        row = f"[{_text(entry.claim_id)},{_text(entry.accident_id)},{day},{counted},{paid}]"
+        filed = entry.filed_on.toordinal() if entry.filed_on is not None else 0
+        row = f"[{_text(entry.claim_id)},{_text(entry.accident_id)},{day},{counted},{paid},{filed}]"
         with self._lock:
             size = self._rows.append(member_id, row)
             sums = self._sums.get(member_id)
             if sums is not None:
-                sums.add(entry.claim_id, entry.accident_id, day, counted, paid)
+                sums.add(entry.claim_id, entry.accident_id, day, counted, paid, filed)
             elif size > 24 * self.FOLD_AFTER and self._own:  # a cheap look before counting
                 rows = self._rows.get(member_id) or ""
                 if rows.count("],[") >= self.FOLD_AFTER:  # more than FOLD_AFTER entries, this one included
                     sums = self._sums[member_id] = _Sums()
-                    for cid, aid, d, c, p in json.loads("[" + rows + "]"):
-                        sums.add(cid, aid, d, c, p)
+                    for cid, aid, d, c, p, f in json.loads("[" + rows + "]"):
+                        sums.add(cid, aid, d, c, p, f)
             self._count += 1
             if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is MemoryRows:
                 from .spill import DiskRows
 
-                self._rows = DiskRows(self._rows.blocks(), self._rows.holders())
+                self._rows = DiskRows(self._rows.blocks(), self._rows.holders(), self._rows.pendings())
 
     @property
     def spilled(self) -> bool:
@@ -666,8 +769,9 @@ class Ledger:
             if errors:
                 raise InvalidClaim(errors)
             if id_number is not None:
-                self._rows.bind(id_number.upper(), member_id)
+                self._rows.bind(number_key(id_number), member_id)  # type: ignore[arg-type]
             self.remember(member_id, entry)  # type: ignore[arg-type]
+            self._rows.unpend(member_id, entry.claim_id)  # type: ignore[union-attr]
 
     def bind(self, id_number: str, member_id: str) -> None:
         """Record that a 身份证 number belongs to a member id (a binding decided elsewhere), after checking it."""
@@ -677,16 +781,28 @@ class Ledger:
                 errors += self._binding_errors(id_number, member_id)
             if errors:
                 raise InvalidClaim(errors)
-            self._rows.bind(id_number.upper(), member_id)
+            self._rows.bind(number_key(id_number), member_id)  # type: ignore[arg-type]
 
     def holder(self, id_number: str) -> Optional[str]:
-        """The member id a 身份证 number belongs to in this ledger, or None."""
-        return self._rows.holder(id_number.upper()) if isinstance(id_number, str) else None
+        """The member id a 身份证 number belongs to in this ledger, or None (also for a number that is not valid)."""
+        number = number_key(id_number)
+        return self._rows.holder(number) if number is not None else None
 
     def _binding_errors(self, id_number: Any, member_id: str) -> list[FieldError]:
+        """A 身份证 number is bound as validation keeps it (:func:`mutualaid.door.number_key`): a number
+        that is not valid (white space, a wrong check digit) is refused, never bound under a spelling."""
         if not isinstance(id_number, str) or not id_number or not _utf8(id_number):
             return [FieldError.of("id_number", "id_number.not_text", id_number)]
-        holder = self._rows.holder(id_number.upper())
+        number = number_key(id_number)
+        if number is None:
+            from .door import _ID_NUMBER
+
+            try:
+                _ID_NUMBER.validate_python(id_number)
+            except ValidationError as exc:
+                return _pydantic_errors(exc, "id_number")
+            return [FieldError.of("id_number", "id_number.shape", id_number)]  # pragma: no cover - number_key and the type agree
+        holder = self._rows.holder(number)
         if holder is not None and holder != member_id:
             return [FieldError.of("id_number", "id_number.bound_to_other", id_number, holder=repr(holder))]
         return []
@@ -736,6 +852,8 @@ class Ledger:
             fp.write(chain.seal(binding_line(id_number, member_id)))
         for member_id, entry in self.entries():
             fp.write(chain.seal(entry_line(member_id, entry)))
+        for member_id, claim_id, day in self._rows.pendings():
+            fp.write(chain.seal(pended_line(member_id, claim_id, _day(day))))
 
     def save(self, path: str | Path) -> None:
         """Write the ledger to ``path`` (sealed JSON lines), replacing the file atomically."""
@@ -796,6 +914,11 @@ class Ledger:
                 self.bind(data["id_number"], member_id)
                 return
             if keep is not None and isinstance(member_id, str) and not keep(member_id):
+                return
+            if raw.startswith(PENDED_PREFIX):
+                if set(data) != {"pended", "filed_on"}:
+                    raise InvalidClaim([FieldError.of("pended", "ledger.pended_shape", sorted(data))])
+                self.pend(member_id, data["pended"], data["filed_on"])
                 return
             self.add(member_id, data)
         except InvalidClaim as exc:

@@ -5,7 +5,7 @@ about 95 bytes a claim. A year of claims of every platform worker in Guangdong w
 ``mutualaid batch`` promises memory that does not grow with its input (issue 5). So past a number
 of decided claims (``Ledger(spill_after=…)``), the ledger moves its strings into :class:`DiskRows`,
 which answers the very same questions (``get``, ``append``, ``in``, iteration in first-entry
-order, the bindings of 身份证 numbers) from SQLite, the standard library's embedded database, whose page cache is bounded.
+order, the bindings of 身份证 numbers, the first filing of each pended claim) from SQLite, the standard library's embedded database, whose page cache is bounded.
 
 The file is SQLite's own private temporary database (an empty file name): never shared, and
 deleted by SQLite when the connection closes or the process ends. It is a cache of what the ledger
@@ -40,18 +40,25 @@ class DiskRows:
     statement).
     """
 
-    def __init__(self, blocks: Iterable[tuple[str, list[str]]] = (), holders: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        blocks: Iterable[tuple[str, list[str]]] = (),
+        holders: Iterable[tuple[str, str]] = (),
+        pended: Iterable[tuple[str, str, int]] = (),
+    ) -> None:
         db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         for pragma in (f"cache_size=-{CACHE_KIB}", "journal_mode=OFF", "synchronous=OFF"):
             db.execute(f"PRAGMA {pragma}")
         # The rowid of block 0 keeps the order in which members first had an entry.
         db.execute("CREATE TABLE rows (member_id TEXT NOT NULL, seq INTEGER NOT NULL, entries TEXT NOT NULL, PRIMARY KEY (member_id, seq))")
         db.execute("CREATE TABLE holders (id_number TEXT PRIMARY KEY, member_id TEXT NOT NULL)")
+        db.execute("CREATE TABLE pended (member_id TEXT NOT NULL, claim_id TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY (member_id, claim_id))")
         # One transaction for the life of the database, never committed: a commit per write would
         # write its pages out each time (8x the cost), and nothing here needs to outlive the run.
         db.execute("BEGIN")
         db.executemany("INSERT INTO rows VALUES (?, ?, ?)", ((m, k, b) for m, bs in blocks for k, b in enumerate(bs)))
         db.executemany("INSERT INTO holders VALUES (?, ?)", holders)
+        db.executemany("INSERT INTO pended VALUES (?, ?, ?)", pended)
         self._db = db
         self._lock = threading.Lock()
 
@@ -98,6 +105,27 @@ class DiskRows:
     def holders(self) -> Iterator[tuple[str, str]]:
         """(id_number, member_id) in the order bound, read a page at a time."""
         return self._pages("SELECT rowid, id_number, member_id FROM holders WHERE rowid > ? ORDER BY rowid LIMIT 4096")
+
+    def pended(self, member_id: str, claim_id: str) -> Optional[int]:
+        """The first filing day (``date.toordinal()``) of a pended claim, or None."""
+        try:
+            with self._lock:
+                found = self._db.execute("SELECT day FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id)).fetchone()
+        except UnicodeEncodeError:
+            return None
+        return None if found is None else found[0]
+
+    def pend(self, member_id: str, claim_id: str, day: int) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO pended VALUES (?, ?, ?)", (member_id, claim_id, day))
+
+    def unpend(self, member_id: str, claim_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id))
+
+    def pendings(self) -> Iterator[tuple[str, str, int]]:
+        """(member_id, claim_id, day) of every pended claim, in the order pended, a page at a time."""
+        return self._pages("SELECT rowid, member_id, claim_id, day FROM pended WHERE rowid > ? ORDER BY rowid LIMIT 4096")
 
     def _pages(self, sql: str) -> Iterator[Any]:
         """The rows of ``sql`` (rowid first, then the values), a page at a time: safe while writing."""
