@@ -14,9 +14,27 @@ Both run without a deadline (a cold edition compiles its rules on first use). Th
 
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
 _default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
+
+
+@pytest.fixture(scope="module")
+def dask_client(request):
+    """A real two-worker Dask cluster (``mutualaid[dask]``), closed when the module's tests are done."""
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40)
+    client = Client(cluster)
+
+    def close():
+        client.close()
+        cluster.close()
+
+    request.addfinalizer(close)
+    return client

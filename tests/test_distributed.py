@@ -15,7 +15,6 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from distributed import Client, LocalCluster  # noqa: E402
 
 from mutualaid import distributed as md  # noqa: E402
 from mutualaid.batch import run  # noqa: E402
@@ -27,16 +26,8 @@ WHAT_IF = ROOT / "examples" / "editions" / "what-if-cap8000-filing2y.yaml"
 
 
 @pytest.fixture(scope="module")
-def client(request):
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40)
-    client = Client(cluster)
-
-    def close():
-        client.close()
-        cluster.close()
-
-    request.addfinalizer(close)
-    return client
+def client(dask_client):
+    return dask_client
 
 
 @pytest.fixture(scope="module")

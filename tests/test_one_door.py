@@ -340,22 +340,6 @@ def _heavy_stream(seeds: Sequence[int] = (1, 2, 3, 4, 5)) -> tuple[list[tuple[in
     return mixed, [_line(c, a) for _, c, a in mixed]
 
 
-@pytest.fixture(scope="module")
-def dask_client(request):
-    pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40)
-    client = Client(cluster)
-
-    def close():
-        client.close()
-        cluster.close()
-
-    request.addfinalizer(close)
-    return client
-
-
 def test_every_door_gives_the_same_bytes(tmp_path, dask_client, live_server):  # noqa: F811 - a fixture
     """The heavy doors, on one file of seeded streams: the CLI (--jobs 1 and 2, in subprocesses),
     batch with a ledger, Dask on a LocalCluster, the service's /v1/batch, and the in-process doors."""

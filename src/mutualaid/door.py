@@ -30,7 +30,7 @@ or a zero-width character is bad input (CONTRACT §7, "Ids"), never another spel
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -55,50 +55,36 @@ class Keys(NamedTuple):
 NO_KEYS = Keys(None, None)
 
 
-def id_key(value: Any) -> Optional[str]:
-    """An id (``member.member_id``, ``claim_id``…) as the model holds it, or None where it is not a valid id."""
-    if type(value) is str:
-        return _id_text(value)
-    if value is None:
-        return None
-    try:
-        return _MEMBER_ID.validate_python(value)
-    except (ValidationError, ValueError, TypeError):
-        return None
+def _key_reader(adapter: TypeAdapter[str], what: str) -> Callable[[Any], Optional[str]]:
+    """A key as the field's own type keeps it, or None where it is absent or not valid.
+
+    A str is read through a cache: a member's claims repeat the same key, and ``batch`` routes
+    every line by it.
+    """
+
+    @lru_cache(maxsize=1 << 16)
+    def text(value: str) -> Optional[str]:
+        return anything(value)
+
+    def anything(value: Any) -> Optional[str]:
+        try:
+            return adapter.validate_python(value)
+        except (ValidationError, ValueError, TypeError):
+            return None
+
+    def key(value: Any) -> Optional[str]:
+        if type(value) is str:
+            return text(value)
+        return None if value is None else anything(value)
+
+    key.__doc__ = what
+    return key
 
 
-@lru_cache(maxsize=1 << 16)
-def _id_text(value: str) -> Optional[str]:
-    """``id_key`` of a str (a member's claims repeat it: ``batch`` routes every line by it)."""
-    try:
-        return _MEMBER_ID.validate_python(value)
-    except (ValidationError, ValueError, TypeError):
-        return None
-
-
+id_key = _key_reader(_MEMBER_ID, "An id (``member.member_id``, ``claim_id``…) as the model holds it, or None where it is not a valid id.")
 member_key = id_key
 """``member.member_id`` as the model holds it, or None where it is not a valid id."""
-
-
-def number_key(value: Any) -> Optional[str]:
-    """A ``member.id_number`` as the model holds it (a lowercase x read as X), or None where it is absent or bad."""
-    if type(value) is str:
-        return _number_text(value)
-    if value is None:
-        return None
-    try:
-        return _ID_NUMBER.validate_python(value)
-    except (ValidationError, ValueError, TypeError):
-        return None
-
-
-@lru_cache(maxsize=1 << 16)
-def _number_text(value: str) -> Optional[str]:
-    """``number_key`` of a str."""
-    try:
-        return _ID_NUMBER.validate_python(value)
-    except (ValidationError, ValueError, TypeError):
-        return None
+number_key = _key_reader(_ID_NUMBER, "A ``member.id_number`` as the model holds it (a lowercase x read as X), or None where it is absent or bad.")
 
 
 def keys_of(claim: Any) -> Keys:
