@@ -70,7 +70,7 @@ def filled(cls: type, entries: int) -> Ledger:
     for n in range(entries):
         paid = Decimal("500.00") if n < 10 else Decimal("0.00")  # ten paid accidents (5,000 of the 10,000 cap)
         ledger.remember("UNKNOWN", build(HistoryEntry, claim_id=f"H-{n}", accident_id=f"H-{n}", accident_occurred_on=day,
-                                         counted_out_of_pocket=Decimal("600.00"), paid=paid))  # fmt: skip
+                                         counted_out_of_pocket=Decimal("600.00"), paid=paid, filed_on=day))  # fmt: skip
     return ledger
 
 

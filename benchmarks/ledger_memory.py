@@ -56,6 +56,7 @@ def main() -> None:
             accident_occurred_on=day,
             counted_out_of_pocket=Decimal("3200.00"),
             paid=Decimal("2000.00"),
+            filed_on=day,  # a ledger's entries carry the first filing (contract revision 3)
         )
         ledger.remember(member, entry)
         if n % 1_000_000 == 0 or n == args.entries:

@@ -10,7 +10,7 @@ The design, and why (``docs/batch.md`` says the same for users):
   compact JSON, or an error record ``{"line", "claim_id", "error", "fields"}``. The output order
   does not depend on ``--jobs``, so the output is byte-identical for any number of processes.
 - **Memory.** Claims and decisions are never kept: a chunk of lines is read, decided, written and
-  dropped. What is kept is each member's history in the ledger (about 95 bytes a decided claim),
+  dropped. What is kept is each member's history in the ledger (about 110 bytes a decided claim),
   in memory up to ``--spill-after`` decided claims a process, then on disk (:mod:`mutualaid.spill`).
 - **Processes.** ``--jobs N`` starts N processes; each owns the members whose id hashes (CRC-32, not
   Python's salted ``hash``) to it, with its own share of the ledger. This process reads IN, routes

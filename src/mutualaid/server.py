@@ -107,7 +107,7 @@ class Settings:
     some 500 times a large claim."""
     batch_limit: int = 64 << 20
     """Bytes a ``/v1/batch`` body may hold: 64 MiB by default, about 90,000 claims. The request's
-    own ledger holds each member's history for the length of the request (about 95 bytes a claim)."""
+    own ledger holds each member's history for the length of the request (about 110 bytes a claim)."""
     editions: tuple[str, ...] = ()
     """Edition files to load at start, each registered under its id (``plan`` in a request)."""
     log_level: str = "info"

@@ -1,7 +1,7 @@
 """Where a Ledger's history goes when it outgrows memory: a private, temporary SQLite file.
 
 A :class:`~mutualaid.ledger.Ledger` holds each member's decided claims as one compact string,
-about 95 bytes a claim. A year of claims of every platform worker in Guangdong would not fit, and
+about 110 bytes a claim. A year of claims of every platform worker in Guangdong would not fit, and
 ``mutualaid batch`` promises memory that does not grow with its input (issue 5). So past a number
 of decided claims (``Ledger(spill_after=…)``), the ledger moves its strings into :class:`DiskRows`,
 which answers the very same questions (``get``, ``append``, ``in``, iteration in first-entry
