@@ -120,24 +120,21 @@ def id_number_of(claim: Any) -> Optional[str]:
     return keys_of(claim).id_number
 
 
-def entry_of(claim: Any, decision: Decision) -> HistoryEntry:
+def entry_of(claim: Claim, decision: Decision) -> HistoryEntry:
     """A decided claim as the history entry of the member's later claims (CONTRACT §1).
 
-    ``claim`` has been validated by ``adjudicate`` already, so its fields are read as they are.
+    ``claim`` is the validated claim (the one door, :func:`mutualaid.door.read`): no key of an
+    entry is read from raw text.
     """
-    if isinstance(claim, Claim):
-        accident_id, occurred_on = claim.accident.accident_id, claim.accident.occurred_on
-    else:
-        accident = claim["accident"]
-        accident_id, occurred_on = accident["accident_id"], to_date(accident["occurred_on"])
+    accident = claim.accident
     return build(
         HistoryEntry,
         claim_id=decision.claim_id,
-        accident_id=accident_id,
-        accident_occurred_on=occurred_on,
+        accident_id=accident.accident_id,
+        accident_occurred_on=accident.occurred_on,
         counted_out_of_pocket=decision.counted_out_of_pocket,
         paid=decision.payout,
-        filed_on=claim.filed_on if isinstance(claim, Claim) else to_date(claim["filed_on"]),
+        filed_on=claim.filed_on,
     )
 
 
