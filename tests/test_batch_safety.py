@@ -228,7 +228,7 @@ def test_a_json_number_is_judged_by_its_exact_text(tmp_path, jobs):
 
 
 def test_a_line_that_cannot_be_decided_becomes_its_error_record_and_a_resume_goes_past_it(stream, tmp_path, monkeypatch):
-    from mutualaid import ledger as ledger_module
+    from mutualaid.ledger import core as ledger_module
 
     real = ledger_module.adjudicate
     lines = stream.read_bytes().splitlines(keepends=True)

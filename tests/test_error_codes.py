@@ -147,7 +147,7 @@ def decider_line(raw: bytes) -> tuple[FieldError, ...]:
 
 
 def _crashing_line(monkeypatch) -> tuple[FieldError, ...]:
-    from mutualaid import ledger as ledger_module
+    from mutualaid.ledger import core as ledger_module
 
     def crashing(*args, **kw):
         raise ValueError("year 10000 is out of range")

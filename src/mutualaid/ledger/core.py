@@ -50,7 +50,6 @@ as a leading block (a backend's own export, sealed by the first line written aft
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import threading
 from dataclasses import replace
@@ -60,45 +59,23 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optio
 
 from pydantic import ValidationError
 
-from .decide import _yuan, adjudicate  # _yuan: fen as a two-place Decimal, cached
-from .door import id_key, keys_of, number_key
-from .door import read as read_claim
-from .edition import Edition, editions
-from .errors import FieldError, InvalidClaim
-from .facts import fen
-from .model import Claim, Decision, HistoryEntry, build
-from .spill import SPILL_AFTER
-from .validate import _edition as _edition_of_claim
-from .validate import _pydantic_errors
-from .values import to_date
+from ..decide import _yuan, adjudicate  # _yuan: fen as a two-place Decimal, cached
+from ..door import id_key, keys_of, number_key
+from ..door import read as read_claim
+from ..edition import Edition
+from ..errors import FieldError, InvalidClaim
+from ..facts import fen
+from ..model import Claim, Decision, HistoryEntry, build
+from ..spill import SPILL_AFTER
+from ..validate import _edition as _edition_of_claim
+from ..validate import _pydantic_errors
+from ..values import to_date
+from .lines import CHECKPOINT_PREFIX, BINDING_PREFIX, PENDED_PREFIX, Chain, binding_line, entry_line, pended_line, scan, unseal
+from .memory import MemoryRows, _day, _utf8
+from .sums import _registered, _Sums
 
 if TYPE_CHECKING:
-    from .spill import DiskRows
-
-CHECKPOINT_PREFIX = b'{"checkpoint":'
-"""How a checkpoint line of ``mutualaid batch`` starts (its first key is always ``checkpoint``)."""
-
-BINDING_PREFIX = b'{"id_number":'
-"""How a line binding a 身份证 number to a member id starts."""
-
-PENDED_PREFIX = b'{"pended":'
-"""How a line keeping the first ``filed_on`` of a pended claim starts."""
-
-BLOCK = 4096
-"""A member's entries are kept as strings of about this many characters, so that entering one
-more claim copies at most one block, whatever the length of the member's history."""
-
-
-_DAYS: dict[int, dt.date] = {}
-
-
-def _day(ordinal: int) -> dt.date:
-    d = _DAYS.get(ordinal)
-    if d is None:
-        d = dt.date.fromordinal(ordinal)
-        if len(_DAYS) < 65536:
-            _DAYS[ordinal] = d
-    return d
+    from ..spill import DiskRows
 
 
 def _get(claim: Any, *path: str) -> Any:
@@ -137,312 +114,6 @@ def entry_of(claim: Claim, decision: Decision) -> HistoryEntry:
         filed_on=claim.filed_on,
     )
 
-
-def entry_line(member_id: str, entry: HistoryEntry) -> bytes:
-    """One ledger entry without its checksum: the history entry with its member id, compact JSON.
-
-    Written field by field (``json.dumps`` of a dict costs more than the rest of the entry).
-    ``filed_on`` is written when the entry has one (a ledger's own entries always do).
-    :class:`Chain` seals it into a line of the file.
-    """
-    filed = "" if entry.filed_on is None else f',"filed_on":"{entry.filed_on.isoformat()}"'
-    return (
-        f'{{"member_id":{_text(member_id)},"claim_id":{_text(entry.claim_id)},"accident_id":{_text(entry.accident_id)},'
-        f'"accident_occurred_on":"{entry.accident_occurred_on.isoformat()}",'
-        f'"counted_out_of_pocket":"{entry.counted_out_of_pocket}","paid":"{entry.paid}"{filed}}}\n'
-    ).encode("utf-8")
-
-
-def pended_line(member_id: str, claim_id: str, filed_on: dt.date) -> bytes:
-    """One ledger line (without its checksum) keeping the first ``filed_on`` of a claim the ledger pended."""
-    return f'{{"pended":{_text(claim_id)},"member_id":{_text(member_id)},"filed_on":"{filed_on.isoformat()}"}}\n'.encode("utf-8")
-
-
-def binding_line(id_number: str, member_id: str) -> bytes:
-    """One ledger line (without its checksum) saying that a 身份证 number belongs to a member id."""
-    return f'{{"id_number":{_text(id_number)},"member_id":{_text(member_id)}}}\n'.encode("utf-8")
-
-
-# --- the checksum chain ---------------------------------------------------------------------------
-
-_SUM = b',"sum":"'
-_HEX = 32  # BLAKE2b with a 16-byte digest
-_TAIL = len(_SUM) + _HEX + 2  # ,"sum":"<hex>"}
-GENESIS = hashlib.blake2b(b"mutualaid ledger", digest_size=16).digest()
-
-
-def _link(digest: bytes, payload: bytes) -> bytes:
-    return hashlib.blake2b(digest + payload, digest_size=16).digest()
-
-
-def unseal(line: bytes) -> tuple[bytes, Optional[bytes]]:
-    """(the line's payload, its sum in hex) for a sealed line; (the line, None) for one without a sum.
-
-    ``line`` has no newline. The sum is always the last key, so it is found at a fixed place.
-    """
-    if len(line) > _TAIL and line.endswith(b'"}') and line[-_TAIL : -_TAIL + len(_SUM)] == _SUM:
-        return line[:-_TAIL] + b"}", line[-_HEX - 2 : -2]
-    return line, None
-
-
-class Chain:
-    """Seals ledger lines: each line's sum is BLAKE2b over the sum before it and the line's payload.
-
-    So an edited, added, removed or reordered line breaks the sums of every sealed line from
-    there on. It detects edits, not forgery: whoever can write the file can also compute sums.
-    """
-
-    def __init__(self, digest: bytes = GENESIS) -> None:
-        self.digest = digest
-
-    def seal(self, payload: bytes) -> bytes:
-        """``payload`` (one JSON object, with or without a newline) as a sealed line, newline included."""
-        body = payload.rstrip(b"\n")
-        self.digest = _link(self.digest, body)
-        return body[:-1] + _SUM + self.digest.hex().encode("ascii") + b'"}\n'
-
-    def seal_all(self, payloads: bytes) -> bytes:
-        """Several payloads, one a line, sealed in order."""
-        return b"".join(self.seal(p) for p in payloads.splitlines())
-
-
-class Scan(NamedTuple):
-    """What :func:`scan` found in a ledger file."""
-
-    end: int
-    """The committed bytes: what a resumed run keeps and what ``Ledger.load`` reads."""
-    unfinished: Optional[dict]
-    """The checkpoint of a batch run that did not finish, or None."""
-    last: Optional[dict]
-    """The last committed checkpoint (finished or not), or None."""
-    digest: bytes
-    """The chain's digest at ``end``: where the next sealed line continues it."""
-
-
-def _bad_line(number: int, code: str) -> InvalidClaim:
-    return InvalidClaim([FieldError.of(f"ledger.{number}", code)])
-
-
-def scan(path: str | Path) -> Scan:
-    """Read a ledger file once: find its committed end and last checkpoint, and check every sum.
-
-    Everything is committed unless the file's last checkpoint belongs to a batch run that did not
-    finish: then the entries after it were written for output that may not have been made durable,
-    and the run, when resumed, decides those claims again (they are not checked: a kill may have
-    torn them). A last line without a newline is a torn write, never committed, unless the file
-    has no sealed line at all (a hand-written file).
-
-    Raises ``InvalidClaim`` naming ``ledger.LINE`` for a committed line whose sum is wrong, a line
-    without a sum after sealed lines, or a checkpoint without a sum (a ledger written before sums:
-    see ``docs/batch.md``).
-    """
-    digest = GENESIS
-    sealed = False
-    offset = 0
-    problem: Optional[tuple[int, int, str]] = None  # (line number, its start, error code): the first one
-    last: Optional[tuple[bytes, int, bytes]] = None  # (checkpoint payload, offset after it, digest there)
-    end_digest = digest
-    torn_at: Optional[int] = None
-    with open(path, "rb") as fp:
-        for number, raw in enumerate(fp, 1):
-            start = offset
-            offset += len(raw)
-            if not raw.endswith(b"\n"):
-                if sealed or CHECKPOINT_PREFIX.startswith(raw[: len(CHECKPOINT_PREFIX)]) or raw.startswith(CHECKPOINT_PREFIX):
-                    torn_at = start
-                    break
-            body = raw.rstrip(b"\r\n")
-            if not body.strip():
-                end_digest = digest
-                continue
-            payload, given = unseal(body)
-            if given is not None:
-                digest = _link(digest, payload)
-                if problem is None and given != digest.hex().encode("ascii"):
-                    problem = (number, start, "ledger.checksum")
-                sealed = True
-            else:
-                if problem is None and sealed:
-                    problem = (number, start, "ledger.unsealed_line")
-                if problem is None and body.startswith(CHECKPOINT_PREFIX):
-                    problem = (number, start, "ledger.unsealed_checkpoint")  # a ledger written before sums
-                digest = _link(digest, payload)
-            if payload.startswith(CHECKPOINT_PREFIX):
-                last = (payload, offset, digest)
-            end_digest = digest
-    size = torn_at if torn_at is not None else offset
-    unfinished = last_cp = None
-    end, at_end = size, end_digest
-    if last is not None:
-        try:
-            last_cp = json.loads(last[0])["checkpoint"]
-        except (ValueError, KeyError, TypeError):
-            last_cp = None
-        if isinstance(last_cp, dict) and not last_cp.get("done"):
-            unfinished = last_cp
-            end, at_end = last[1], last[2]
-    if problem is not None and problem[1] < end:
-        raise _bad_line(problem[0], problem[2])
-    if last is not None and last[1] <= end and not isinstance(last_cp, dict):
-        raise _bad_line(0, "ledger.checkpoint_not_object")
-    return Scan(end, unfinished, last_cp if isinstance(last_cp, dict) else None, at_end)
-
-
-def committed_end(path: str | Path) -> tuple[int, Optional[dict]]:
-    """How many leading bytes of a ledger file are committed, and the unfinished run's checkpoint (see :func:`scan`)."""
-    found = scan(path)
-    return found.end, found.unfinished
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-# --- the storage in memory ------------------------------------------------------------------------
-
-
-class MemoryRows:
-    """member_id → its entries string, in memory; a long history is kept in blocks of :data:`BLOCK` characters.
-
-    The entries are JSON arrays joined by commas: ``["C-1","A-1",738215,320000,200000,738300]``
-    (claim id, accident id, the accident day as ``date.toordinal()``, counted and paid in fen, the
-    day the claim was first filed, 0 where the entry has none). Also the bindings of 身份证 numbers
-    to member ids, and the first filing day of each claim pended. :class:`~mutualaid.spill.DiskRows`
-    answers the same questions from SQLite.
-    """
-
-    def __init__(self) -> None:
-        self._rows: dict[str, Any] = {}  # str, or a list of block strings past BLOCK
-        self._holders: dict[str, str] = {}
-        self._pended: dict[tuple[str, str], int] = {}
-
-    def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
-        rows = self._rows.get(member_id)
-        if rows is None:
-            return default
-        return rows if type(rows) is str else ",".join(rows)
-
-    def append(self, member_id: str, row: str) -> int:
-        """Add one entry; about how many characters the member's entries now take (blocks before the last as full)."""
-        rows = self._rows.get(member_id)
-        if rows is None:
-            self._rows[member_id] = row
-            return len(row)
-        if type(rows) is str:
-            if len(rows) < BLOCK:
-                rows = self._rows[member_id] = rows + "," + row
-                return len(rows)
-            self._rows[member_id] = [rows, row]
-            return BLOCK + len(row)
-        if len(rows[-1]) < BLOCK:
-            rows[-1] = rows[-1] + "," + row
-        else:
-            rows.append(row)
-        return (len(rows) - 1) * BLOCK + len(rows[-1])
-
-    def blocks(self) -> Iterator[tuple[str, list[str]]]:
-        for member_id, rows in self._rows.items():
-            yield member_id, [rows] if type(rows) is str else list(rows)
-
-    def holder(self, id_number: str) -> Optional[str]:
-        return self._holders.get(id_number)
-
-    def bind(self, id_number: str, member_id: str) -> None:
-        self._holders[id_number] = member_id
-
-    def holders(self) -> Iterator[tuple[str, str]]:
-        return iter(list(self._holders.items()))
-
-    def pended(self, member_id: str, claim_id: str) -> Optional[int]:
-        return self._pended.get((member_id, claim_id))
-
-    def pend(self, member_id: str, claim_id: str, day: int) -> None:
-        self._pended[(member_id, claim_id)] = day
-
-    def unpend(self, member_id: str, claim_id: str) -> None:
-        self._pended.pop((member_id, claim_id), None)
-
-    def pendings(self) -> Iterator[tuple[str, str, int]]:
-        return iter([(m, c, d) for (m, c), d in self._pended.items()])
-
-    def __contains__(self, member_id: object) -> bool:
-        return member_id in self._rows
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-
-# --- the running sums of a long history -------------------------------------------------------------
-
-
-class _Sums:
-    """One member's history as sums: what ``adjudicate`` derives from a history, kept up to date per entry.
-
-    ``bad`` is set when the history itself would be bad input under the registered editions (an
-    accident paid above its top tier, an edition above its cap, one accident on two dates, a claim
-    id twice): such a member is decided with the full history, so the errors are named as ever.
-    """
-
-    __slots__ = ("claims", "accidents", "periods", "total", "by_edition", "bad")
-
-    def __init__(self) -> None:
-        self.claims: set[str] = set()
-        self.accidents: dict[str, list[int]] = {}  # accident id → [day, counted fen, paid fen, earliest filing day or 0]
-        self.periods: dict[tuple[int, int], list[int]] = {}  # (first day, last day) → [paid fen, most paid for one accident]
-        self.total = 0
-        self.by_edition: dict[str, int] = {}
-        self.bad = False
-
-    def add(self, claim_id: str, accident_id: str, day: int, counted: int, paid: int, filed: int = 0) -> None:
-        if claim_id in self.claims:
-            self.bad = True
-        self.claims.add(claim_id)
-        acc = self.accidents.get(accident_id)
-        if acc is None:
-            acc = self.accidents[accident_id] = [day, 0, 0, filed]
-        elif acc[0] != day:
-            self.bad = True
-        acc[1] += counted
-        acc[2] += paid
-        if filed and (not acc[3] or filed < acc[3]):  # the earliest filing: an on-time one survives the fold
-            acc[3] = filed
-        if not paid:
-            return
-        self.total += paid
-        ed = editions.for_history_day(_day(day))
-        if ed is not None:
-            total = self.by_edition[ed.id] = self.by_edition.get(ed.id, 0) + paid
-            if acc[2] > ed.top_tier_fen or total > ed.cap_fen:
-                self.bad = True
-        for (first, last), p in self.periods.items():
-            if first <= day <= last:
-                p[0] += paid
-                if acc[2] > p[1]:
-                    p[1] = acc[2]
-
-    def period(self, first: int, last: int) -> list[int]:
-        p = self.periods.get((first, last))
-        if p is None:
-            paid = most = 0
-            for day, _, acc_paid, _ in self.accidents.values():
-                if first <= day <= last:
-                    paid += acc_paid
-                    most = max(most, acc_paid)
-            p = self.periods[(first, last)] = [paid, most]
-        return p
-
-
-def _registered(edition: Edition) -> bool:
-    """Whether the history checks under ``edition`` are those of the registered edition of its id."""
-    known = editions.get(edition.id)
-    return known is None or known is edition or known.content_hash == edition.content_hash
 
 
 # --- the Ledger ------------------------------------------------------------------------------------
@@ -735,7 +406,7 @@ class Ledger:
                         sums.add(cid, aid, d, c, p, f)
             self._count += 1
             if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is MemoryRows:
-                from .spill import DiskRows
+                from ..spill import DiskRows
 
                 self._rows = DiskRows(self._rows.blocks(), self._rows.holders(), self._rows.pendings())
 
@@ -792,7 +463,7 @@ class Ledger:
             return [FieldError.of("id_number", "id_number.not_text", id_number)]
         number = number_key(id_number)
         if number is None:
-            from .door import _ID_NUMBER
+            from ..door import _ID_NUMBER
 
             try:
                 _ID_NUMBER.validate_python(id_number)
