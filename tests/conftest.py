@@ -38,3 +38,17 @@ def dask_client(request):
 
     request.addfinalizer(close)
     return client
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real, throw-away PostgreSQL cluster (``tests/pgcluster.py``), started once a test process and
+    stopped by its pid. ``.ci/run`` installs PostgreSQL where it is absent, so CI always has one."""
+    pytest.importorskip("psycopg")
+    import pgcluster
+
+    if pgcluster.bindir() is None and os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
+        pytest.skip("PostgreSQL is not installed here (CI installs it: .ci/run)")
+    cluster = pgcluster.start(fast=True)
+    yield cluster
+    cluster.stop()

@@ -376,6 +376,28 @@ REACH.update(
 )
 
 
+PINNED |= {"claim_id.conflict"}  # issue 22: a claim id sent again to the SQL store with other content
+
+
+def _resent_with_other_content(tmp_path) -> list:
+    from mutualaid.errors import ClaimConflict
+    from mutualaid.ledger.store import open_ledger
+
+    store = open_ledger(f"sqlite:///{tmp_path / 'conflict.db'}")
+    try:
+        store.decide(base_claim())
+        changed = base_claim()
+        changed["documents"] = ["invoice", "accident_proof", "medical_record", "other"]
+        with pytest.raises(ClaimConflict) as info:
+            store.decide(changed)
+        return list(info.value.errors)
+    finally:
+        store.close()
+
+
+REACH["claim_id.conflict"] = lambda fx: _resent_with_other_content(fx[0])
+
+
 def test_every_code_has_an_input_that_reaches_it():
     assert set(REACH) == set(CODES)
 

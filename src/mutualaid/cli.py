@@ -180,6 +180,7 @@ def cmd_batch(args) -> int:
             ledger=args.ledger,
             checkpoint_every=args.checkpoint_every,
             spill_after=args.spill_after,
+            db=args.db,
         )
     except BatchIOError as exc:
         raise OutputError(str(exc)) from None
@@ -190,6 +191,37 @@ def cmd_batch(args) -> int:
     if done.resumed_at:
         print(f"resumed after line {done.resumed_at:,}", file=sys.stderr)
     print(done.summary, file=sys.stderr)
+    return 0
+
+
+def cmd_db(args) -> int:
+    """``mutualaid db upgrade URL`` / ``db current URL``: the SQL store's schema (Alembic), for operators
+    who migrate before they deploy (a store is also upgraded when a process opens it)."""
+    try:
+        from sqlalchemy.exc import ArgumentError
+
+        from .ledger import migrate
+        from .ledger.sql import _engine
+        from .ledger.store import StoreError
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        engine = _engine(args.url, 1)
+    except (ArgumentError, ValueError) as exc:
+        raise UsageError(f"not a database URL: {args.url} ({exc})") from None
+    try:
+        if args.action == "upgrade":
+            revision = migrate.upgrade(engine)
+        else:
+            with engine.connect() as conn:
+                revision = migrate.current(conn)
+    except (DBAPIError, StoreError) as exc:
+        raise UsageError(f"cannot reach the store: {' '.join(str(getattr(exc, 'orig', exc)).split())}") from None
+    finally:
+        engine.dispose()
+    print(f"{revision or 'empty'} (this library's newest: {migrate.head()})")
     return 0
 
 
@@ -286,11 +318,17 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"hold at most N decided claims in memory per process, then move the history to a temporary SQLite file (default: {SPILL_AFTER:,})",
     )
+    b.add_argument("--db", metavar="URL", help="decide against a SQL store (sqlite:///ledger.db, postgresql+psycopg://…; pip install 'mutualaid[db]'): its history in, every decision kept; run again to resume (docs/backends.md)")
     b.add_argument("--checkpoint-every", type=int, default=10_000, metavar="N", help="with --ledger: make output and ledger durable every N lines (default: 10000)")
     b.add_argument("--plan", help="an edition id or an edition file for every claim (default: each claim's plan)")
     b.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     b.add_argument("--no-record", dest="record", action="store_false", help="leave out each decision's replay record (hashing the input costs about a tenth of a line)")
     b.set_defaults(func=cmd_batch)
+    db = sub.add_parser("db", help="the SQL store's schema: upgrade it (Alembic migrations shipped in the package), or say where it is")
+    db.add_argument("action", choices=("upgrade", "current"), help="upgrade: to this library's schema; current: print the store's revision")
+    db.add_argument("url", help="the store: sqlite:///ledger.db or postgresql+psycopg://user@host/db")
+    db.set_defaults(func=cmd_db)
+
     d = sub.add_parser("diff", help="what-if: decide the same claims under two editions; per-claim changes and totals")
     d.add_argument("input", help="claims, one JSON object a line (as for batch); - for standard input")
     d.add_argument("--edition", action="append", required=True, metavar="EDITION", help="an edition id or edition file; give it twice: A (before), then B (after)")

@@ -138,6 +138,10 @@ CODES: dict[str, Code] = {
     "claim_id.already_decided": Code("申报 {claim} 已经决定过（已在历史记录中）。", "claim {claim} has already been decided (it stands in history)"),
     "claim_id.duplicate": Code("申报 {claim} 在历史记录中出现两次。", "claim {claim} stands twice in history"),
     "claim_id.in_ledger": Code("会员 {member} 的申报 {claim} 已在台账中。", "claim {claim} of member {member} is already in the ledger"),
+    "claim_id.conflict": Code(
+        "会员 {member} 的申报 {claim} 已按另一份申报内容作出决定：同一申报编号重复提交时内容必须相同；新的费用请以新的申报编号提交。",
+        "claim {claim} of member {member} was decided already from other content: a claim sent again must be the same claim; new costs are a new claim_id",
+    ),
     "history.accident_date_differs": Code("事故 {accident} 的发生日期是 {known}，不是 {day}。", "accident {accident} occurred on {known}, not on {day}"),
     "history.over_top_tier": Code(
         "事故 {accident} 的已给付金额超过最高档次（{top} 元）：同一事故最多按最高档给付。",

@@ -186,5 +186,11 @@ class DuplicateKeys(InvalidClaim):
     repeated key's path (``treatments.0.items.0.out_of_pocket``), code ``key.duplicate``."""
 
 
+class ClaimConflict(InvalidClaim):
+    """A claim id the store has decided already, sent again with other content (issue 22): bad input naming
+    ``claim_id``, code ``claim_id.conflict``; the service answers 409. The same claim sent again (the same
+    input hash) is no conflict: it gets the stored decision back."""
+
+
 class UnknownEngine(ValueError):
     """An engine name that mutualaid does not know, or whose extra is not installed."""

@@ -119,6 +119,7 @@ def run(
     spill_after: Optional[int] = SPILL_AFTER,
     progress: Optional[bool] = None,
     stderr: IO[str] = sys.stderr,
+    db: Optional[str] = None,
 ) -> Run:
     """Decide every claim of ``source`` into ``target`` (paths, or ``-``); see the module docstring.
 
@@ -126,6 +127,7 @@ def run(
     :class:`~mutualaid.plan.UnknownEdition`, a broken file :class:`~mutualaid.edition.InvalidEdition`,
     before any line is read); ``progress`` None means "on a terminal only".
     ``spill_after`` bounds the decided claims each process holds in memory (see :class:`~mutualaid.Ledger`).
+    ``db`` is a SQL store's URL (``mutualaid batch --db``; see :func:`_run_plain`), instead of ``ledger``.
     Raises :class:`BatchError` when the files or the ledger do not allow the run (nothing is changed
     then: not OUT, not the ledger), :class:`LedgerBusy` when another run holds the ledger, and
     :class:`BatchIOError` when a write fails.
@@ -147,6 +149,8 @@ def run(
     if source != "-" and target != "-" and Path(target).exists() and Path(source).exists():
         if os.path.samefile(source, target):
             raise BatchError("IN and OUT are the same file")
+    if db is not None and ledger is not None:
+        raise BatchError("--db and --ledger are two stores: give one (the SQL store keeps what a ledger file keeps, and more)")
     if ledger is not None and target == "-":
         raise BatchError("--ledger needs OUT to be a file: a resumed run cuts OUT back to its last checkpoint")
     if ledger is not None and _in_place(target):
@@ -158,7 +162,7 @@ def run(
         raise BatchError(f"cannot read {source}: {exc.strerror or exc}") from None
     with _closing(fin, source):
         if ledger is None:
-            return _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr)
+            return _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr, db)
         jf, created = _lock(ledger)
         try:
             return _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spill_after, progress, stderr)
@@ -188,11 +192,17 @@ def _lock(ledger: str) -> tuple[IO[bytes], bool]:
     return os.fdopen(fd, "r+b"), not existed
 
 
-def _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr) -> Run:
-    """A run without a ledger: OUT is written to a temporary file and renamed over OUT at the end."""
+def _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr, db: Optional[str] = None) -> Run:
+    """A run without a ledger file: OUT is written to a temporary file and renamed over OUT at the end.
+
+    With ``db`` (a SQL store's URL), every process decides against that store, which commits each
+    decision (SQLite: each chunk) before its answer is written. A run killed anywhere is resumed by
+    running it again: the claims it decided are answered from the store, byte for byte (a re-sent
+    claim gets its stored decision), and nothing is entered or paid twice.
+    """
     summary = Summary()
     total = None if source == "-" else os.fstat(fin.fileno()).st_size
-    spec = DecideSpec(options["plan"], options["engine"], options["record"], None, 0, spill_after)
+    spec = DecideSpec(options["plan"], options["engine"], options["record"], None, 0, spill_after, db=db)
     worker = spec.worker(0, 1) if jobs == 1 else None
     tmp = None
     if _in_place(target):

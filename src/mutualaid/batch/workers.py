@@ -98,6 +98,8 @@ class DecideSpec:
     """Decided claims the process's ledger holds in memory before its history moves to disk."""
     inherited: tuple = ()
     """File descriptors a forked worker closes at once: the ledger's, whose lock must end with the run."""
+    db: Optional[str] = None
+    """A SQL store's URL (``batch --db``): each process decides against it (:class:`~mutualaid.ledger.sql.SqlLedger`)."""
 
     def worker(self, part: int, parts: int) -> Worker:
         from ..errors import InvalidClaim
@@ -106,6 +108,8 @@ class DecideSpec:
         from ..plan import resolve
 
         options: dict[str, Any] = {"plan": resolve(self.plan), "engine": self.engine, "record": self.record, "spill_after": self.spill_after}
+        if self.db is not None:
+            return _Decider(_store_ledger(self.db, options), journal=False)
         if self.ledger is not None and self.ledger_end:
             keep = None if parts == 1 else (lambda m: part_of(m, parts) == part)
             try:
@@ -114,6 +118,19 @@ class DecideSpec:
                 raise BatchError(f"{self.ledger} holds a line that is not a valid ledger entry (nothing was changed): {_one_line(exc)}") from None
             return _Decider(ledger, journal=True)
         return _Decider(Ledger(**options), journal=self.ledger is not None)
+
+
+def _store_ledger(url: str, options: dict) -> Any:
+    """A ledger on the SQL store at ``url``, or :class:`BatchError` saying why the store cannot be used."""
+    try:
+        from ..ledger.sql import SqlLedger
+        from ..ledger.store import StoreError
+    except ImportError as exc:
+        raise BatchError(str(exc)) from None
+    try:
+        return SqlLedger(url, plan=options["plan"], engine=options["engine"], record=options["record"])
+    except StoreError as exc:
+        raise BatchError(str(exc)) from None
 
 
 def _one_line(exc: Exception) -> str:
@@ -132,14 +149,25 @@ class _Decider:
         self.journal = journal
 
     def __call__(self, items: list) -> Results:
+        from ..ledger.store import StoreError
+
+        out = Results()
+        try:
+            with self.ledger.grouped():  # a SQL store may commit the chunk's decisions at once (SQLite)
+                self._decide(items, out)
+        except StoreError as exc:  # the commit itself failed: no answer of the chunk goes out
+            raise BatchIOError(f"cannot commit to the store: {exc}") from None
+        return out
+
+    def _decide(self, items: list, out: Results) -> None:
         from ..errors import InvalidClaim
         from ..ledger import binding_line, entry_line, pended_line
+        from ..ledger.store import StoreError
         from ..model import Claim, keys_all_read
         from ..values import read_json
 
         ledger = self.ledger
         read = Claim.__pydantic_validator__.validate_json
-        out = Results()
         for item in items:
             line, raw = item[0], item[1]
             if len(item) > 2:  # 身份证 numbers that other processes' members hold (see pipeline)
@@ -164,14 +192,16 @@ class _Decider:
                     continue
             entered = bound = pended = None
             try:
-                d, entered, bound, pended = ledger.decide_entry(claim)
-                answer = d.__pydantic_serializer__.to_json(d) + b"\n"
+                (d, entered, bound, pended), answer = ledger.decide_answer(claim)
+                answer += b"\n"
                 stat = stat_of(d)
             except InvalidClaim as exc:
                 out.append((error_record(line, claim_id_of(claim), str(exc), exc.errors), b"", ERROR))
                 continue
             except sqlite3.Error as exc:  # the history on disk (--spill-after): a full disk, say
                 raise BatchIOError(f"cannot keep the history on disk (line {line}): {exc}") from None
+            except StoreError as exc:  # the SQL store (--db) failed: nothing of this line was committed
+                raise BatchIOError(f"cannot decide line {line} against the store: {exc}") from None
             except Exception as exc:  # noqa: BLE001 - one line never stops a run (issue 13, finding 2)
                 error = FieldError.of("claim", "claim.cannot_decide", kind=type(exc).__name__, detail=exc)
                 answer = error_record(line, claim_id_of(claim), error.message, (error,))
@@ -184,7 +214,6 @@ class _Decider:
             if bound and entered is not None:
                 out.bound[line] = (bound, entered[0])
             out.append((answer, journal, stat))
-        return out
 
 
 # --- the pipeline: chunks of lines, decided in one or N processes, answered in input order -------

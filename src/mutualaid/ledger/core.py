@@ -49,6 +49,7 @@ as a leading block (a backend's own export, sealed by the first line written aft
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
@@ -217,6 +218,20 @@ class Ledger:
                 self.remember(member_id, entry)
                 self._rows.unpend(member_id, entry.claim_id)
             return Decided(decision, (member_id, entry), bound)
+
+    def grouped(self) -> Any:
+        """A context in which several decisions may share one commit (see :meth:`mutualaid.ledger.sql.SqlLedger.grouped`);
+        the memory store has nothing to commit."""
+        return contextlib.nullcontext()
+
+    def decide_answer(self, claim: Any) -> tuple["Decided", bytes]:
+        """:meth:`decide_entry`, and the decision's JSON (the bytes ``batch`` and the service answer).
+
+        A store that keeps decisions (:class:`~mutualaid.ledger.sql.SqlLedger`) answers a re-sent
+        claim with the bytes it stored.
+        """
+        decided = self.decide_entry(claim)
+        return decided, decided.decision.__pydantic_serializer__.to_json(decided.decision)
 
     def pended(self, member_id: str, claim_id: str) -> Optional[dt.date]:
         """The first ``filed_on`` of a claim this ledger pended and that has not been decided since, or None."""

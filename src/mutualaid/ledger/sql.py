@@ -1,0 +1,506 @@
+"""The SQL store: the ledger in a database (SQLAlchemy Core 2.x), SQLite embedded, PostgreSQL for several processes or machines.
+
+``pip install 'mutualaid[db]'``. A URL is SQLAlchemy's: ``sqlite:///ledger.db`` or
+``postgresql+psycopg://user@host/db``.
+
+**Money safety, in the database's own terms** (issue 22). A decision is one transaction:
+
+1. lock the member: on PostgreSQL a transaction-scoped advisory lock on the member id's key and
+   on the claim's 身份证 number's key (taken in one order, so two decisions never wait on each
+   other in a circle); on SQLite ``BEGIN IMMEDIATE``, which takes the database's write lock;
+2. read the member's history, the number's holder and the claim's first filing; decide; write
+   the history entry, the binding, the first filing and the decision with its record; commit.
+
+The locks are released by the commit or the rollback, or by the database when a process dies
+holding them (its connection closes). Behind the locks, constraints (:mod:`mutualaid.ledger.schema`)
+make a double payment impossible even if a lock were ever missed: the primary key ``(member_id,
+claim_id)`` of the history and the primary key of the bindings. A decision that hits one is
+rolled back and decided again, and then sees what the other wrote.
+
+**Re-sending is idempotent.** The store keeps each claim's last decision with the BLAKE2b hash of
+the validated claim (``input_hash``): the same claim id with the same content gets the stored
+decision back, byte for byte, whatever came since; other content for a claim decided (approved or
+denied) is refused with :class:`~mutualaid.errors.ClaimConflict`; a pended claim sent again with
+its missing documents is decided again, and keeps its first ``filed_on`` (CONTRACT §7).
+
+**Durability.** SQLite runs in WAL mode with ``synchronous=FULL`` (each commit is on disk before
+the answer); PostgreSQL with its own settings (``synchronous_commit`` on by default).
+"""
+
+from __future__ import annotations
+
+try:
+    import sqlalchemy  # noqa: F401 - the extra's own check
+    import alembic  # noqa: F401
+except ImportError:  # pragma: no cover - exercised in a fresh interpreter by tests/test_extras.py
+    raise ImportError(
+        "mutualaid's SQL store needs SQLAlchemy and Alembic, which a plain install leaves out: pip install 'mutualaid[db]'"
+    ) from None
+
+import contextlib
+import datetime as dt
+import hashlib
+import threading
+import time
+from typing import Any, Callable, Iterator, NamedTuple, Optional, TypeVar
+
+from sqlalchemy import and_, bindparam, delete, event, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine, create_engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from ..decide import _yuan
+from ..door import read as read_claim
+from ..edition import Edition
+from ..errors import ClaimConflict, FieldError
+from ..facts import fen
+from ..model import Claim, Decision, HistoryEntry, build
+from .core import Decided, Ledger
+from .schema import bindings, decisions, history, pended
+from .store import StoreError
+
+T = TypeVar("T")
+
+RETRIES = 5
+"""Times a decision is tried again after a constraint caught what a lock should have, or a deadlock."""
+
+BUSY_MS = 60_000
+"""How long SQLite waits for another process's write lock before it gives up (``busy_timeout``)."""
+
+
+def lock_key(kind: str, key: str) -> int:
+    """A signed 64-bit advisory-lock key for a member id (``kind`` "m") or a 身份证 number ("n")."""
+    digest = hashlib.blake2b(f"{kind}:{key}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def input_hash(claim: Claim) -> str:
+    """The BLAKE2b (128 bits) of a validated claim's canonical JSON: what a re-sent claim is compared by."""
+    return hashlib.blake2b(claim.__pydantic_serializer__.to_json(claim), digest_size=16).hexdigest()
+
+
+class Stored(NamedTuple):
+    """A decision as the store keeps it."""
+
+    input_hash: str
+    outcome: str
+    decision: str
+
+
+def _entry(row: Any) -> HistoryEntry:
+    return build(
+        HistoryEntry,
+        claim_id=row.claim_id,
+        accident_id=row.accident_id,
+        accident_occurred_on=row.accident_occurred_on,
+        counted_out_of_pocket=_yuan(row.counted_fen),
+        paid=_yuan(row.paid_fen),
+        filed_on=row.filed_on,
+    )
+
+
+_M: Any = bindparam("m")
+_C: Any = bindparam("c")
+_MEMBER_CLAIM = and_(pended.c.member_id == _M, pended.c.claim_id == _C)
+_Q = {  # built once: a statement built for every call costs SQLAlchemy more than the database's work
+    "history": select(history).where(history.c.member_id == _M).order_by(history.c.seq),
+    "remember": insert(history),
+    "holder": select(bindings.c.member_id).where(bindings.c.id_number == bindparam("n")),
+    "bind": insert(bindings),
+    "pended": select(pended.c.filed_on).where(_MEMBER_CLAIM),
+    "pend": insert(pended),
+    "unpend": delete(pended).where(_MEMBER_CLAIM),
+    "decisions": select(decisions.c.input_hash, decisions.c.outcome, decisions.c.decision)
+    .where(and_(decisions.c.member_id == _M, decisions.c.claim_id == _C))
+    .order_by(decisions.c.version),
+    "keep": insert(decisions),
+}
+
+
+class Tx:
+    """One transaction on the store: the questions and writes of one decision (or of one group of them)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._seq: dict[str, int] = {}  # member id → entries read by history(): the next entry's place
+
+    def history(self, member_id: str) -> tuple[HistoryEntry, ...]:
+        found = tuple(_entry(r) for r in self.conn.execute(_Q["history"], {"m": member_id}))
+        self._seq[member_id] = len(found)
+        return found
+
+    def remember(self, member_id: str, entry: HistoryEntry) -> None:
+        seq = self._seq.get(member_id)
+        if seq is None:
+            seq = len(self.history(member_id))
+        self.conn.execute(
+            _Q["remember"],
+            {
+                "member_id": member_id,
+                "claim_id": entry.claim_id,
+                "seq": seq + 1,
+                "accident_id": entry.accident_id,
+                "accident_occurred_on": entry.accident_occurred_on,
+                "counted_fen": fen(entry.counted_out_of_pocket),
+                "paid_fen": fen(entry.paid),
+                "filed_on": entry.filed_on,
+            },
+        )
+        self._seq[member_id] = seq + 1
+
+    def holder(self, id_number: str) -> Optional[str]:
+        return self.conn.execute(_Q["holder"], {"n": id_number}).scalar_one_or_none()
+
+    def bind(self, id_number: str, member_id: str) -> None:
+        found = self.holder(id_number)
+        if found is None:
+            self.conn.execute(_Q["bind"], {"id_number": id_number, "member_id": member_id})
+        elif found != member_id:  # every caller checks first: a lock was missed, and the key refuses it
+            raise IntegrityError("bind", None, Exception(f"{id_number} belongs to {found}"))
+
+    def pended(self, member_id: str, claim_id: str) -> Optional[int]:
+        day = self.conn.execute(_Q["pended"], {"m": member_id, "c": claim_id}).scalar_one_or_none()
+        return None if day is None else day.toordinal()
+
+    def pend(self, member_id: str, claim_id: str, day: int) -> None:
+        self.unpend(member_id, claim_id)
+        self.conn.execute(_Q["pend"], {"member_id": member_id, "claim_id": claim_id, "filed_on": dt.date.fromordinal(day)})
+
+    def unpend(self, member_id: str, claim_id: str) -> None:
+        self.conn.execute(_Q["unpend"], {"m": member_id, "c": claim_id})
+
+    def decisions(self, member_id: str, claim_id: str) -> list[Stored]:
+        """Every decision of the member's claim, first to last."""
+        return [Stored(*row) for row in self.conn.execute(_Q["decisions"], {"m": member_id, "c": claim_id})]
+
+    def keep(self, member_id: str, claim_id: str, digest: str, decision: Decision, answer: str, version: int) -> None:
+        self.conn.execute(
+            _Q["keep"],
+            {
+                "member_id": member_id,
+                "claim_id": claim_id,
+                "input_hash": digest,
+                "version": version,
+                "outcome": decision.outcome,
+                "payout_fen": fen(decision.payout),
+                "decision": answer,
+            },
+        )
+
+
+class SqlStore:
+    """A database holding ledgers' state: open it once a process, share it between threads.
+
+    ``migrate`` (default True) upgrades the schema on open (:func:`mutualaid.ledger.migrate.upgrade`,
+    under its lock); with False, a database that is not at this library's schema is refused with
+    :class:`~mutualaid.ledger.store.StoreError` (run ``mutualaid db upgrade URL``).
+    """
+
+    def __init__(self, url: str, *, migrate: bool = True, pool_size: int = 8) -> None:
+        from . import migrate as migrations
+
+        self.url = url
+        try:
+            self.engine = _engine(url, pool_size)
+            if migrate:
+                migrations.upgrade(self.engine)
+            else:
+                with self.engine.connect() as conn:
+                    if migrations.current(conn) != migrations.head():
+                        raise StoreError(f"the store {_shown(url)} is not at this library's schema: run `mutualaid db upgrade URL`")
+        except DBAPIError as exc:
+            raise StoreError(f"cannot open the store {_shown(url)}: {_reason(exc)}") from None
+        self.postgres = self.engine.dialect.name == "postgresql"
+
+    @contextlib.contextmanager
+    def transaction(self, *keys: tuple[str, Optional[str]]) -> Iterator[Tx]:
+        """One transaction holding the locks of ``keys`` ((kind, key): "m" a member id, "n" a 身份证 number).
+
+        SQLite: ``BEGIN IMMEDIATE`` (the whole database's write lock, whatever the keys).
+        PostgreSQL: ``pg_advisory_xact_lock`` on each key, in the order of their lock keys.
+        Committed when the block ends, rolled back when it raises; the locks end with it.
+        """
+        with self.engine.begin() as conn:
+            if self.postgres:
+                for key in sorted({lock_key(kind, k) for kind, k in keys if k is not None}):
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            yield Tx(conn)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A connection for questions outside a decision (what a member holds now): no lock taken."""
+        with self.engine.connect() as conn:
+            conn.execution_options(mutualaid_read=True)  # SQLite: a deferred BEGIN, no write lock
+            yield Tx(conn)
+            conn.rollback()
+
+    def retrying(self, attempt: Callable[[], T]) -> T:
+        """``attempt()``, tried again (a few times) when a constraint refused what a lock should have
+        prevented, or the database broke a deadlock; any other database failure as :class:`StoreError`."""
+        for n in range(RETRIES + 1):
+            try:
+                return attempt()
+            except IntegrityError:
+                if n == RETRIES:
+                    raise StoreError(f"the store {_shown(self.url)} refused a decision {RETRIES + 1} times (a constraint)") from None
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in ("40P01", "40001") or n == RETRIES:
+                    raise StoreError(f"the store {_shown(self.url)} failed: {_reason(exc)}") from None
+            except DBAPIError as exc:
+                raise StoreError(f"the store {_shown(self.url)} failed: {_reason(exc)}") from None
+            time.sleep(0.001 * (n + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _shown(url: str) -> str:
+    """A URL as a message shows it: without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot read is shown as it came
+        return url
+
+
+def _reason(exc: DBAPIError) -> str:
+    return " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+
+
+def _engine(url: str, pool_size: int) -> Engine:
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_MS / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN would be deferred: we say BEGIN IMMEDIATE
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", f"busy_timeout={BUSY_MS}"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("mutualaid_read") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class _Rows:
+    """The Ledger's store questions (see :class:`mutualaid.ledger.store.Rows`), answered in the thread's transaction."""
+
+    def __init__(self, ledger: "SqlLedger") -> None:
+        self.ledger = ledger
+
+    def _tx(self) -> Tx:
+        tx = self.ledger._local.tx
+        if tx is None:  # pragma: no cover - every caller opens one
+            raise RuntimeError("the SQL store is asked outside a transaction")
+        return tx
+
+    def holder(self, id_number: str) -> Optional[str]:
+        tx = self.ledger._local.tx
+        if tx is None:
+            with self.ledger.store.reading() as tx:
+                return tx.holder(id_number)
+        return tx.holder(id_number)
+
+    def bind(self, id_number: str, member_id: str) -> None:
+        self._tx().bind(id_number, member_id)
+
+    def pended(self, member_id: str, claim_id: str) -> Optional[int]:
+        tx = self.ledger._local.tx
+        if tx is None:
+            with self.ledger.store.reading() as tx:
+                return tx.pended(member_id, claim_id)
+        return tx.pended(member_id, claim_id)
+
+    def pend(self, member_id: str, claim_id: str, day: int) -> None:
+        self._tx().pend(member_id, claim_id, day)
+
+    def unpend(self, member_id: str, claim_id: str) -> None:
+        self._tx().unpend(member_id, claim_id)
+
+    def holders(self) -> Iterator[tuple[str, str]]:
+        with self.ledger.store.reading() as tx:
+            return iter(list(tx.conn.execute(select(bindings.c.id_number, bindings.c.member_id).order_by(bindings.c.id_number)).tuples()))
+
+    def pendings(self) -> Iterator[tuple[str, str, int]]:
+        with self.ledger.store.reading() as tx:
+            found = tx.conn.execute(select(pended).order_by(pended.c.member_id, pended.c.claim_id)).tuples()
+            return iter([(m, c, d.toordinal()) for m, c, d in found])
+
+    def __iter__(self) -> Iterator[str]:
+        with self.ledger.store.reading() as tx:
+            return iter(list(tx.conn.execute(select(history.c.member_id).distinct().order_by(history.c.member_id)).scalars()))
+
+    def __contains__(self, member_id: object) -> bool:
+        return isinstance(member_id, str) and bool(self.ledger.history(member_id))
+
+
+class SqlLedger(Ledger):
+    """A :class:`~mutualaid.ledger.Ledger` whose state lives in a SQL store: several processes, one truth.
+
+    Decides as the Ledger does (the same checks, the same decisions), each decision one
+    transaction under the member's lock (see the module docstring), and keeps each decision so
+    that a re-sent claim is answered from the store. ``store`` is a :class:`SqlStore` or a URL.
+    Every member is decided with the full history (the running sums of
+    :attr:`~mutualaid.ledger.Ledger.FOLD_AFTER` are one process's, and processes share this store).
+    """
+
+    def __init__(self, store: "SqlStore | str", *, plan: Edition | str | None = None, engine: str = "native", record: bool = True) -> None:
+        super().__init__(plan=plan, engine=engine, record=record, spill_after=None)
+        self.store = store if isinstance(store, SqlStore) else SqlStore(store)
+        self._local = threading.local()
+        self._local.tx = None
+        self._rows = _Rows(self)  # type: ignore[assignment]
+        self._own = False
+
+    @property
+    def _current(self) -> Optional[Tx]:
+        return getattr(self._local, "tx", None)
+
+    @contextlib.contextmanager
+    def _holding(self, member_id: Optional[str], number: Optional[str] = None) -> Iterator[Tx]:
+        """The thread's transaction, or a new one holding the member's (and the number's) lock."""
+        tx = self._current
+        if tx is not None:
+            yield tx
+            return
+        with self.store.transaction(("m", member_id), ("n", number)) as tx:
+            self._local.tx = tx
+            try:
+                yield tx
+            finally:
+                self._local.tx = None
+
+    # --- deciding ------------------------------------------------------------------------------
+
+    def decide_entry(self, claim: Any) -> Decided:
+        """Decide ``claim`` against the store and keep the decision: one transaction (see the module docstring).
+
+        A claim sent again with the same content gets the stored decision; with other content,
+        once decided, :class:`~mutualaid.errors.ClaimConflict`. Bad input changes nothing.
+        """
+        return self.decide_answer(claim)[0]
+
+    def decide_answer(self, claim: Any) -> tuple[Decided, bytes]:
+        """:meth:`decide_entry`, and the decision's JSON as stored (the bytes to answer, also for a re-sent claim)."""
+        model, (member_id, number) = read_claim(claim)
+        if model is None or member_id is None:  # bad input: refused with the member's history, nothing written
+            def refuse() -> tuple[Decided, bytes]:
+                with self._holding(member_id):
+                    decided = Ledger.decide_entry(self, claim)
+                raise AssertionError(f"bad input decided: {decided}")  # pragma: no cover - adjudicate refuses it
+
+            return self.store.retrying(refuse)
+        digest = input_hash(model)
+        return self.store.retrying(lambda: self._decide(model, member_id, number, digest))
+
+    def grouped(self) -> Any:
+        """One transaction for the decisions made inside it, where that keeps every promise: on SQLite,
+        whose ``BEGIN IMMEDIATE`` locks the whole database anyway, a batch chunk commits once (each
+        decision in a savepoint of its own, so a refused claim changes nothing); ``batch`` writes the
+        chunk's answers only after that commit. On PostgreSQL each decision still commits alone: a
+        transaction holding many members' locks could wait in a circle on another process's."""
+        if self.store.postgres or self._current is not None:
+            return contextlib.nullcontext()
+        return self._group()
+
+    @contextlib.contextmanager
+    def _group(self) -> Iterator[Tx]:
+        try:
+            with self._holding(None) as tx:
+                yield tx
+        except DBAPIError as exc:  # the commit itself failed (a full disk): nothing of the group was kept
+            raise StoreError(f"the store {_shown(self.store.url)} could not commit: {_reason(exc)}") from None
+
+    def _decide(self, model: Claim, member_id: str, number: Optional[str], digest: str) -> tuple[Decided, bytes]:
+        nested = self._current is not None
+        with self._holding(member_id, number) as tx, (tx.conn.begin_nested() if nested else contextlib.nullcontext()):
+            earlier = tx.decisions(member_id, model.claim_id)
+            for stored in earlier:
+                if stored.input_hash == digest:  # sent again: the decision it had, byte for byte
+                    return Decided(Decision.model_validate_json(stored.decision)), stored.decision.encode("utf-8")
+            if earlier and earlier[-1].outcome != "pending":
+                raise ClaimConflict(
+                    [FieldError.of("claim_id", "claim_id.conflict", model.claim_id, claim=repr(model.claim_id), member=repr(member_id))]
+                )
+            decided = Ledger.decide_entry(self, model)
+            answer = decided.decision.__pydantic_serializer__.to_json(decided.decision)
+            tx.keep(member_id, model.claim_id, digest, decided.decision, answer.decode("utf-8"), len(earlier) + 1)
+            return decided, answer
+
+    def stored(self, member_id: str, claim_id: str) -> Optional[Stored]:
+        """The last decision the store keeps for a member's claim, or None."""
+        with self.store.reading() as tx:
+            found = tx.decisions(member_id, claim_id)
+        return found[-1] if found else None
+
+    def stored_by_claim(self, claim_id: str) -> list[tuple[str, Stored]]:
+        """(member id, its last stored decision) of every member with a decision for ``claim_id`` (claim ids are per member)."""
+        with self.store.reading() as tx:
+            rows = tx.conn.execute(
+                select(decisions.c.member_id, decisions.c.input_hash, decisions.c.outcome, decisions.c.decision)
+                .where(decisions.c.claim_id == claim_id)
+                .order_by(decisions.c.member_id, decisions.c.version)
+            )
+            last: dict[str, Stored] = {}
+            for m, h, o, d in rows:
+                last[m] = Stored(h, o, d)
+            return list(last.items())
+
+    # --- the history, in the store ---------------------------------------------------------------
+
+    def history(self, member_id: str) -> tuple[HistoryEntry, ...]:
+        tx = self._current
+        if tx is not None:
+            return tx.history(member_id)
+        with self.store.reading() as tx:
+            return tx.history(member_id)
+
+    def remember(self, member_id: str, entry: HistoryEntry) -> None:
+        tx = self._current
+        if tx is None:  # pragma: no cover - decide_entry and add open one
+            raise RuntimeError("the SQL store is written outside a transaction")
+        tx.remember(member_id, entry)
+
+    def add(self, member_id: str, entry: HistoryEntry | dict, *, id_number: Optional[str] = None) -> None:
+        def attempt() -> None:
+            with self._holding(member_id if isinstance(member_id, str) else None, id_number):
+                Ledger.add(self, member_id, entry, id_number=id_number)
+
+        self.store.retrying(attempt)
+
+    def bind(self, id_number: str, member_id: str) -> None:
+        def attempt() -> None:
+            with self._holding(member_id if isinstance(member_id, str) else None, id_number):
+                Ledger.bind(self, id_number, member_id)
+
+        self.store.retrying(attempt)
+
+    def pend(self, member_id: str, claim_id: str, filed_on: Any) -> None:
+        def attempt() -> None:
+            with self._holding(member_id if isinstance(member_id, str) else None):
+                Ledger.pend(self, member_id, claim_id, filed_on)
+
+        self.store.retrying(attempt)
+
+    # --- what it holds ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        with self.store.reading() as tx:
+            return int(tx.conn.execute(select(func.count()).select_from(history)).scalar_one())
+
+    def members(self) -> Iterator[str]:
+        """The member ids with a decided claim, in the order of their ids (a database has no first-entry order)."""
+        return iter(self._rows)
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self.store.close()
