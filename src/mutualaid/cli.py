@@ -262,6 +262,7 @@ def cmd_serve(args) -> int:
             batch_limit=args.batch_limit,
             editions=args.plan,
             log_level=args.log_level,
+            db=args.db,
         )
         serve(settings)
     except SettingsError as exc:
@@ -348,6 +349,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="an edition file to load: a claim or a batch names it by its id (plan); a claim without a plan is never decided under it; repeatable (MUTUALAID_EDITIONS: files separated by the path separator)",
     )
+    sv.add_argument("--db", metavar="URL", help="a SQL store (sqlite:///ledger.db, postgresql+psycopg://…): adds POST /v1/claims, GET /v1/claims/{id}, GET /v1/members/{id} (MUTUALAID_DB; docs/backends.md)")
     sv.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), help="(MUTUALAID_LOG_LEVEL; default: info)")
     sv.set_defaults(func=cmd_serve)
     return p

@@ -89,6 +89,7 @@ ENV = {
     "batch_limit": "MUTUALAID_BATCH_LIMIT",
     "editions": "MUTUALAID_EDITIONS",
     "log_level": "MUTUALAID_LOG_LEVEL",
+    "db": "MUTUALAID_DB",
 }
 """The environment variable of each setting. Flags win over these; these win over the defaults."""
 
@@ -111,6 +112,8 @@ class Settings:
     editions: tuple[str, ...] = ()
     """Edition files to load at start, each registered under its id (``plan`` in a request)."""
     log_level: str = "info"
+    db: Optional[str] = None
+    """A SQL store's URL (``--db``): adds the stateful endpoints of :mod:`mutualaid.claims_api`."""
 
     def __post_init__(self) -> None:
         for name in ("port", "workers", "body_limit", "batch_limit"):
@@ -146,7 +149,7 @@ class Settings:
     def environ(self) -> dict[str, str]:
         """These settings as ``MUTUALAID_*`` variables: how uvicorn's worker processes receive them."""
         return {
-            var: os.pathsep.join(self.editions) if name == "editions" else str(getattr(self, name))
+            var: os.pathsep.join(self.editions) if name == "editions" else ("" if getattr(self, name) is None else str(getattr(self, name)))
             for name, var in ENV.items()
         }
 
@@ -700,7 +703,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if settings.db:
+        from .claims_api import claims_router
+
+        app.include_router(claims_router(open_store(settings.db), limit))
     return app
+
+
+def open_store(url: str):
+    """The ledger on the SQL store of ``--db`` (its schema upgraded), or SettingsError saying why not."""
+    try:
+        from .ledger.store import StoreError, open_ledger
+
+        return open_ledger(url)
+    except ImportError as exc:
+        raise SettingsError(str(exc)) from None
+    except StoreError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 class _BatchAnswer(Response):
@@ -817,6 +836,8 @@ def serve(settings: Settings) -> None:
             # uvicorn starts each worker from an import string; the settings travel in the environment.
             os.environ.update(settings.environ())
             load_editions(settings.editions)  # a bad file fails here, once, before any worker starts
+            if settings.db:
+                open_store(settings.db).close()  # so does a store that cannot be opened; it is migrated once, here
             uvicorn.run("mutualaid.server:app_from_env", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
         else:
             uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]

@@ -122,6 +122,16 @@ class Tx:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._seq: dict[str, int] = {}  # member id → entries read by history(): the next entry's place
+        # What this transaction read or wrote already: a decision asks who holds a number, and
+        # whether a claim was pended, more than once; under the locks the answers cannot change.
+        self._holders: dict[str, Optional[str]] = {}
+        self._pended: dict[tuple[str, str], Optional[int]] = {}
+
+    def forget(self) -> None:
+        """Drop what this transaction remembers of its reads: a savepoint was rolled back."""
+        self._seq.clear()
+        self._holders.clear()
+        self._pended.clear()
 
     def history(self, member_id: str) -> tuple[HistoryEntry, ...]:
         found = tuple(_entry(r) for r in self.conn.execute(_Q["history"], {"m": member_id}))
@@ -148,25 +158,34 @@ class Tx:
         self._seq[member_id] = seq + 1
 
     def holder(self, id_number: str) -> Optional[str]:
-        return self.conn.execute(_Q["holder"], {"n": id_number}).scalar_one_or_none()
+        if id_number not in self._holders:
+            self._holders[id_number] = self.conn.execute(_Q["holder"], {"n": id_number}).scalar_one_or_none()
+        return self._holders[id_number]
 
     def bind(self, id_number: str, member_id: str) -> None:
         found = self.holder(id_number)
         if found is None:
             self.conn.execute(_Q["bind"], {"id_number": id_number, "member_id": member_id})
+            self._holders[id_number] = member_id
         elif found != member_id:  # every caller checks first: a lock was missed, and the key refuses it
             raise IntegrityError("bind", None, Exception(f"{id_number} belongs to {found}"))
 
     def pended(self, member_id: str, claim_id: str) -> Optional[int]:
-        day = self.conn.execute(_Q["pended"], {"m": member_id, "c": claim_id}).scalar_one_or_none()
-        return None if day is None else day.toordinal()
+        key = (member_id, claim_id)
+        if key not in self._pended:
+            day = self.conn.execute(_Q["pended"], {"m": member_id, "c": claim_id}).scalar_one_or_none()
+            self._pended[key] = None if day is None else day.toordinal()
+        return self._pended[key]
 
     def pend(self, member_id: str, claim_id: str, day: int) -> None:
         self.unpend(member_id, claim_id)
         self.conn.execute(_Q["pend"], {"member_id": member_id, "claim_id": claim_id, "filed_on": dt.date.fromordinal(day)})
+        self._pended[(member_id, claim_id)] = day
 
     def unpend(self, member_id: str, claim_id: str) -> None:
-        self.conn.execute(_Q["unpend"], {"m": member_id, "c": claim_id})
+        if self._pended.get((member_id, claim_id), 0) is not None:  # unknown (0) or pended: delete
+            self.conn.execute(_Q["unpend"], {"m": member_id, "c": claim_id})
+        self._pended[(member_id, claim_id)] = None
 
     def decisions(self, member_id: str, claim_id: str) -> list[Stored]:
         """Every decision of the member's claim, first to last."""
@@ -228,10 +247,13 @@ class SqlStore:
     @contextlib.contextmanager
     def reading(self) -> Iterator[Tx]:
         """A connection for questions outside a decision (what a member holds now): no lock taken."""
-        with self.engine.connect() as conn:
-            conn.execution_options(mutualaid_read=True)  # SQLite: a deferred BEGIN, no write lock
-            yield Tx(conn)
-            conn.rollback()
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(mutualaid_read=True)  # SQLite: a deferred BEGIN, no write lock
+                yield Tx(conn)
+                conn.rollback()
+        except DBAPIError as exc:
+            raise StoreError(f"the store {_shown(self.url)} failed: {_reason(exc)}") from None
 
     def retrying(self, attempt: Callable[[], T]) -> T:
         """``attempt()``, tried again (a few times) when a constraint refused what a lock should have
@@ -273,7 +295,7 @@ def _engine(url: str, pool_size: int) -> Engine:
     from sqlalchemy.engine import make_url
 
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size)  # no ping: a round trip per decision
     engine = create_engine(url, connect_args={"timeout": BUSY_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -422,7 +444,7 @@ class SqlLedger(Ledger):
 
     def _decide(self, model: Claim, member_id: str, number: Optional[str], digest: str) -> tuple[Decided, bytes]:
         nested = self._current is not None
-        with self._holding(member_id, number) as tx, (tx.conn.begin_nested() if nested else contextlib.nullcontext()):
+        with self._holding(member_id, number) as tx, (self._savepoint(tx) if nested else contextlib.nullcontext()):
             earlier = tx.decisions(member_id, model.claim_id)
             for stored in earlier:
                 if stored.input_hash == digest:  # sent again: the decision it had, byte for byte
@@ -435,6 +457,17 @@ class SqlLedger(Ledger):
             answer = decided.decision.__pydantic_serializer__.to_json(decided.decision)
             tx.keep(member_id, model.claim_id, digest, decided.decision, answer.decode("utf-8"), len(earlier) + 1)
             return decided, answer
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _savepoint(tx: Tx) -> Iterator[None]:
+        """One decision inside a group's transaction: undone alone when it is refused or fails."""
+        try:
+            with tx.conn.begin_nested():
+                yield
+        except BaseException:
+            tx.forget()
+            raise
 
     def stored(self, member_id: str, claim_id: str) -> Optional[Stored]:
         """The last decision the store keeps for a member's claim, or None."""
