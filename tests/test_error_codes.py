@@ -396,6 +396,9 @@ def _resent_with_other_content(tmp_path) -> list:
 
 
 REACH["claim_id.conflict"] = lambda fx: _resent_with_other_content(fx[0])
+PINNED |= {"ledger.torn_line", "ledger.uncommitted"}  # issue 22: one loader, nothing dropped silently
+REACH["ledger.torn_line"] = lambda fx: ledger_file(fx[0], [*sealed(ENTRY, ENTRY.replace(b"H-1", b"H-2"))[:1], sealed(ENTRY, ENTRY.replace(b"H-1", b"H-2"))[1].rstrip(b"\n")])
+REACH["ledger.uncommitted"] = lambda fx: ledger_file(fx[0], sealed(b'{"checkpoint":{"done":false}}', ENTRY))
 
 
 def test_every_code_has_an_input_that_reaches_it():

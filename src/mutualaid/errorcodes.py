@@ -180,6 +180,14 @@ CODES: dict[str, Code] = {
         "a checkpoint without a checksum: the ledger was written before ledgers were sealed "
         "(mutualaid 0.1 before issue 13); see docs/batch.md, 'Ledgers written before checksums'",
     ),
+    "ledger.torn_line": Code(
+        "这一行不完整（行尾没有换行符）：台账文件被截断或丢失了末尾的换行符；请恢复完整的文件，不要丢弃其中的记录。",
+        "this line is cut short (it has no newline at its end): the file was cut or lost its final newline; restore the whole file, never drop its entries",
+    ),
+    "ledger.uncommitted": Code(
+        "从这一行起是一次未完成的批处理运行写入的记录：请先用同样的输入、输出和选项续跑该运行（mutualaid batch），再读取台账。",
+        "from this line on are the entries of a batch run that did not finish: resume that run (mutualaid batch, same IN, OUT and options) before loading the ledger",
+    ),
     "ledger.checkpoint_not_object": Code("最后一个检查点不是 JSON 对象。", "the last checkpoint is not a JSON object"),
     "ledger.not_json": Code("不是 JSON 行：{detail}", "not a JSON line: {detail}"),
     "ledger.not_object": Code("台账的每一行应为 JSON 对象。", "a ledger line is a JSON object"),

@@ -8,7 +8,11 @@ which answers the very same questions (``get``, ``append``, ``in``, iteration in
 order, the bindings of 身份证 numbers, the first filing of each pended claim) from SQLite, the standard library's embedded database, whose page cache is bounded.
 
 The file is SQLite's own private temporary database (an empty file name): never shared, and
-deleted by SQLite when the connection closes or the process ends. It is a cache of what the ledger
+deleted by SQLite when the connection closes or the process ends. **Sealed** (issue 22, finding
+5): every row carries a keyed BLAKE2b of its content, under a key drawn afresh for each database
+and held only in this process's memory, and every row read back is checked against it. A row
+changed on disk (a ``paid`` rewritten: the audit put 250 members over the cap that way) is refused
+with :class:`SpillTampered`, never decided from: ``batch`` stops with ``BatchIOError``. It is a cache of what the ledger
 already wrote durably elsewhere (its JSON lines, the batch's ``--ledger`` journal), so it skips
 SQLite's journal, ``fsync`` and even commits: a crash loses nothing that a resumed run does not
 rebuild. SQLite writes pages to the file only when its page cache is full.
@@ -16,6 +20,9 @@ rebuild. SQLite writes pages to the file only when its page cache is full.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import sqlite3
 import threading
 from typing import Any, Iterable, Iterator, Optional
@@ -28,6 +35,10 @@ under issue 5's 500 MB."""
 
 CACHE_KIB = 65536
 """SQLite's page cache, in KiB: the memory the history on disk may use, whatever its size."""
+
+
+class SpillTampered(sqlite3.DatabaseError):
+    """A row of the history on disk does not match its seal: it was changed outside this process."""
 
 
 class DiskRows:
@@ -50,25 +61,45 @@ class DiskRows:
         for pragma in (f"cache_size=-{CACHE_KIB}", "journal_mode=OFF", "synchronous=OFF"):
             db.execute(f"PRAGMA {pragma}")
         # The rowid of block 0 keeps the order in which members first had an entry.
-        db.execute("CREATE TABLE rows (member_id TEXT NOT NULL, seq INTEGER NOT NULL, entries TEXT NOT NULL, PRIMARY KEY (member_id, seq))")
-        db.execute("CREATE TABLE holders (id_number TEXT PRIMARY KEY, member_id TEXT NOT NULL)")
-        db.execute("CREATE TABLE pended (member_id TEXT NOT NULL, claim_id TEXT NOT NULL, day INTEGER NOT NULL, PRIMARY KEY (member_id, claim_id))")
+        db.execute("CREATE TABLE rows (member_id TEXT NOT NULL, seq INTEGER NOT NULL, entries TEXT NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (member_id, seq))")
+        db.execute("CREATE TABLE holders (id_number TEXT PRIMARY KEY, member_id TEXT NOT NULL, mac BLOB NOT NULL)")
+        db.execute("CREATE TABLE pended (member_id TEXT NOT NULL, claim_id TEXT NOT NULL, day INTEGER NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (member_id, claim_id))")
         # One transaction for the life of the database, never committed: a commit per write would
         # write its pages out each time (8x the cost), and nothing here needs to outlive the run.
         db.execute("BEGIN")
-        db.executemany("INSERT INTO rows VALUES (?, ?, ?)", ((m, k, b) for m, bs in blocks for k, b in enumerate(bs)))
-        db.executemany("INSERT INTO holders VALUES (?, ?)", holders)
-        db.executemany("INSERT INTO pended VALUES (?, ?, ?)", pended)
+        self._key = os.urandom(32)
+        seal = self._seal
+        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", ((m, k, b, seal("r", m, k, b)) for m, bs in blocks for k, b in enumerate(bs)))
+        db.executemany("INSERT INTO holders VALUES (?, ?, ?)", ((n, m, seal("h", n, m)) for n, m in holders))
+        db.executemany("INSERT INTO pended VALUES (?, ?, ?, ?)", ((m, c, d, seal("p", m, c, d)) for m, c, d in pended))
         self._db = db
         self._lock = threading.Lock()
+
+    def _seal(self, kind: str, *values: object) -> bytes:
+        """The keyed BLAKE2b (128 bits) of a row: its kind and values, each length-prefixed."""
+        h = hashlib.blake2b(key=self._key, digest_size=16)
+        h.update(kind.encode("ascii"))
+        for v in values:
+            data = str(v).encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "big"))
+            h.update(data)
+        return h.digest()
+
+    def _check(self, mac: bytes, kind: str, *values: object) -> None:
+        if not isinstance(mac, bytes) or not hmac.compare_digest(mac, self._seal(kind, *values)):
+            raise SpillTampered(f"the history on disk was changed outside this process ({kind} row of {values[0]!r}): refused, not decided from")
 
     def get(self, member_id: str, default: Optional[str] = None) -> Optional[str]:
         try:
             with self._lock:
-                found = self._db.execute("SELECT entries FROM rows WHERE member_id = ? ORDER BY seq", (member_id,)).fetchall()
+                found = self._db.execute("SELECT seq, entries, mac FROM rows WHERE member_id = ? ORDER BY seq", (member_id,)).fetchall()
         except UnicodeEncodeError:  # a lone surrogate: no such member (adjudicate reports the id)
             return default
-        return ",".join(b for (b,) in found) if found else default
+        for seq, (k, b, mac) in enumerate(found):
+            self._check(mac, "r", member_id, k, b)
+            if k != seq:  # a block removed or renumbered
+                raise SpillTampered(f"the history on disk was changed outside this process (rows of {member_id!r}): refused, not decided from")
+        return ",".join(b for _, b, _ in found) if found else default
 
     def append(self, member_id: str, row: str) -> int:
         """Add one entry; about how many characters the member's entries now take (as MemoryRows.append)."""
@@ -76,48 +107,58 @@ class DiskRows:
 
         with self._lock:
             last = self._db.execute(
-                "SELECT seq, length(entries) FROM rows WHERE member_id = ? ORDER BY seq DESC LIMIT 1", (member_id,)
+                "SELECT seq, entries, mac FROM rows WHERE member_id = ? ORDER BY seq DESC LIMIT 1", (member_id,)
             ).fetchone()
             if last is None:
-                self._db.execute("INSERT INTO rows VALUES (?, 0, ?)", (member_id, row))
+                self._db.execute("INSERT INTO rows VALUES (?, 0, ?, ?)", (member_id, row, self._seal("r", member_id, 0, row)))
                 return len(row)
-            seq, length = last
-            if length < BLOCK:
+            seq, entries, mac = last
+            self._check(mac, "r", member_id, seq, entries)  # a block is extended only from what it sealed
+            if len(entries) < BLOCK:
+                entries = entries + "," + row
                 self._db.execute(
-                    "UPDATE rows SET entries = entries || ',' || ? WHERE member_id = ? AND seq = ?", (row, member_id, seq)
+                    "UPDATE rows SET entries = ?, mac = ? WHERE member_id = ? AND seq = ?", (entries, self._seal("r", member_id, seq, entries), member_id, seq)
                 )
-                return seq * BLOCK + length + 1 + len(row)
-            self._db.execute("INSERT INTO rows VALUES (?, ?, ?)", (member_id, seq + 1, row))
+                return seq * BLOCK + len(entries)
+            self._db.execute("INSERT INTO rows VALUES (?, ?, ?, ?)", (member_id, seq + 1, row, self._seal("r", member_id, seq + 1, row)))
             return (seq + 1) * BLOCK + len(row)
 
     def holder(self, id_number: str) -> Optional[str]:
         try:
             with self._lock:
-                found = self._db.execute("SELECT member_id FROM holders WHERE id_number = ?", (id_number,)).fetchone()
+                found = self._db.execute("SELECT member_id, mac FROM holders WHERE id_number = ?", (id_number,)).fetchone()
         except UnicodeEncodeError:
             return None
-        return None if found is None else found[0]
+        if found is None:
+            return None
+        self._check(found[1], "h", id_number, found[0])
+        return found[0]
 
     def bind(self, id_number: str, member_id: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO holders VALUES (?, ?)", (id_number, member_id))
+            self._db.execute("INSERT OR REPLACE INTO holders VALUES (?, ?, ?)", (id_number, member_id, self._seal("h", id_number, member_id)))
 
     def holders(self) -> Iterator[tuple[str, str]]:
         """(id_number, member_id) in the order bound, read a page at a time."""
-        return self._pages("SELECT rowid, id_number, member_id FROM holders WHERE rowid > ? ORDER BY rowid LIMIT 4096")
+        for n, m, mac in self._pages("SELECT rowid, id_number, member_id, mac FROM holders WHERE rowid > ? ORDER BY rowid LIMIT 4096"):
+            self._check(mac, "h", n, m)
+            yield n, m
 
     def pended(self, member_id: str, claim_id: str) -> Optional[int]:
         """The first filing day (``date.toordinal()``) of a pended claim, or None."""
         try:
             with self._lock:
-                found = self._db.execute("SELECT day FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id)).fetchone()
+                found = self._db.execute("SELECT day, mac FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id)).fetchone()
         except UnicodeEncodeError:
             return None
-        return None if found is None else found[0]
+        if found is None:
+            return None
+        self._check(found[1], "p", member_id, claim_id, found[0])
+        return found[0]
 
     def pend(self, member_id: str, claim_id: str, day: int) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO pended VALUES (?, ?, ?)", (member_id, claim_id, day))
+            self._db.execute("INSERT OR REPLACE INTO pended VALUES (?, ?, ?, ?)", (member_id, claim_id, day, self._seal("p", member_id, claim_id, day)))
 
     def unpend(self, member_id: str, claim_id: str) -> None:
         with self._lock:
@@ -125,7 +166,9 @@ class DiskRows:
 
     def pendings(self) -> Iterator[tuple[str, str, int]]:
         """(member_id, claim_id, day) of every pended claim, in the order pended, a page at a time."""
-        return self._pages("SELECT rowid, member_id, claim_id, day FROM pended WHERE rowid > ? ORDER BY rowid LIMIT 4096")
+        for m, c, d, mac in self._pages("SELECT rowid, member_id, claim_id, day, mac FROM pended WHERE rowid > ? ORDER BY rowid LIMIT 4096"):
+            self._check(mac, "p", m, c, d)
+            yield m, c, d
 
     def _pages(self, sql: str) -> Iterator[Any]:
         """The rows of ``sql`` (rowid first, then the values), a page at a time: safe while writing."""

@@ -164,14 +164,13 @@ def run(
         if ledger is None:
             return _run_plain(fin, source, target, options, size, jobs, spill_after, progress, stderr, db)
         jf, created = _lock(ledger)
-        try:
-            return _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spill_after, progress, stderr)
-        except BaseException:
-            if created and jf.tell() == 0 and os.path.getsize(ledger) == 0:
-                os.unlink(ledger)  # a ledger this run created, and a start that failed: leave nothing behind
-            raise
-        finally:
-            jf.close()  # and with it the lock
+        with _closing(jf, ledger):  # and with it the lock
+            try:
+                return _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spill_after, progress, stderr)
+            except BaseException:
+                if created and jf.tell() == 0 and os.path.getsize(ledger) == 0:
+                    os.unlink(ledger)  # a ledger this run created, and a start that failed: leave nothing behind
+                raise
 
 
 def _lock(ledger: str) -> tuple[IO[bytes], bool]:
@@ -459,6 +458,17 @@ class _closing:
     def __enter__(self):
         return self.fp
 
-    def __exit__(self, *exc) -> None:
-        if self.fp is not None and self.path != "-" and not self.fp.closed:
+    def __exit__(self, kind, value, tb) -> None:
+        """Close the file: a close that fails (its last buffer cannot be written: a full disk) is
+        :class:`BatchIOError` naming the file (issue 22, finding 5), or, when the run is failing
+        already, gives way to that first failure, which is the one to report."""
+        if self.fp is None or self.path == "-" or self.fp.closed:
+            return
+        try:
             self.fp.close()
+        except OSError as exc:
+            if kind is not None:
+                return
+            if isinstance(exc, BrokenPipeError):
+                raise
+            raise _io_error(exc, self.path) from None

@@ -264,8 +264,15 @@ def _orphan_watch(parent: int) -> None:
             os._exit(0)
 
 
-def _serve(spec, part: int, parts: int, inbox, outbox, parent: int) -> None:
-    """A worker process: build its worker, then answer chunks until told to stop."""
+def _serve(spec, part: int, parts: int, inbox, outbox, parent: int, writers: tuple = ()) -> None:
+    """A worker process: build its worker, then answer chunks until told to stop.
+
+    ``outbox`` is the write end of this process's own pipe; ``writers`` are every process's, of
+    which a forked process holds copies: it closes the others', so that when a process dies, its
+    pipe has no writer left and the main process reads the end of it (see :func:`pipeline`).
+    Answers are sent by a thread, so that deciding the next chunk does not wait for the main
+    process to read this one.
+    """
     import pickle
     import threading
 
@@ -274,20 +281,41 @@ def _serve(spec, part: int, parts: int, inbox, outbox, parent: int) -> None:
             os.close(fd)
         except OSError:
             pass
+    for w in writers:
+        if w is not outbox:
+            w.close()
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
+    answers: "queue.SimpleQueue" = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_answers, args=(answers, outbox), daemon=True)
+    sender.start()
     try:
         worker = spec.worker(part, parts)
         while True:
             items = inbox.get()
             if items is None:
                 return
-            outbox.put(("ok", worker(items)))
+            answers.put(("ok", worker(items)))
     except BaseException as exc:  # handed to the main process, which raises it
         try:
             pickle.dumps(exc)
         except Exception:
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        outbox.put(("error", exc))
+        answers.put(("error", exc))
+    finally:
+        answers.put(None)
+        sender.join()
+
+
+def _send_answers(answers: "queue.SimpleQueue", outbox) -> None:
+    """Send a worker process's answers, in order, until ``None``."""
+    while True:
+        answer = answers.get()
+        if answer is None:
+            return
+        try:
+            outbox.send(answer)
+        except OSError:  # the main process is gone: nobody reads
+            return
 
 
 def pipeline(
@@ -310,22 +338,32 @@ def pipeline(
 
     ctx = _context()
     inboxes = [ctx.Queue() for _ in range(jobs)]
-    outboxes = [ctx.Queue() for _ in range(jobs)]
+    # Answers come back through a pipe a process, whose only writer is that process (issue 22,
+    # finding 1): a process killed while it sends an answer (the OOM killer) leaves half a message,
+    # and the main process then reads the pipe's end, never waits for the rest.
+    pipes = [ctx.Pipe(duplex=False) for _ in range(jobs)]
+    outboxes = [r for r, _ in pipes]
+    writers = tuple(w for _, w in pipes)
     procs = [
-        ctx.Process(target=_serve, args=(spec, k, jobs, inboxes[k], outboxes[k], os.getpid()), daemon=True)
+        ctx.Process(target=_serve, args=(spec, k, jobs, inboxes[k], writers[k], os.getpid(), writers), daemon=True)
         for k in range(jobs)
     ]
     for p in procs:
         p.start()
+    for w in writers:
+        w.close()
 
     def answer(k: int) -> Results:
         while True:
             try:
-                kind, value = outboxes[k].get(timeout=0.5)
-            except queue.Empty:
-                if procs[k].exitcode is not None:
-                    raise RuntimeError(f"batch process {k} ended unexpectedly (exit code {procs[k].exitcode})") from None
-                continue
+                if not outboxes[k].poll(0.5):
+                    if procs[k].exitcode is not None:
+                        raise RuntimeError(f"batch process {k} ended unexpectedly (exit code {procs[k].exitcode})")
+                    continue
+                kind, value = outboxes[k].recv()
+            except (EOFError, OSError):  # its pipe ended, maybe halfway through an answer: it died
+                procs[k].join(timeout=5)
+                raise RuntimeError(f"batch process {k} ended unexpectedly (exit code {procs[k].exitcode})") from None
             if kind == "error":
                 raise value
             return value
@@ -377,9 +415,11 @@ def pipeline(
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=5)
-        for q in (*inboxes, *outboxes):
+        for q in inboxes:
             q.cancel_join_thread()
             q.close()
+        for r in outboxes:
+            r.close()
 
 
 def _elsewhere(seen: dict, number: str, member: str, part: int) -> bool:

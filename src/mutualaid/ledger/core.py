@@ -564,15 +564,18 @@ class Ledger:
     ) -> "Ledger":
         """Read a ledger file: its committed entries (see :func:`scan`), each checked, every sum checked.
 
+        A file with anything that is not committed is refused, naming the line (issue 22): a line
+        cut short or without its final newline (``ledger.torn_line``), or the entries of a batch
+        run that did not finish (``ledger.uncommitted``: resume that run first). Nothing is dropped.
+
         ``keep`` chooses members (``mutualaid batch --jobs`` gives each process its share; the
         bindings of 身份证 numbers are read whole); ``end`` reads only that many leading bytes (a
         batch that is appending to the file reads what was committed when it started). A malformed
         or edited line raises ``InvalidClaim`` naming ``ledger.LINE`` (and the field, for an entry).
         """
         ledger = cls(plan=plan, engine=engine, record=record, spill_after=spill_after)
-        found = scan(path)
-        if end is None:
-            end = found.end
+        if end is None:  # a caller's own file: every byte must be committed (batch, resuming, gives end)
+            end = scan(path, strict=True).end
         with open(path, "rb") as fp:
             for number, raw in _lines(fp, end):
                 payload, _ = unseal(raw.rstrip(b"\r\n"))

@@ -113,7 +113,7 @@ def _bad_line(number: int, code: str) -> InvalidClaim:
     return InvalidClaim([FieldError.of(f"ledger.{number}", code)])
 
 
-def scan(path: str | Path) -> Scan:
+def scan(path: str | Path, *, strict: bool = False) -> Scan:
     """Read a ledger file once: find its committed end and last checkpoint, and check every sum.
 
     Everything is committed unless the file's last checkpoint belongs to a batch run that did not
@@ -125,6 +125,16 @@ def scan(path: str | Path) -> Scan:
     Raises ``InvalidClaim`` naming ``ledger.LINE`` for a committed line whose sum is wrong, a line
     without a sum after sealed lines, or a checkpoint without a sum (a ledger written before sums:
     see ``docs/batch.md``).
+
+    One loader (issue 22, finding 2): ``Ledger.load`` and ``batch`` read every file through this
+    function. A last line without its newline is a torn write only where a run can have torn it:
+    after the checkpoint of a run that did not finish (the entries it was appending), or a
+    checkpoint itself. Anywhere else it is refused as ``ledger.LINE`` (``ledger.torn_line``): a file
+    cut short, or that lost its final newline, never loses entries silently. ``strict`` (what
+    ``Ledger.load`` asks) refuses a file whose reading would lose an entry, naming the line: a
+    torn line (``ledger.torn_line``) or an unfinished run's entries (``ledger.uncommitted``), which
+    only ``batch``, resuming that run, may cut off. (A torn checkpoint with nothing after it loses
+    no entry: it is a run killed while it wrote its first line, and is left out.)
     """
     digest = GENESIS
     sealed = False
@@ -133,13 +143,19 @@ def scan(path: str | Path) -> Scan:
     last: Optional[tuple[bytes, int, bytes]] = None  # (checkpoint payload, offset after it, digest there)
     end_digest = digest
     torn_at: Optional[int] = None
+    torn: Optional[tuple[int, bool]] = None  # (its line number, whether it is a checkpoint)
+    starts: list[tuple[int, int]] = []  # (line number, start) of each line: to name the first one cut off
     with open(path, "rb") as fp:
         for number, raw in enumerate(fp, 1):
             start = offset
             offset += len(raw)
+            if strict:
+                starts.append((number, start))
             if not raw.endswith(b"\n"):
-                if sealed or CHECKPOINT_PREFIX.startswith(raw[: len(CHECKPOINT_PREFIX)]) or raw.startswith(CHECKPOINT_PREFIX):
+                checkpoint = CHECKPOINT_PREFIX.startswith(raw[: len(CHECKPOINT_PREFIX)]) or raw.startswith(CHECKPOINT_PREFIX)
+                if sealed or checkpoint:
                     torn_at = start
+                    torn = (number, checkpoint)
                     break
             body = raw.rstrip(b"\r\n")
             if not body.strip():
@@ -173,6 +189,12 @@ def scan(path: str | Path) -> Scan:
             end, at_end = last[1], last[2]
     if problem is not None and problem[1] < end:
         raise _bad_line(problem[0], problem[2])
+    if torn is not None and not torn[1] and unfinished is None:  # no run was appending: the file was cut
+        raise _bad_line(torn[0], "ledger.torn_line")
+    if strict and end < (torn_at if torn_at is not None else offset):  # entries would be lost (a torn checkpoint alone loses none)
+        # the torn line is the cause when there is one (a finished run's last checkpoint, cut)
+        first = torn[0] if torn is not None else next(n for n, at in starts if at >= end)
+        raise _bad_line(first, "ledger.torn_line" if torn is not None else "ledger.uncommitted")
     if last is not None and last[1] <= end and not isinstance(last_cp, dict):
         raise _bad_line(0, "ledger.checkpoint_not_object")
     return Scan(end, unfinished, last_cp if isinstance(last_cp, dict) else None, at_end)

@@ -1,0 +1,303 @@
+"""Runs that recover (issue 22, section 5): each finding of the fault-injection audit, held by a test that failed before.
+
+1. ``batch --jobs 2`` with a worker SIGKILLed while it sends its answer: exits 3 within seconds and
+   releases the ledger, where it used to hang forever holding the lock.
+2. One loader for ledger files: a missing final newline or a line cut short is refused, naming the
+   line, where ``Ledger.load`` used to drop entries silently (and their claims were paid again).
+3. Dask: the loss of a worker is survived, and the Dask path has the ledger and resume of ``batch``.
+4. The spill file is sealed: a row changed on disk is refused, never decided from.
+5. A full disk names the file, and Python callers of ``batch.run`` get ``BatchIOError``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from claimdata import generated_stream
+
+from mutualaid.errors import InvalidClaim
+from mutualaid.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def _write_stream(path: Path, claims: int, members: int, seed: int = 5) -> list[dict]:
+    stream = generated_stream(claims, members, seed)
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in stream), encoding="utf-8")
+    return stream
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+# --- 1. a worker killed while it sends its answer ----------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker processes in /proc")
+def test_a_worker_killed_while_it_sends_its_answer_ends_the_run_with_3_and_releases_the_ledger(tmp_path):
+    """The main process is stopped, so each worker blocks halfway through sending an answer larger
+    than a pipe holds; one worker is SIGKILLed there (as the OOM killer would), and the main process
+    goes on: it must read the end of that pipe, not wait for the rest of the message."""
+    source, out, ledger = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "ledger.jsonl"
+    _write_stream(source, 3000, 1000)
+    cmd = [sys.executable, "-m", "mutualaid", "batch", str(source), str(out), "--jobs", "2", "--ledger", str(ledger)]
+    run = subprocess.Popen(cmd, env=ENV, stderr=subprocess.PIPE)
+    try:
+        partial = Path(str(out) + ".partial")
+        deadline = time.monotonic() + 60
+        while not (partial.exists() and partial.stat().st_size > 0 and len(_children(run.pid)) >= 2):
+            assert run.poll() is None and time.monotonic() < deadline, "the run did not start answering"
+            time.sleep(0.02)
+        os.kill(run.pid, signal.SIGSTOP)
+        time.sleep(1.5)  # the workers decide on, and block sending answers nobody reads
+        victim = _children(run.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(0.2)
+        os.kill(run.pid, signal.SIGCONT)
+        try:
+            _, err = run.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run hung after its worker was killed")
+    finally:
+        if run.poll() is None:
+            os.kill(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 3, err.decode()
+    assert "ended unexpectedly" in err.decode() and "Traceback" not in err.decode()
+    again = subprocess.run(cmd, env=ENV, capture_output=True, timeout=120)  # the lock is free: it resumes
+    assert again.returncode == 0, again.stderr.decode()
+    assert "in use" not in again.stderr.decode()
+    plain = tmp_path / "plain.jsonl"
+    subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), str(plain)], env=ENV, check=True, capture_output=True, timeout=120)
+    assert out.read_bytes() == plain.read_bytes()
+
+
+# --- 2. one loader: a cut ledger is refused, naming the line --------------------------------------------
+
+
+def _saved_ledger(path: Path, claims: int = 60) -> Ledger:
+    ledger = Ledger()
+    for claim in generated_stream(claims, 20, 9):
+        try:
+            ledger.decide(claim)
+        except InvalidClaim:
+            pass
+    ledger.save(path)
+    return ledger
+
+
+def test_a_ledger_without_its_final_newline_is_refused_naming_the_last_line(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    _saved_ledger(path)
+    lines = path.read_bytes().count(b"\n")
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    with pytest.raises(InvalidClaim) as info:
+        Ledger.load(path)
+    assert info.value.fields == (f"ledger.{lines}",)
+    assert info.value.errors[0].code == "ledger.torn_line"
+
+
+def test_a_ledger_cut_mid_line_is_refused_naming_that_line(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    _saved_ledger(path)
+    data = path.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) - 10  # ten bytes before the end of a line in the middle
+    line = data[:cut].count(b"\n") + 1
+    path.write_bytes(data[:cut])
+    with pytest.raises(InvalidClaim) as info:
+        Ledger.load(path)
+    assert info.value.fields == (f"ledger.{line}",)
+
+
+def test_a_finished_run_s_ledger_that_lost_its_final_newline_is_refused_not_cut_back(tmp_path):
+    """The audit's case: the last checkpoint (``done``) without its newline read as an unfinished run, and
+    ``Ledger.load`` dropped every entry after the checkpoint before it; replayed, those claims were paid again."""
+    source, path = tmp_path / "in.jsonl", tmp_path / "ledger.jsonl"
+    _write_stream(source, 600, 200, seed=3)
+    subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), str(tmp_path / "out.jsonl"), "--ledger", str(path), "--checkpoint-every", "256"], env=ENV, check=True, capture_output=True, timeout=120)
+    whole = len(Ledger.load(path))
+    lines = path.read_bytes().count(b"\n")
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    with pytest.raises(InvalidClaim) as info:
+        Ledger.load(path)
+    assert info.value.fields == (f"ledger.{lines}",) and info.value.errors[0].code == "ledger.torn_line"
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert len(Ledger.load(path)) == whole
+
+
+def test_batch_refuses_the_same_cut_ledger_with_the_same_words(tmp_path):
+    """``batch --ledger`` and ``Ledger.load`` read ledger files through one loader: a file a run did not
+    write (no checkpoint) cut short is refused by both, naming the line; a run's own torn tail resumes."""
+    path = tmp_path / "ledger.jsonl"
+    _saved_ledger(path)
+    lines = path.read_bytes().count(b"\n")
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    source = tmp_path / "in.jsonl"
+    _write_stream(source, 5, 5, seed=77)
+    done = subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), str(tmp_path / "out.jsonl"), "--ledger", str(path)], env=ENV, capture_output=True, timeout=120)
+    assert done.returncode == 2 and f"ledger.{lines}" in done.stderr.decode(), done.stderr.decode()
+
+
+# --- 4. the spill file is sealed --------------------------------------------------------------------------
+
+
+def test_a_row_changed_in_the_spill_file_is_refused_never_decided_from():
+    """The audit rewrote one ``paid`` in the spill file: the member was paid past the cap. Now the row's
+    seal no longer matches, and the ledger refuses to decide from it (``batch`` stops with BatchIOError)."""
+    import sqlite3
+
+    from claimdata import base_claim
+
+    ledger = Ledger(spill_after=0)
+    ledger.decide(base_claim())
+    assert ledger.spilled
+    ledger._rows._db.execute("UPDATE rows SET entries = replace(entries, ',200000,', ',0,')")  # paid 2000.00 → 0.00
+    later = base_claim()
+    later["claim_id"], later["accident"] = "C-0002", dict(later["accident"], accident_id="A-0002")
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.decide(later)
+    with pytest.raises(sqlite3.DatabaseError):
+        ledger.history("M-0001")
+
+
+def test_batch_stops_on_a_changed_spill_row_with_batch_io_error():
+    from claimdata import base_claim
+
+    from mutualaid.batch import BatchIOError, _Decider
+
+    ledger = Ledger(spill_after=0)
+    decider = _Decider(ledger, journal=False)
+    decider([(1, json.dumps(base_claim()).encode())])
+    ledger._rows._db.execute("UPDATE holders SET member_id = 'M-9'")
+    other = base_claim()
+    other["member"] = dict(other["member"], member_id="M-9")
+    with pytest.raises(BatchIOError, match="line 2"):
+        decider([(2, json.dumps(other).encode())])
+
+
+# --- 5. a full disk -------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full: a device whose every write fails as a full disk does")
+def test_a_full_disk_names_the_file_and_python_callers_get_batch_io_error(tmp_path):
+    from mutualaid.batch import BatchIOError, run
+
+    source = tmp_path / "in.jsonl"
+    _write_stream(source, 300, 100)
+    with pytest.raises(BatchIOError) as info:  # was a bare OSError: the close's second failure replaced the first
+        run(str(source), "/dev/full")
+    assert str(info.value) == "cannot write /dev/full: the disk is full"
+    done = subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), "/dev/full"], env=ENV, capture_output=True, timeout=120)
+    assert done.returncode == 4 and done.stderr.decode().startswith("mutualaid: cannot write /dev/full: the disk is full"), done.stderr
+
+
+# --- 3. Dask: a worker lost, and the ledger and resume of batch ------------------------------------------
+
+
+def _dask_stream(tmp_path: Path, name: str, claims: int, members: int, seed: int) -> Path:
+    path = tmp_path / name
+    _write_stream(path, claims, members, seed)
+    return path
+
+
+def test_dask_survives_the_loss_of_a_worker(dask_client, tmp_path):
+    """A worker SIGKILLed while it decides: its tasks run again elsewhere (their input travels with
+    them), and OUT is ``batch``'s, byte for byte. Before, the partitions were scattered to one worker
+    each, and its loss failed the run (``FutureCancelledError … already forgotten``)."""
+    import threading
+
+    from mutualaid import distributed as md
+    from mutualaid.batch import run
+
+    source = _dask_stream(tmp_path, "in.jsonl", 2500, 800, 13)
+    out, want = tmp_path / "out.jsonl", tmp_path / "want.jsonl"
+    run(str(source), str(want))
+    pids = dask_client.run(os.getpid)
+    failure: list = []
+    done = threading.Event()
+
+    def go() -> None:
+        try:
+            md.batch(str(source), str(out), client=dask_client, partitions=4)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failure.append(exc)
+        done.set()
+
+    worker = threading.Thread(target=go)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while not any(dask_client.processing().values()):
+        assert time.monotonic() < deadline and not done.is_set(), "no task started"
+        time.sleep(0.02)
+    busy = next(addr for addr, tasks in dask_client.processing().items() if tasks)
+    os.kill(pids[busy], signal.SIGKILL)
+    worker.join(timeout=120)
+    assert not failure, failure
+    assert out.read_bytes() == want.read_bytes()
+
+
+def test_dask_keeps_a_ledger_as_batch_does_and_resumes_a_killed_run(dask_client, tmp_path):
+    """The Dask path with ``ledger=``: the same ledger entries and OUT as ``batch --ledger``, over two
+    days' streams; a client killed midway is resumed by running it again, deciding only what it had not kept."""
+    from mutualaid import distributed as md
+    from mutualaid.batch import run
+    from mutualaid.ledger import CHECKPOINT_PREFIX, unseal
+
+    day1 = _dask_stream(tmp_path, "day1.jsonl", 900, 300, 21)
+    lines = day1.read_bytes().splitlines(keepends=True)
+    day2 = tmp_path / "day2.jsonl"
+    day2.write_bytes(b"".join(lines[600:]))
+    day1.write_bytes(b"".join(lines[:600]))
+
+    def entries(path: Path) -> list[bytes]:
+        return [unseal(x)[0] for x in path.read_bytes().splitlines() if not x.startswith(CHECKPOINT_PREFIX)]
+
+    want_ledger = tmp_path / "want-ledger.jsonl"
+    for day in (day1, day2):
+        run(str(day), str(tmp_path / f"want-{day.name}"), ledger=str(want_ledger))
+    ledger = tmp_path / "ledger.jsonl"
+    # Day 1 by a client in another process, killed once it has kept a partition's answer.
+    out1 = tmp_path / f"out-{day1.name}"
+    keep = Path(str(out1) + ".partial.dask")
+    script = (
+        "import sys; from distributed import Client; from mutualaid import distributed as md; "
+        f"md.batch({str(day1)!r}, {str(out1)!r}, client=Client({dask_client.scheduler.address!r}), partitions=8, ledger={str(ledger)!r})"
+    )
+    client_run = subprocess.Popen([sys.executable, "-c", script], env=ENV, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not (keep.exists() and any(p.suffix == ".bin" for p in keep.iterdir())):
+            assert client_run.poll() is None and time.monotonic() < deadline, "the Dask run kept no partition"
+            time.sleep(0.02)
+        os.kill(client_run.pid, signal.SIGKILL)
+        client_run.wait()
+    finally:
+        if client_run.poll() is None:
+            client_run.kill()
+            client_run.wait()
+    kept = {p.name for p in keep.iterdir() if p.suffix == ".bin"}
+    assert 0 < len(kept) < 8 and not out1.exists()
+    md.batch(str(day1), str(out1), client=dask_client, partitions=8, ledger=str(ledger))  # resumed
+    assert not keep.exists()
+    md.batch(str(day2), str(tmp_path / f"out-{day2.name}"), client=dask_client, partitions=3, ledger=str(ledger))
+    for day in (day1, day2):
+        assert (tmp_path / f"out-{day.name}").read_bytes() == (tmp_path / f"want-{day.name}").read_bytes()
+    assert entries(ledger) == entries(want_ledger)
+    again = md.batch(str(day2), str(tmp_path / f"out-{day2.name}"), client=dask_client, partitions=3, ledger=str(ledger))
+    assert entries(ledger) == entries(want_ledger) and again.claims == 300  # finished already: nothing changed
+    from mutualaid.ledger import Ledger as L
+
+    assert len(L.load(ledger)) == len(L.load(want_ledger))
