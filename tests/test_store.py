@@ -181,3 +181,46 @@ def test_a_store_not_at_the_schema_is_refused_without_migrate_and_upgraded_by_th
 def test_urls_and_files_are_told_apart():
     assert is_url("sqlite:///ledger.db") and is_url("postgresql+psycopg://u@h/db")
     assert not is_url("ledger.jsonl") and not is_url("/tmp/x://y")
+
+
+def _code_or_bytes(line: bytes):
+    record = json.loads(line)
+    return line if "outcome" in record else tuple(e["code"] for e in record["errors"])
+
+
+def test_batch_db_decides_as_the_memory_batch_and_a_killed_run_resumes_by_running_again(tmp_path):
+    """``batch --db``: the memory batch's bytes (bar the store's own conflict rule); killed with SIGKILL
+    midway and run again, it answers what it had decided from the store, byte for byte, entering nothing twice."""
+    import signal
+    import time
+
+    from mutualaid.batch import run
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in generated_stream(700, 250, 31)), encoding="utf-8")
+    memory, whole = tmp_path / "memory.jsonl", tmp_path / "whole.jsonl"
+    run(str(source), str(memory))
+    run(str(source), str(whole), db=f"sqlite:///{tmp_path / 'whole.db'}", jobs=2)
+    for a, b in zip(memory.read_bytes().splitlines(), whole.read_bytes().splitlines()):
+        assert _code_or_bytes(a) == _code_or_bytes(b) or (_code_or_bytes(a), _code_or_bytes(b)) == (("claim_id.already_decided",), ("claim_id.conflict",))
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    out = tmp_path / "out.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "mutualaid", "batch", str(source), str(out), "--db", url]
+    killed = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+    wal = tmp_path / "killed.db-wal"
+    deadline = time.monotonic() + 60
+    while not (wal.exists() and wal.stat().st_size > 32 << 10):  # a chunk committed
+        assert killed.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert not out.exists()
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
+    assert out.read_bytes() == whole.read_bytes()
+    a, b = SqlLedger(url), SqlLedger(f"sqlite:///{tmp_path / 'whole.db'}")
+    try:
+        assert {m: a.history(m) for m in a.members()} == {m: b.history(m) for m in b.members()}
+    finally:
+        a.close()
+        b.close()

@@ -51,7 +51,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from ..decide import _yuan
 from ..door import read as read_claim
 from ..edition import Edition
-from ..errors import ClaimConflict, FieldError
+from ..errors import ClaimConflict, FieldError, InvalidClaim
 from ..facts import fen
 from ..model import Claim, Decision, HistoryEntry, build
 from .core import Decided, Ledger
@@ -126,6 +126,11 @@ class Tx:
         # whether a claim was pended, more than once; under the locks the answers cannot change.
         self._holders: dict[str, Optional[str]] = {}
         self._pended: dict[tuple[str, str], Optional[int]] = {}
+        self.writes = 0  # statements that changed something: a decision that fails before any is harmless
+
+    def _write(self, statement: Any, values: dict) -> None:
+        self.writes += 1
+        self.conn.execute(statement, values)
 
     def forget(self) -> None:
         """Drop what this transaction remembers of its reads: a savepoint was rolled back."""
@@ -142,7 +147,7 @@ class Tx:
         seq = self._seq.get(member_id)
         if seq is None:
             seq = len(self.history(member_id))
-        self.conn.execute(
+        self._write(
             _Q["remember"],
             {
                 "member_id": member_id,
@@ -165,7 +170,7 @@ class Tx:
     def bind(self, id_number: str, member_id: str) -> None:
         found = self.holder(id_number)
         if found is None:
-            self.conn.execute(_Q["bind"], {"id_number": id_number, "member_id": member_id})
+            self._write(_Q["bind"], {"id_number": id_number, "member_id": member_id})
             self._holders[id_number] = member_id
         elif found != member_id:  # every caller checks first: a lock was missed, and the key refuses it
             raise IntegrityError("bind", None, Exception(f"{id_number} belongs to {found}"))
@@ -179,12 +184,12 @@ class Tx:
 
     def pend(self, member_id: str, claim_id: str, day: int) -> None:
         self.unpend(member_id, claim_id)
-        self.conn.execute(_Q["pend"], {"member_id": member_id, "claim_id": claim_id, "filed_on": dt.date.fromordinal(day)})
+        self._write(_Q["pend"], {"member_id": member_id, "claim_id": claim_id, "filed_on": dt.date.fromordinal(day)})
         self._pended[(member_id, claim_id)] = day
 
     def unpend(self, member_id: str, claim_id: str) -> None:
         if self._pended.get((member_id, claim_id), 0) is not None:  # unknown (0) or pended: delete
-            self.conn.execute(_Q["unpend"], {"m": member_id, "c": claim_id})
+            self._write(_Q["unpend"], {"m": member_id, "c": claim_id})
         self._pended[(member_id, claim_id)] = None
 
     def decisions(self, member_id: str, claim_id: str) -> list[Stored]:
@@ -192,7 +197,7 @@ class Tx:
         return [Stored(*row) for row in self.conn.execute(_Q["decisions"], {"m": member_id, "c": claim_id})]
 
     def keep(self, member_id: str, claim_id: str, digest: str, decision: Decision, answer: str, version: int) -> None:
-        self.conn.execute(
+        self._write(
             _Q["keep"],
             {
                 "member_id": member_id,
@@ -461,13 +466,23 @@ class SqlLedger(Ledger):
     @staticmethod
     @contextlib.contextmanager
     def _savepoint(tx: Tx) -> Iterator[None]:
-        """One decision inside a group's transaction: undone alone when it is refused or fails."""
+        """One decision inside a group's transaction (SQLite, which holds the whole database's lock).
+
+        A refused claim (``InvalidClaim``, ``ClaimConflict``) is refused before the decision writes
+        anything, so it needs no savepoint of its own (two statements a decision saved); so is any
+        failure before the first write (``batch`` makes it the line's error record). A failure
+        after a write fails the whole group: it is rolled back, and no answer of it goes out.
+        """
+        before = tx.writes
         try:
-            with tx.conn.begin_nested():
-                yield
-        except BaseException:
-            tx.forget()
+            yield
+        except InvalidClaim:
             raise
+        except BaseException as exc:
+            if tx.writes == before:  # failed before writing anything: the group is as it was
+                raise
+            tx.forget()
+            raise StoreError(f"a decision failed midway ({type(exc).__name__}: {exc}): its group is rolled back") from exc
 
     def stored(self, member_id: str, claim_id: str) -> Optional[Stored]:
         """The last decision the store keeps for a member's claim, or None."""
