@@ -78,3 +78,32 @@ def test_deciding_imports_no_web_framework():
         assert "uvicorn" not in sys.modules and "starlette" not in sys.modules
     """)
     assert r.returncode == 0, r.stderr
+
+
+def _without_here(module: str, code: str) -> subprocess.CompletedProcess:
+    """:func:`_without`, importing this checkout's sources."""
+    import os
+
+    prelude = f"import sys; sys.modules[{module!r}] = None\n"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+
+
+def test_the_sql_store_without_its_extra_names_it_and_the_ledger_does_not_need_it():
+    for missing in ("sqlalchemy", "alembic"):
+        r = _without_here(missing, "import mutualaid.ledger.sql")
+        assert r.returncode != 0 and "pip install 'mutualaid[db]'" in r.stderr, r.stderr
+    r = _without_here("sqlalchemy", """
+        from mutualaid.ledger import Ledger
+        from mutualaid.batch import run
+        import sys
+        assert "sqlalchemy" not in [m for m in sys.modules if sys.modules[m] is not None]
+        print(type(Ledger()).__name__)
+    """)
+    assert r.returncode == 0 and r.stdout.strip() == "Ledger", r.stderr
+    r = _without_here("sqlalchemy", """
+        import sys
+        from mutualaid.cli import main
+        sys.exit(main(["batch", "-", "-", "--db", "sqlite:///x.db"]))
+    """)
+    assert r.returncode == 2 and "mutualaid[db]" in r.stderr and "Traceback" not in r.stderr, r.stderr
