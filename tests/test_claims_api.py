@@ -1,31 +1,236 @@
-"""``mutualaid serve --db``: the stateful endpoints on a real server and a real SQLite store (issue 22).
+"""``mutualaid serve --db`` (issue 22): its endpoints, and races and kills on one store, service workers and ``batch --db`` processes deciding the same claims at once.
 
-One server a module, on a free loopback port, stopped by its pid (``tests/liveserver.py``).
-The races, the kills and PostgreSQL are in ``tests/test_store_races.py``.
+The endpoints' tests run on a real server (2 worker processes) on a real SQLite store, one a module,
+stopped by its pid; the SQLite race shares it.
+
+On a real PostgreSQL (``postgres`` fixture, ``tests/pgcluster.py``): a service with 2 worker
+processes and 2 ``mutualaid batch --db`` processes, while 64 concurrent clients send the claims of
+20 members, each claim several times at once (duplicates) and once more at the end (re-sends);
+midway one service worker is killed with SIGKILL, and the clients whose requests it held send them
+again. On SQLite the same, with one ``batch`` process. Afterwards:
+
+- no member is over the cap (per edition period, from the store's history);
+- no claim is entered (or paid) twice, and every answer to one claim's content is the same bytes;
+- each member's history, and every answer, equals a serial run's (one process deciding the
+  stream in order through the same store code, on a fresh SQLite database: the serial run is the
+  reference, the stores under test are PostgreSQL and SQLite).
+
+Clients keep each member's claims in filing order (the next is sent when the last is answered),
+as a claims platform does; members that share a 身份证 number are one lane (who binds it first
+depends on that order). The batch processes read the stream in the same order. So whichever
+process decides a claim, the history it sees is the serial run's: what races is the duplicates.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("fastapi")
 pytest.importorskip("sqlalchemy")
 import httpx  # noqa: E402
-from claimdata import base_claim  # noqa: E402
-from liveserver import start_server, stop_server  # noqa: E402
+from claimdata import base_claim, generated_stream  # noqa: E402
+from liveserver import ROOT, start_server, stop_server  # noqa: E402
+
+from mutualaid.batch import route  # noqa: E402
+from mutualaid.edition import editions  # noqa: E402
+from mutualaid.errors import InvalidClaim  # noqa: E402
+from mutualaid.facts import fen  # noqa: E402
+from mutualaid.ledger.sql import SqlLedger  # noqa: E402
+
+CLAIMS, MEMBERS, SEED = 64, 20, 22
+COPIES = 3  # each claim sent this many times at once
+CLIENTS = 64
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("claims-api")
-    proc, url = start_server("--db", f"sqlite:///{folder / 'ledger.db'}")
+def _stream() -> list[bytes]:
+    return [json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode("utf-8") for c in generated_stream(CLAIMS, MEMBERS, SEED)]
+
+
+def _lanes(lines: list[bytes]) -> list[list[int]]:
+    """Line indexes by member, members sharing a 身份证 number joined into one lane; each lane in stream order."""
+    parent: dict = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    keys = []
+    for raw in lines:
+        _, member, number = route(raw, 1)
+        key = ("m", member)
+        find(key)
+        if number is not None:
+            parent[find(("n", number))] = find(key)
+        keys.append(key)
+    lanes: dict = {}
+    for i, key in enumerate(keys):
+        lanes.setdefault(find(key), []).append(i)
+    return list(lanes.values())
+
+
+def _members(lines: list[bytes]) -> set:
+    return {route(raw, 1)[1] for raw in lines}
+
+
+def _serial(lines: list[bytes], url: str) -> tuple[list, dict]:
+    """Every line's answer ("ok", bytes) or ("refused", codes), and every member's history, deciding in order."""
+    ledger = SqlLedger(url)
     try:
-        yield url
+        answers = []
+        for raw in lines:
+            try:
+                answers.append(("ok", ledger.decide_answer(json.loads(raw))[1]))
+            except InvalidClaim as exc:
+                answers.append(("refused", tuple(sorted(e.code for e in exc.errors))))
+        return answers, {m: ledger.history(m) for m in ledger.members()}
     finally:
-        stop_server(proc)
+        ledger.close()
+
+
+class Service:
+    """A ``serve --db`` with worker processes; one can be killed, and uvicorn's supervisor starts another."""
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.proc, self.base = start_server("--db", url, "--workers", str(workers))
+
+    def workers(self) -> list[int]:
+        """The worker processes' pids (the supervisor's children that run ``spawn_main``, not its resource tracker)."""
+        with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
+            children = [int(p) for p in f.read().split()]
+        found = []
+        for pid in children:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"spawn_main" in f.read():
+                        found.append(pid)
+            except OSError:  # gone meanwhile
+                pass
+        return found
+
+    def busiest(self) -> int:
+        """The worker holding the most sockets (the clients' connections): the one to kill mid-request."""
+
+        def sockets(pid: int) -> int:
+            try:
+                return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:") for fd in os.listdir(f"/proc/{pid}/fd"))
+            except OSError:
+                return -1
+
+        return max(self.workers(), key=sockets)
+
+    def stop(self) -> None:
+        stop_server(self.proc)
+
+
+def _answer(response: httpx.Response) -> tuple:
+    if response.status_code == 200:
+        return ("ok", response.content)
+    assert response.status_code in (409, 422), response.text
+    return ("refused", tuple(sorted(e["code"] for e in response.json()["errors"])))
+
+
+def _send(client: httpx.Client, base: str, raw: bytes, retried: list) -> tuple:
+    """POST a claim; a request cut by a killed worker is sent again (the retry must get the same decision)."""
+    for _ in range(50):
+        try:
+            return _answer(client.post(base + "/v1/claims", content=raw, headers={"content-type": "application/json"}))
+        except httpx.TransportError:
+            retried.append(raw)
+            time.sleep(0.2)
+    raise AssertionError("the service did not answer a claim in 50 tries")
+
+
+def _race(url: str, serial_url: str, workers: int, batches: int, tmp_path: Path, service: "Service | None" = None) -> None:
+    lines = _stream()
+    serial, serial_history = _serial(lines, serial_url)
+    own = service is None
+    service = service or Service(url, workers)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(raw + b"\n" for raw in lines))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "mutualaid", "batch", str(source), str(tmp_path / f"out{k}.jsonl"), "--db", url], env=env, stderr=subprocess.PIPE)
+        for k in range(batches)
+    ]
+    answers: dict[int, list] = {i: [] for i in range(len(lines))}
+    retried: list = []
+    sent = [0]
+    killed: list[int] = []
+    lock = threading.Lock()
+    try:
+        with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client, ThreadPoolExecutor(CLIENTS) as pool:
+
+            def lane(indexes: list[int]) -> None:
+                for i in indexes:
+                    copies = [pool.submit(_send, client, service.base, lines[i], retried) for _ in range(COPIES)]
+                    got = [c.result() for c in copies]
+                    with lock:
+                        answers[i] += got
+                        sent[0] += 1
+                        if not killed and sent[0] >= len(lines) // 3:  # midway: SIGKILL one worker, mid-request
+                            victim = service.busiest()
+                            os.kill(victim, signal.SIGKILL)
+                            killed.append(victim)
+
+            with ThreadPoolExecutor(MEMBERS + 4) as lanes:
+                for done in [lanes.submit(lane, ix) for ix in _lanes(lines)]:
+                    done.result()
+            for i, raw in enumerate(lines):  # re-sent, once everything is decided
+                answers[i].append(_send(client, service.base, raw, retried))
+        for run in runs:
+            _, err = run.communicate(timeout=120)
+            assert run.returncode == 0, err.decode()
+        check = SqlLedger(url)
+        try:
+            history = {m: check.history(m) for m in check.members() if m in serial_history or m in _members(lines)}
+        finally:
+            check.close()
+    finally:
+        if own:
+            service.stop()
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    assert killed, "no worker was killed"
+    assert retried, "the killed worker held no request: nothing was retried"
+    for k in range(batches):  # the batch processes' answers: each line as the serial run answered it
+        out = (tmp_path / f"out{k}.jsonl").read_bytes().splitlines()
+        assert len(out) == len(lines)
+        for i, got in enumerate(out):
+            record = json.loads(got)
+            if "outcome" in record:
+                answers[i].append(("ok", got))
+            else:
+                answers[i].append(("refused", tuple(sorted(e["code"] for e in record["errors"]))))
+    for i in range(len(lines)):
+        assert set(answers[i]) == {serial[i]}, (i, lines[i][:80], set(answers[i]), serial[i])
+    assert history == serial_history  # each member's history, entry by entry, in the same order
+    for member, entries in history.items():
+        ids = [e.claim_id for e in entries]
+        assert len(ids) == len(set(ids)), member  # nothing entered (paid) twice
+        for edition_id in editions.ids():
+            edition = editions.get(edition_id)
+            paid = sum(fen(e.paid) for e in entries if edition.period.start <= e.accident_occurred_on <= edition.period.end)
+            assert paid <= edition.cap_fen, (member, edition_id, paid)
+    assert sum(1 for a in serial if a[0] == "ok") > CLAIMS // 2  # the stream decides, not only refuses
+
+
+# --- the endpoints, one at a time ------------------------------------------------------------------
 
 
 def _post(url: str, claim) -> httpx.Response:
@@ -33,7 +238,8 @@ def _post(url: str, claim) -> httpx.Response:
     return httpx.post(url + "/v1/claims", content=body, headers={"content-type": "application/json"}, timeout=30)
 
 
-def test_a_claim_is_decided_kept_and_answered_again_byte_for_byte(service):
+def test_a_claim_is_decided_kept_and_answered_again_byte_for_byte(sqlite_service):
+    service = sqlite_service.base
     first = _post(service, base_claim())
     assert first.status_code == 200 and first.json()["outcome"] == "approved" and first.json()["payout"] == "2000.00"
     again = _post(service, base_claim())
@@ -46,7 +252,8 @@ def test_a_claim_is_decided_kept_and_answered_again_byte_for_byte(service):
     assert (cap["used"], cap["cap"]) == ("2000.00", "10000.00") and cap["left"] == "8000.00"
 
 
-def test_other_content_under_a_decided_claim_id_is_409_and_changes_nothing(service):
+def test_other_content_under_a_decided_claim_id_is_409_and_changes_nothing(sqlite_service):
+    service = sqlite_service.base
     _post(service, base_claim())
     changed = base_claim()
     changed["treatments"][0]["items"][0]["out_of_pocket"] = "9000.00"
@@ -57,8 +264,9 @@ def test_other_content_under_a_decided_claim_id_is_409_and_changes_nothing(servi
     assert [e["claim_id"] for e in httpx.get(service + "/v1/members/M-0001").json()["history"]] == ["C-0001"]
 
 
-def test_the_cap_is_kept_across_requests(service):
+def test_the_cap_is_kept_across_requests(sqlite_service):
     """Six accidents that would each pay 2,000.00: the store's history stops the payments at the cap (10,000.00)."""
+    service = sqlite_service.base
     paid = 0
     for n in range(6):
         claim = base_claim()
@@ -73,7 +281,8 @@ def test_the_cap_is_kept_across_requests(service):
     assert cap["left"] == "0.00"
 
 
-def test_bad_input_is_422_naming_fields_and_unknowns_are_404(service):
+def test_bad_input_is_422_naming_fields_and_unknowns_are_404(sqlite_service):
+    service = sqlite_service.base
     bad = copy.deepcopy(base_claim())
     bad["claim_id"] = "C-BAD"
     bad["filed_on"] = "2022-02-01"  # before the accident
@@ -85,7 +294,8 @@ def test_bad_input_is_422_naming_fields_and_unknowns_are_404(service):
     assert httpx.get(service + "/v1/members/M%20-1").status_code == 404
 
 
-def test_a_claim_id_of_two_members_needs_the_member(service):
+def test_a_claim_id_of_two_members_needs_the_member(sqlite_service):
+    service = sqlite_service.base
     other = base_claim()
     other["member"] = dict(other["member"], member_id="M-0002", id_number="440106198501010023")
     other["payee"] = dict(other["payee"], holder_id_number="440106198501010023")
@@ -94,3 +304,29 @@ def test_a_claim_id_of_two_members_needs_the_member(service):
     assert httpx.get(service + "/v1/claims/C-0001").status_code == 409
     mine = httpx.get(service + "/v1/claims/C-0001", params={"member_id": "M-0002"})
     assert mine.status_code == 200 and mine.json()["claim_id"] == "C-0001"
+
+
+# --- the races -------------------------------------------------------------------------------------
+
+
+def test_races_and_a_killed_worker_on_postgresql(postgres, tmp_path):
+    _race(postgres.database(), f"sqlite:///{tmp_path / 'serial.db'}", workers=2, batches=2, tmp_path=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def sqlite_service(tmp_path_factory):
+    """One ``serve --db sqlite:///…`` with 2 worker processes for the module (the endpoints' tests and the SQLite race)."""
+    folder = tmp_path_factory.mktemp("claims-api")
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    service = Service(url, 2)
+    service.db = url
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def test_races_and_a_killed_worker_on_sqlite(sqlite_service, tmp_path):
+    """The same on SQLite: the service's 2 worker processes and a batch process (the stream's members
+    only: the endpoints' tests of this module share the store, with members of their own)."""
+    _race(sqlite_service.db, f"sqlite:///{tmp_path / 'serial.db'}", workers=2, batches=1, tmp_path=tmp_path, service=sqlite_service)

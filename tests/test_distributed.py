@@ -101,3 +101,117 @@ def test_an_empty_input_gives_an_empty_output_as_batch_does(client, tmp_path):
     expected, _ = _batch(empty, tmp_path / "batch.jsonl")
     md.batch(str(empty), str(tmp_path / "dask.jsonl"), client=client)
     assert (tmp_path / "dask.jsonl").read_bytes() == expected == b""
+
+
+# --- issue 22: a worker lost; the ledger and resume of batch (tests/test_recovery.py has the other findings) ---
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def _write_stream(path: Path, claims: int, members: int, seed: int = 5) -> list[dict]:
+    stream = generated_stream(claims, members, seed)
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in stream), encoding="utf-8")
+    return stream
+
+
+def _dask_stream(tmp_path: Path, name: str, claims: int, members: int, seed: int) -> Path:
+    path = tmp_path / name
+    _write_stream(path, claims, members, seed)
+    return path
+
+
+def test_dask_survives_the_loss_of_a_worker(client, tmp_path):
+    """A worker SIGKILLed while it decides: its tasks run again elsewhere (their input travels with
+    them), and OUT is ``batch``'s, byte for byte. Before, the partitions were scattered to one worker
+    each, and its loss failed the run (``FutureCancelledError … already forgotten``)."""
+    import threading
+
+    from mutualaid import distributed as md
+    from mutualaid.batch import run
+
+    source = _dask_stream(tmp_path, "in.jsonl", 2000, 700, 13)
+    out, want = tmp_path / "out.jsonl", tmp_path / "want.jsonl"
+    run(str(source), str(want))
+    pids = client.run(os.getpid)
+    failure: list = []
+    done = threading.Event()
+
+    def go() -> None:
+        try:
+            md.batch(str(source), str(out), client=client, partitions=4)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failure.append(exc)
+        done.set()
+
+    worker = threading.Thread(target=go)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while not any(client.processing().values()):
+        assert time.monotonic() < deadline and not done.is_set(), "no task started"
+        time.sleep(0.02)
+    busy = next(addr for addr, tasks in client.processing().items() if tasks)
+    os.kill(pids[busy], signal.SIGKILL)
+    worker.join(timeout=120)
+    client.wait_for_workers(2, timeout=60)  # the nanny has started another: the module's cluster is whole again
+    assert not failure, failure
+    assert out.read_bytes() == want.read_bytes()
+
+
+def test_dask_keeps_a_ledger_as_batch_does_and_resumes_a_killed_run(client, tmp_path):
+    """The Dask path with ``ledger=``: the same ledger entries and OUT as ``batch --ledger``, over two
+    days' streams; a client killed midway is resumed by running it again, deciding only what it had not kept."""
+    from mutualaid import distributed as md
+    from mutualaid.batch import run
+    from mutualaid.ledger import CHECKPOINT_PREFIX, unseal
+
+    day1 = _dask_stream(tmp_path, "day1.jsonl", 900, 300, 21)
+    lines = day1.read_bytes().splitlines(keepends=True)
+    day2 = tmp_path / "day2.jsonl"
+    day2.write_bytes(b"".join(lines[600:]))
+    day1.write_bytes(b"".join(lines[:600]))
+
+    def entries(path: Path) -> list[bytes]:
+        return [unseal(x)[0] for x in path.read_bytes().splitlines() if not x.startswith(CHECKPOINT_PREFIX)]
+
+    want_ledger = tmp_path / "want-ledger.jsonl"
+    for day in (day1, day2):
+        run(str(day), str(tmp_path / f"want-{day.name}"), ledger=str(want_ledger))
+    ledger = tmp_path / "ledger.jsonl"
+    # Day 1 by a client in another process, killed once it has kept a partition's answer.
+    out1 = tmp_path / f"out-{day1.name}"
+    keep = Path(str(out1) + ".partial.dask")
+    script = (
+        "import sys; from distributed import Client; from mutualaid import distributed as md; "
+        f"md.batch({str(day1)!r}, {str(out1)!r}, client=Client({client.scheduler.address!r}), partitions=8, ledger={str(ledger)!r})"
+    )
+    client_run = subprocess.Popen([sys.executable, "-c", script], env=ENV, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not (keep.exists() and any(p.suffix == ".bin" for p in keep.iterdir())):
+            assert client_run.poll() is None and time.monotonic() < deadline, "the Dask run kept no partition"
+            time.sleep(0.02)
+        os.kill(client_run.pid, signal.SIGKILL)
+        client_run.wait()
+    finally:
+        if client_run.poll() is None:
+            client_run.kill()
+            client_run.wait()
+    kept = {p.name for p in keep.iterdir() if p.suffix == ".bin"}
+    assert 0 < len(kept) < 8 and not out1.exists()
+    md.batch(str(day1), str(out1), client=client, partitions=8, ledger=str(ledger))  # resumed
+    assert not keep.exists()
+    md.batch(str(day2), str(tmp_path / f"out-{day2.name}"), client=client, partitions=3, ledger=str(ledger))
+    for day in (day1, day2):
+        assert (tmp_path / f"out-{day.name}").read_bytes() == (tmp_path / f"want-{day.name}").read_bytes()
+    assert entries(ledger) == entries(want_ledger)
+    again = md.batch(str(day2), str(tmp_path / f"out-{day2.name}"), client=client, partitions=3, ledger=str(ledger))
+    assert entries(ledger) == entries(want_ledger) and again.claims == 300  # finished already: nothing changed
+    from mutualaid.ledger import Ledger as L
+
+    assert len(L.load(ledger)) == len(L.load(want_ledger))
