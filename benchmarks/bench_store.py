@@ -111,21 +111,18 @@ def _sqlite(folder: str, name: str, synchronous: str = "FULL") -> Iterator[objec
 
 @contextlib.contextmanager
 def _postgres(cluster, sync_commit: bool = True, locks: bool = True) -> Iterator[object]:
-    from mutualaid.ledger import sql
     from mutualaid.ledger.sql import SqlLedger, SqlStore
 
     url = cluster.database("bench")
     if not sync_commit:
         url += "?options=-csynchronous_commit%3Doff"
     store = SqlStore(url)
-    real = sql.lock_key
     if not locks:
         store.postgres = False  # the transaction takes no advisory lock: measured, never used
     ledger = SqlLedger(store)
     try:
         yield ledger
     finally:
-        sql.lock_key = real
         ledger.close()
 
 

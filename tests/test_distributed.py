@@ -114,10 +114,7 @@ import time  # noqa: E402
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
-def _write_stream(path: Path, claims: int, members: int, seed: int = 5) -> list[dict]:
-    stream = generated_stream(claims, members, seed)
-    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in stream), encoding="utf-8")
-    return stream
+from test_recovery import _write_stream  # noqa: E402
 
 
 def _dask_stream(tmp_path: Path, name: str, claims: int, members: int, seed: int) -> Path:

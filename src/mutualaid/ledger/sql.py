@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - exercised in a fresh interpreter by te
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import threading
 import time
@@ -211,6 +212,12 @@ class Tx:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def _locking(n: int) -> Any:
+    """``SELECT pg_advisory_xact_lock(:k0), pg_advisory_xact_lock(:k1), …`` for ``n`` keys."""
+    return text("SELECT " + ", ".join(f"pg_advisory_xact_lock(:k{i})" for i in range(n)))
+
+
 class SqlStore:
     """A database holding ledgers' state: open it once a process, share it between threads.
 
@@ -245,8 +252,9 @@ class SqlStore:
         """
         with self.engine.begin() as conn:
             if self.postgres:
-                for key in sorted({lock_key(kind, k) for kind, k in keys if k is not None}):
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+                locks = sorted({lock_key(kind, k) for kind, k in keys if k is not None})
+                if locks:  # one round trip; PostgreSQL evaluates the list in order, so every process locks in one order
+                    conn.execute(_locking(len(locks)), {f"k{n}": key for n, key in enumerate(locks)})
             yield Tx(conn)
 
     @contextlib.contextmanager
