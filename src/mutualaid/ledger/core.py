@@ -140,8 +140,9 @@ class Ledger:
     at each step, every earlier approved or denied claim of the member (in the order decided);
     only ``record.input_hash`` differs past :attr:`FOLD_AFTER` entries (see the module docstring).
 
-    A backend that keeps history in its own database subclasses the Ledger and overrides two
-    methods, :meth:`history` and :meth:`remember` (see ``docs/batch.md``); :meth:`decide`,
+    The SQL store (:class:`mutualaid.ledger.sql.SqlLedger`, ``docs/backends.md``) keeps the
+    ledger in a database shared by processes. Another store can still be wired in by overriding
+    two methods, :meth:`history` and :meth:`remember`; :meth:`decide`,
     :meth:`add` and :meth:`decided` go through them (and then every claim is decided with the
     full history). The whole-ledger methods (``len``, :meth:`members`, :meth:`entries`,
     :meth:`dump`, :meth:`save`, :meth:`load`) are the own store's.
