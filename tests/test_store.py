@@ -226,3 +226,20 @@ def test_batch_db_decides_as_the_memory_batch_and_a_killed_run_resumes_by_runnin
     finally:
         a.close()
         b.close()
+
+
+def test_a_ledger_shared_by_threads_answers_outside_a_decision_too(tmp_path):
+    """The service shares one SqlLedger between its threads: questions asked outside a decision, from a
+    thread that never decided, are answered from the store."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'threads.db'}")
+    try:
+        ledger.decide(base_claim())
+        number = base_claim()["member"]["id_number"]
+        with ThreadPoolExecutor(4) as pool:
+            holders = list(pool.map(lambda _: ledger.holder(number), range(8)))
+            pended = list(pool.map(lambda _: ledger.pended("M-0001", "C-0001"), range(8)))
+        assert holders == ["M-0001"] * 8 and pended == [None] * 8
+    finally:
+        ledger.close()

@@ -333,13 +333,13 @@ class _Rows:
         self.ledger = ledger
 
     def _tx(self) -> Tx:
-        tx = self.ledger._local.tx
+        tx = self.ledger._current
         if tx is None:  # pragma: no cover - every caller opens one
             raise RuntimeError("the SQL store is asked outside a transaction")
         return tx
 
     def holder(self, id_number: str) -> Optional[str]:
-        tx = self.ledger._local.tx
+        tx = self.ledger._current
         if tx is None:
             with self.ledger.store.reading() as tx:
                 return tx.holder(id_number)
@@ -349,7 +349,7 @@ class _Rows:
         self._tx().bind(id_number, member_id)
 
     def pended(self, member_id: str, claim_id: str) -> Optional[int]:
-        tx = self.ledger._local.tx
+        tx = self.ledger._current
         if tx is None:
             with self.ledger.store.reading() as tx:
                 return tx.pended(member_id, claim_id)
