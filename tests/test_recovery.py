@@ -54,7 +54,7 @@ def test_a_worker_killed_while_it_sends_its_answer_ends_the_run_with_3_and_relea
     goes on: it must read the end of that pipe, not wait for the rest of the message."""
     source, out, ledger = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "ledger.jsonl"
     _write_stream(source, 1500, 500)
-    cmd = [sys.executable, "-m", "mutualaid", "batch", str(source), str(out), "--jobs", "2", "--ledger", str(ledger)]
+    cmd = [sys.executable, "-m", "mutualaid", "batch", str(source), str(out), "--jobs", "2", "--ledger", str(ledger), "--checkpoint-every", "256"]
     run = subprocess.Popen(cmd, env=ENV, stderr=subprocess.PIPE)
     try:
         partial = Path(str(out) + ".partial")
@@ -78,11 +78,10 @@ def test_a_worker_killed_while_it_sends_its_answer_ends_the_run_with_3_and_relea
             run.wait()
     assert run.returncode == 3, err.decode()
     assert "ended unexpectedly" in err.decode() and "Traceback" not in err.decode()
-    again = subprocess.run(cmd, env=ENV, capture_output=True, timeout=120)  # the lock is free: it resumes
-    assert again.returncode == 0, again.stderr.decode()
-    assert "in use" not in again.stderr.decode()
     from mutualaid.batch import run as batch_run
 
+    resumed = batch_run(str(source), str(out), jobs=2, ledger=str(ledger), checkpoint_every=256)  # the lock is free (else LedgerBusy)
+    assert not resumed.complete and resumed.summary.claims == 1500
     plain = tmp_path / "plain.jsonl"
     batch_run(str(source), str(plain))
     assert out.read_bytes() == plain.read_bytes()
@@ -130,7 +129,9 @@ def test_a_finished_run_s_ledger_that_lost_its_final_newline_is_refused_not_cut_
     ``Ledger.load`` dropped every entry after the checkpoint before it; replayed, those claims were paid again."""
     source, path = tmp_path / "in.jsonl", tmp_path / "ledger.jsonl"
     _write_stream(source, 600, 200, seed=3)
-    subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), str(tmp_path / "out.jsonl"), "--ledger", str(path), "--checkpoint-every", "256"], env=ENV, check=True, capture_output=True, timeout=120)
+    from mutualaid.batch import run
+
+    run(str(source), str(tmp_path / "out.jsonl"), ledger=str(path), checkpoint_every=256)
     whole = len(Ledger.load(path))
     lines = path.read_bytes().count(b"\n")
     path.write_bytes(path.read_bytes().rstrip(b"\n"))
@@ -141,7 +142,7 @@ def test_a_finished_run_s_ledger_that_lost_its_final_newline_is_refused_not_cut_
     assert len(Ledger.load(path)) == whole
 
 
-def test_batch_refuses_the_same_cut_ledger_with_the_same_words(tmp_path):
+def test_batch_refuses_the_same_cut_ledger_with_the_same_words(tmp_path, capsys):
     """``batch --ledger`` and ``Ledger.load`` read ledger files through one loader: a file a run did not
     write (no checkpoint) cut short is refused by both, naming the line; a run's own torn tail resumes."""
     path = tmp_path / "ledger.jsonl"
@@ -150,8 +151,11 @@ def test_batch_refuses_the_same_cut_ledger_with_the_same_words(tmp_path):
     path.write_bytes(path.read_bytes().rstrip(b"\n"))
     source = tmp_path / "in.jsonl"
     _write_stream(source, 5, 5, seed=77)
-    done = subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), str(tmp_path / "out.jsonl"), "--ledger", str(path)], env=ENV, capture_output=True, timeout=120)
-    assert done.returncode == 2 and f"ledger.{lines}" in done.stderr.decode(), done.stderr.decode()
+    from mutualaid.cli import main
+
+    assert main(["batch", str(source), str(tmp_path / "out.jsonl"), "--ledger", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"ledger.{lines}" in err and "Traceback" not in err, err
 
 
 # --- 4. the spill file is sealed --------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def test_batch_stops_on_a_changed_spill_row_with_batch_io_error():
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full: a device whose every write fails as a full disk does")
-def test_a_full_disk_names_the_file_and_python_callers_get_batch_io_error(tmp_path):
+def test_a_full_disk_names_the_file_and_python_callers_get_batch_io_error(tmp_path, capsys):
     from mutualaid.batch import BatchIOError, run
 
     source = tmp_path / "in.jsonl"
@@ -203,5 +207,7 @@ def test_a_full_disk_names_the_file_and_python_callers_get_batch_io_error(tmp_pa
     with pytest.raises(BatchIOError) as info:  # was a bare OSError: the close's second failure replaced the first
         run(str(source), "/dev/full")
     assert str(info.value) == "cannot write /dev/full: the disk is full"
-    done = subprocess.run([sys.executable, "-m", "mutualaid", "batch", str(source), "/dev/full"], env=ENV, capture_output=True, timeout=120)
-    assert done.returncode == 4 and done.stderr.decode().startswith("mutualaid: cannot write /dev/full: the disk is full"), done.stderr
+    from mutualaid.cli import main
+
+    assert main(["batch", str(source), "/dev/full"]) == 4
+    assert capsys.readouterr().err.startswith("mutualaid: cannot write /dev/full: the disk is full")

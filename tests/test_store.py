@@ -202,7 +202,7 @@ def test_batch_db_decides_as_the_memory_batch_and_a_killed_run_resumes_by_runnin
     source.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in generated_stream(500, 180, 31)), encoding="utf-8")
     memory, whole = tmp_path / "memory.jsonl", tmp_path / "whole.jsonl"
     run(str(source), str(memory))
-    run(str(source), str(whole), db=f"sqlite:///{tmp_path / 'whole.db'}", jobs=2)
+    run(str(source), str(whole), db=f"sqlite:///{tmp_path / 'whole.db'}")
     for a, b in zip(memory.read_bytes().splitlines(), whole.read_bytes().splitlines()):
         assert _code_or_bytes(a) == _code_or_bytes(b) or (_code_or_bytes(a), _code_or_bytes(b)) == (("claim_id.already_decided",), ("claim_id.conflict",))
     url = f"sqlite:///{tmp_path / 'killed.db'}"
@@ -218,7 +218,7 @@ def test_batch_db_decides_as_the_memory_batch_and_a_killed_run_resumes_by_runnin
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     assert not out.exists()
-    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
+    run(str(source), str(out), db=url, jobs=2)  # resumed, with another number of processes: the same bytes
     assert out.read_bytes() == whole.read_bytes()
     a, b = SqlLedger(url), SqlLedger(f"sqlite:///{tmp_path / 'whole.db'}")
     try:
