@@ -220,7 +220,7 @@ def cmd_serve(args) -> int:
     try:
         from .server import Settings, SettingsError, serve
     except ImportError as exc:
-        raise UsageError(str(exc) if "mutualaid[server]" in str(exc) else f"serve needs the service's extra, pip install 'mutualaid[server]': {exc}") from None
+        raise UsageError(str(exc) if "mutualaid[server]" in str(exc) else f"serve needs the service's extra, pip install 'mutualaid[server]' (from a checkout: pip install '.[server]'): {exc}") from None
     try:
         settings = Settings.from_env(
             host=args.host,
@@ -228,6 +228,14 @@ def cmd_serve(args) -> int:
             workers=args.workers,
             body_limit=args.body_limit,
             batch_limit=args.batch_limit,
+            line_limit=args.line_limit,
+            threads=args.threads,
+            queue=args.queue,
+            connections=args.connections,
+            header_limit=args.header_limit,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            keep_alive=args.keep_alive,
             editions=args.plan,
             log_level=args.log_level,
         )
@@ -298,12 +306,20 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
     d.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     d.set_defaults(func=cmd_diff)
-    sv = sub.add_parser("serve", help="run the HTTP service (pip install 'mutualaid[server]'); docs/server.md")
+    sv = sub.add_parser("serve", help="run the HTTP service (pip install 'mutualaid[server]', from a checkout '.[server]'); docs/server.md")
     sv.add_argument("--host", help="the address to listen on (MUTUALAID_HOST; default: 127.0.0.1)")
     sv.add_argument("--port", type=int, help="the port (MUTUALAID_PORT; default: 8000)")
     sv.add_argument("--workers", type=int, help="processes answering requests (MUTUALAID_WORKERS; default: 1)")
     sv.add_argument("--body-limit", type=int, metavar="BYTES", help="the largest JSON body (MUTUALAID_BODY_LIMIT; default: 1 MiB)")
     sv.add_argument("--batch-limit", type=int, metavar="BYTES", help="the largest /v1/batch body (MUTUALAID_BATCH_LIMIT; default: 64 MiB)")
+    sv.add_argument("--line-limit", type=int, metavar="BYTES", help="the longest /v1/batch line (MUTUALAID_LINE_LIMIT; default: 256 KiB)")
+    sv.add_argument("--threads", type=int, help="decisions a worker runs at once, off its event loop (MUTUALAID_THREADS; default: 2)")
+    sv.add_argument("--queue", type=int, help="decisions that may wait for a thread; past them, 503 with Retry-After (MUTUALAID_QUEUE; default: 16)")
+    sv.add_argument("--connections", type=int, help="connections a worker keeps at once; past them, 503 (MUTUALAID_CONNECTIONS; default: 256)")
+    sv.add_argument("--header-limit", type=int, metavar="BYTES", help="the largest request line and headers; past it, 431 (MUTUALAID_HEADER_LIMIT; default: 16 KiB)")
+    sv.add_argument("--header-timeout", type=float, metavar="SECONDS", help="time to send a request's line and headers; then 408 (MUTUALAID_HEADER_TIMEOUT; default: 10)")
+    sv.add_argument("--body-timeout", type=float, metavar="SECONDS", help="time for a body to arrive (a batch: each piece of it); then 408 (MUTUALAID_BODY_TIMEOUT; default: 30)")
+    sv.add_argument("--keep-alive", type=float, metavar="SECONDS", help="how long an idle connection stays open (MUTUALAID_KEEP_ALIVE; default: 5)")
     sv.add_argument(
         "--plan",
         action="append",
