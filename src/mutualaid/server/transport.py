@@ -162,6 +162,9 @@ def parse_json(raw: bytes) -> Any:
         text = raw.decode("utf-8")  # RFC 8259: UTF-8 only (json.loads of bytes would guess UTF-16/32)
     except UnicodeDecodeError as exc:
         raise Refusal(422, "not_json", [error("body", "body.not_utf8", detail=f"{exc.reason} at byte {exc.start}")]) from None
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # JSON has no raw NUL, in a string or out: this is UTF-16 or UTF-32 without its mark
+        raise Refusal(422, "not_json", [error("body", "body.not_utf8", detail=f"a NUL byte at byte {nul} (UTF-16 or UTF-32?)")])
     try:
         data = read_json(text)
     except RecursionError:
