@@ -14,6 +14,7 @@ backpressure and timeouts cost little to provoke; its peak memory is read from `
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -38,10 +39,17 @@ MEMORY_BOUND = 150 << 20
 
 
 def _kib(pid: int, field: str) -> int:
-    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if row.startswith(field + ":"):
-            return int(row.split()[1]) << 10
-    raise AssertionError(f"{field} not in /proc/{pid}/status")
+    """``field`` (VmRSS, VmHWM: the peak) of the process and its children (the pool's heavy lane), in bytes."""
+    total = 0
+    for entry in [str(pid)] + [e for e in os.listdir("/proc") if e.isdigit() and e != str(pid)]:
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        rows = dict(row.split(":", 1) for row in status.splitlines() if ":" in row)
+        if entry == str(pid) or rows.get("PPid", "").strip() == str(pid):
+            total += int(rows[field].split()[0]) << 10
+    return total
 
 
 class Hostile:

@@ -314,7 +314,7 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--batch-limit", type=int, metavar="BYTES", help="the largest /v1/batch body (MUTUALAID_BATCH_LIMIT; default: 64 MiB)")
     sv.add_argument("--line-limit", type=int, metavar="BYTES", help="the longest /v1/batch line (MUTUALAID_LINE_LIMIT; default: 256 KiB)")
     sv.add_argument("--threads", type=int, help="decisions a worker runs at once, off its event loop (MUTUALAID_THREADS; default: 2)")
-    sv.add_argument("--queue", type=int, help="decisions that may wait for a thread; past them, 503 with Retry-After (MUTUALAID_QUEUE; default: 16)")
+    sv.add_argument("--queue", type=int, help="decisions that may wait for a thread; past them, 503 with Retry-After (MUTUALAID_QUEUE; default: 64)")
     sv.add_argument("--connections", type=int, help="connections a worker keeps at once; past them, 503 (MUTUALAID_CONNECTIONS; default: 256)")
     sv.add_argument("--header-limit", type=int, metavar="BYTES", help="the largest request line and headers; past it, 431 (MUTUALAID_HEADER_LIMIT; default: 16 KiB)")
     sv.add_argument("--header-timeout", type=float, metavar="SECONDS", help="time to send a request's line and headers; then 408 (MUTUALAID_HEADER_TIMEOUT; default: 10)")

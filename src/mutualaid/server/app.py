@@ -8,9 +8,10 @@ functions of :mod:`mutualaid.server.decisions`. See the package's docstring for 
 from __future__ import annotations
 
 import io
-from typing import Any, AsyncIterator, Optional, cast
+import os
+import time
+from typing import Any, AsyncIterator, Optional
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -22,16 +23,13 @@ from .. import __version__
 from ..errors import FieldError, InvalidClaim
 from ..validate import _field_error
 from . import assets
-from .decisions import Answer, adjudicate_body, replay_body
+from .decisions import Answer, adjudicate_body, batch_decide, batch_end, replay_body
 from .logs import RequestLog, configure_logging, log
 from .openapi import answers, body_doc, component_schemas, ref
-from .pool import DecisionPool, busy, run_decision
+from .pool import DecisionPool, busy, heavy, run_decision
 from .settings import Settings, load_editions
-from .transport import JSON, JSON_LINES, JSON_LINES_TYPES, Refusal, declared_length, invalid_claim, json_response, media_type, read_body
+from .transport import JSON, JSON_LINES, JSON_LINES_TYPES, Refusal, deadline, declared_length, invalid_claim, json_response, media_type, read_body
 
-BIG = 64 << 10
-"""A body this large (some 30 claims' worth) is a big one: once the pool is idle after it, the heap
-is trimmed, so that the resident memory returns to its idle level."""
 
 
 def _answer(request: Request, answer: Answer) -> Response:
@@ -59,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.pool = DecisionPool(settings.threads, settings.queue)
+    app.state.pool = DecisionPool(settings.threads, settings.queue, settings.editions)
+    app.router.on_startup.append(app.state.pool.start)
+    app.router.on_shutdown.append(app.state.pool.close)
     app.add_middleware(RequestLog)
     assets.mount(app)
 
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     async def adjudicate(request: Request) -> Response:
         raw = await read_body(request, limit)
-        return _answer(request, await run_decision(request, adjudicate_body, raw, big=len(raw) >= BIG))
+        return _answer(request, await run_decision(request, adjudicate_body, raw, heavy=heavy(raw)))
 
     @app.post(
         "/v1/batch",
@@ -111,23 +111,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=answers({"type": "string"}, 413, 415, 422, 503, media=JSON_LINES),
     )
     async def batch(request: Request, plan: Optional[str] = None, record: bool = True) -> Response:
-        from ..batch import DecideSpec
         from ..plan import UnknownEdition
 
         media_type(request, JSON_LINES_TYPES)
         declared_length(request, settings.batch_limit)
-        edition = None
-        if plan is not None:
-            edition = editions.get(plan)  # an id, never a file on the server
-            if edition is None:
-                request.state.outcome = "invalid"
-                raise invalid_claim(InvalidClaim([FieldError.from_exception("plan", UnknownEdition(plan), plan)]))
-        if request.app.state.pool.full():  # once the answer has begun, a busy pool can only be waited for
+        if plan is not None and editions.get(plan) is None:  # an id, never a file on the server
+            request.state.outcome = "invalid"
+            raise invalid_claim(InvalidClaim([FieldError.from_exception("plan", UnknownEdition(plan), plan)]))
+        if request.app.state.pool.full(heavy=True):  # once the answer has begun, a busy lane can only be waited for
             raise busy()
-        # The batch's own worker, with a ledger of this request's own (DecideSpec takes an edition
-        # argument as resolve() reads it: an Edition object is handed on as it is).
-        worker = DecideSpec(plan=cast(Any, edition), engine="native", record=record).worker(0, 1)
-        return _BatchAnswer(request, worker, settings)
+        # Decided in the heavy lane by a worker with a ledger of this request's own (batch_decide).
+        return _BatchAnswer(request, (plan, record), settings)
 
     @app.post(
         "/v1/replay",
@@ -137,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     async def replay(request: Request) -> Response:
         raw = await read_body(request, limit)
-        return _answer(request, await run_decision(request, replay_body, raw, big=len(raw) >= BIG))
+        return _answer(request, await run_decision(request, replay_body, raw, heavy=heavy(raw)))
 
     @app.get("/v1/editions", summary="The editions this service knows", responses=answers({"type": "array", "items": ref("EditionSummary")}))
     async def edition_list() -> Response:
@@ -221,15 +215,15 @@ class _BatchAnswer(Response):
 
     media_type = JSON_LINES
 
-    def __init__(self, request: Request, worker, settings: Settings) -> None:
+    def __init__(self, request: Request, options: tuple[Optional[str], bool], settings: Settings) -> None:
         super().__init__(media_type=JSON_LINES)
-        self.request, self.worker, self.settings = request, worker, settings
+        self.request, self.options, self.settings = request, options, settings
         del self.headers["content-length"]
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         try:
-            async for part in _batch_lines(self.request, self.worker, self.settings):
+            async for part in _batch_lines(self.request, self.options, self.settings):
                 await send({"type": "http.response.body", "body": part, "more_body": True})
         except ClientDisconnect:  # the caller went away mid-batch: stop deciding for nobody
             scope.setdefault("state", {})["error"] = "client_disconnected"
@@ -241,7 +235,7 @@ async def _chunks(request: Request, seconds: float) -> AsyncIterator[bytes]:
     """The body's chunks, each of which must arrive within ``seconds`` (else TimeoutError)."""
     stream = request.stream().__aiter__()
     while True:
-        with anyio.fail_after(seconds):
+        async with deadline(seconds):
             try:
                 chunk = await stream.__anext__()
             except StopAsyncIteration:
@@ -249,12 +243,12 @@ async def _chunks(request: Request, seconds: float) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def _batch_lines(request: Request, worker, settings: Settings) -> AsyncIterator[bytes]:
+async def _batch_lines(request: Request, options: tuple[Optional[str], bool], settings: Settings) -> AsyncIterator[bytes]:
     """The lines of ``/v1/batch``'s answer: each arrival of complete lines decided, in order, as it comes.
 
     Lines are numbered and chunked by :func:`mutualaid.batch.read_chunks`, as ``mutualaid batch``
-    reads a file, and decided by its worker in the decision pool, so that other requests are
-    answered meanwhile. A line longer than :attr:`Settings.line_limit` is answered by an error
+    reads a file, and decided in the pool's heavy lane by a worker with this request's own ledger,
+    so that other requests are answered meanwhile. A line longer than :attr:`Settings.line_limit` is answered by an error
     record and never held whole, nor parsed. A body that passes the limit without declaring its
     length (413 is no longer possible once the answer has begun), or stops arriving for
     :attr:`Settings.body_timeout`, ends with an error record for the first line not decided.
@@ -262,20 +256,23 @@ async def _batch_lines(request: Request, worker, settings: Settings) -> AsyncIte
     from ..batch import error_record, read_chunks
 
     pool: DecisionPool = request.app.state.pool
+    key = f"{os.getpid()}-{id(request)}-{time.monotonic_ns()}"
+    opened = False
     limit, line_limit = settings.batch_limit, settings.line_limit
     line = size = decided = 0
     partial = bytearray()
     skipping = False  # within a line over the line limit: its bytes are dropped until it ends
 
     async def decide(lines: bytes) -> bytes:
-        nonlocal line, decided
+        nonlocal line, decided, opened
         out = []
         for (last, _), items in read_chunks(io.BytesIO(lines), line=line):  # split as a file is read
             line = last
             if items:
-                results = await pool.run(worker, items, wait=True)
-                decided += len(results)
-                out += [answer for answer, _, _ in results]
+                opened = True
+                answer, count = await pool.run(batch_decide, key, *options, items, heavy=True, wait=True)
+                decided += count
+                out.append(answer)
         return b"".join(out)
 
     def refused(code: str, what: str = "line", **params: Any) -> bytes:
@@ -326,6 +323,11 @@ async def _batch_lines(request: Request, worker, settings: Settings) -> AsyncIte
         yield refused("body.too_slow", "body", seconds=f"{settings.body_timeout:g}")
     finally:
         request.state.lines = decided
+        if opened:
+            try:
+                await pool.run(batch_end, key, heavy=True, wait=True)
+            except Refusal:  # the lane's process is gone, and the worker with it
+                pass
 
 
 _WARM_UP = {

@@ -8,7 +8,7 @@ deciding and writing the answer all happen here. A refusal is an answer like any
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional, cast
 
 from ..errors import FieldError, InvalidClaim
 from ..model import Decision
@@ -124,3 +124,28 @@ def _stored_shape(stored: Any) -> Any:
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
         raise bad("input.history", "must be a list of objects")
     return stored
+
+
+_BATCHES: dict[str, Any] = {}
+"""The heavy lane's process: the deciding worker (with its own ledger) of each ``/v1/batch``
+request in progress, by the request's key. One process runs the lane's tasks one at a time, in
+the order they were sent, so a request's chunks meet its own ledger in order."""
+
+
+def batch_decide(key: str, plan: Optional[str], record: bool, items: list) -> tuple[bytes, int]:
+    """Decide a chunk of ``/v1/batch`` lines ((line number, line) pairs) with the request's own
+    worker, made on its first chunk: (the answer lines, how many). Runs in the heavy lane."""
+    worker = _BATCHES.get(key)
+    if worker is None:
+        from ..batch import DecideSpec
+        from ..edition import editions
+
+        # DecideSpec takes an edition argument as resolve() reads it: an Edition object is handed on as it is.
+        worker = _BATCHES[key] = DecideSpec(plan=cast(Any, editions.get(plan) if plan else None), engine="native", record=record).worker(0, 1)
+    results = worker(items)
+    return b"".join(answer for answer, _, _ in results), len(results)
+
+
+def batch_end(key: str) -> None:
+    """Forget a ``/v1/batch`` request's worker and ledger (its answer is complete, or its caller gone)."""
+    _BATCHES.pop(key, None)

@@ -1,12 +1,24 @@
 """The decision pool: every decision of the service runs here, off the event loop, and the pool is bounded.
 
-The event loop only reads and writes bytes; a decision (reading the JSON, validating, deciding,
-writing the answer) can take from 0.3 ms to about a second for the worst body the limits allow, and
-on the loop it would hold up every other request, ``/healthz`` included. So each decision is handed
-to a pool of :attr:`Settings.threads` threads, and at most :attr:`Settings.queue` more may wait for
-one. One more is refused at once, with 503 and ``Retry-After`` (backpressure): the backlog, and so
-the memory it holds, never grows without bound. A slot is given back when its thread is done, not
-when the caller stops waiting, so a client that hangs up cannot make room for unbounded work.
+The event loop only reads and writes bytes. A decision (reading the JSON, validating, deciding,
+writing the answer) costs from 0.3 ms for a usual claim to about a second for the worst body the
+limits allow; on the loop it would hold up every other request, ``/healthz`` included. So each
+decision goes to one of two lanes, each bounded:
+
+- **the quick lane**: :attr:`Settings.threads` threads of the worker process, for a usual body
+  (under :data:`HEAVY_BYTES` and :data:`HEAVY_VALUES`): a usual claim costs less than a trip to
+  another process would;
+- **the heavy lane**: one process of its own (started with the app, ``nice`` 10), for a big body
+  and for every ``/v1/batch``. Its work holds neither the worker's GIL nor, at a lower priority,
+  the CPU that usual claims need: 4 clients sending the worst bodies the limits allow leave the
+  usual claims' latency as it was (``benchmarks/bench_hostile.py``). Its heap is trimmed after
+  each task, so that the memory returns to its idle level.
+
+At most :attr:`Settings.queue` decisions may wait for the quick lane, and :data:`HEAVY_QUEUE` for
+the heavy one; one more is refused at once, with
+503 and ``Retry-After`` (backpressure): the backlog, and the memory it holds, never grows without
+bound. A slot is given back when its work is done, not when the caller stops waiting, so a client
+that hangs up cannot make room for unbounded work.
 
 :func:`run_decision` is the one way an endpoint decides; other routers of the service (the
 database-backed claims API) use it too.
@@ -17,8 +29,12 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import multiprocessing
+import os
+import signal
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional, TypeVar
 
 from .transport import Refusal, error
@@ -27,6 +43,24 @@ T = TypeVar("T")
 
 RETRY_AFTER = 1
 """Seconds a refused caller is asked to wait (``Retry-After``): a decision takes milliseconds."""
+
+HEAVY_BYTES = 64 << 10
+"""A body this large (some 30 claims' worth) is decided in the heavy lane."""
+
+HEAVY_VALUES = 1000
+"""A body with more commas than this (a list of some thousand elements, where a usual claim has a
+few dozen) is decided in the heavy lane too, however short: its cost is in its elements."""
+
+HEAVY_QUEUE = 4
+"""Heavy decisions that may wait for the heavy lane (each holds a body of up to the body limit)."""
+
+HEAVY_NICE = 10
+"""The heavy lane's process runs at this ``nice``: the usual claims come first for the CPU."""
+
+
+def heavy(raw: bytes) -> bool:
+    """Whether a body goes to the heavy lane: by its size and by how many elements it may hold."""
+    return len(raw) >= HEAVY_BYTES or raw.count(b",") > HEAVY_VALUES
 
 
 def _trimmer() -> Optional[Callable[[int], int]]:
@@ -42,47 +76,89 @@ def _trimmer() -> Optional[Callable[[int], int]]:
 _TRIM = _trimmer()
 
 
-class DecisionPool:
-    """``threads`` threads and at most ``queue`` decisions waiting for one; past that, :func:`busy`."""
+def _heavy_start(editions: tuple[str, ...]) -> None:
+    """The heavy lane's process, as it starts: low priority, no Ctrl-C of its own (the worker stops
+    it), the worker's edition files, and the first decision's tables loaded."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(HEAVY_NICE)
+    except OSError:  # pragma: no cover - not allowed here: it runs at the worker's priority
+        pass
+    from .app import _warm
+    from .settings import load_editions
+    from ..edition import editions as registry
 
-    def __init__(self, threads: int, queue: int) -> None:
-        self.threads, self.queue = threads, queue
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="mutualaid-decide")
-        self._taken = 0
+    load_editions(editions)
+    _warm(registry)
+
+
+def _trimmed(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in the heavy lane, the heap given back after it."""
+    try:
+        return fn(*args)
+    finally:
+        if _TRIM is not None:
+            _TRIM(0)
+
+
+class _Lane:
+    def __init__(self, executor: Executor, slots: int) -> None:
+        self.executor, self.slots, self.taken = executor, slots, 0
+
+
+class DecisionPool:
+    """Two bounded lanes (see the module): ``threads`` threads, one process, ``queue`` waiting in each."""
+
+    def __init__(self, threads: int, queue: int, editions: tuple[str, ...] = ()) -> None:
+        self.threads, self.queue, self.editions = threads, queue, editions
+        self._quick = _Lane(ThreadPoolExecutor(threads, thread_name_prefix="mutualaid-decide"), threads + queue)
+        self._heavy: Optional[_Lane] = None
         self._lock = threading.Lock()
         self._freed: Optional[asyncio.Event] = None
-        self._big = False
+
+    def _heavy_lane(self) -> _Lane:
+        if self._heavy is None:
+            context = multiprocessing.get_context("spawn")  # a clean process: the worker has threads
+            executor = ProcessPoolExecutor(1, mp_context=context, initializer=_heavy_start, initargs=(self.editions,))
+            self._heavy = _Lane(executor, 1 + HEAVY_QUEUE)
+        return self._heavy
+
+    def start(self) -> None:
+        """Start the heavy lane's process now (the app's startup), not on the first big body: its
+        one second of loading is paid before the service answers, and its memory is part of the idle level."""
+        self._heavy_lane().executor.submit(os.getpid).result()
+
+    def full(self, heavy: bool = False) -> bool:
+        lane = self._heavy_lane() if heavy else self._quick
+        return lane.taken >= lane.slots
 
     @property
     def taken(self) -> int:
-        """Decisions running or waiting now."""
-        return self._taken
+        """Decisions running or waiting now, in both lanes."""
+        return self._quick.taken + (self._heavy.taken if self._heavy is not None else 0)
 
-    def full(self) -> bool:
-        return self._taken >= self.threads + self.queue
-
-    def _release(self, _: Future) -> None:
+    def _release(self, lane: _Lane, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        """Give a slot back (from the thread that finished, or the loop): the loop is woken only
+        when a batch waits for a slot."""
         with self._lock:
-            self._taken -= 1
-            idle, big = self._taken == 0, self._big
-            if idle:
-                self._big = False
-        if idle and big and _TRIM is not None:
-            # A big body's objects are freed, but glibc keeps the pages: give them back, so that the
-            # resident memory returns to its idle level after a burst of big requests.
-            _TRIM(0)
-        if self._freed is not None:
-            self._freed.set()
+            lane.taken -= 1
+        freed = self._freed
+        if freed is not None:
+            if loop is None:
+                freed.set()
+            else:
+                loop.call_soon_threadsafe(freed.set)
 
-    async def run(self, fn: Callable[..., T], *args: Any, big: bool = False, wait: bool = False) -> T:
-        """``fn(*args)`` in a thread of the pool. Full: :func:`busy` is raised, or with ``wait`` a
-        slot is awaited (a batch already answering cannot be refused any more)."""
+    async def run(self, fn: Callable[..., T], *args: Any, heavy: bool = False, wait: bool = False) -> T:
+        """``fn(*args)`` in a lane. Full: :func:`busy` is raised, or with ``wait`` a slot is awaited
+        (a batch already answering cannot be refused any more). In the heavy lane ``fn`` and its
+        arguments travel to another process: a module-level function, and plain data."""
         loop = asyncio.get_running_loop()
+        lane = self._heavy_lane() if heavy else self._quick
         while True:
             with self._lock:
-                if not self.full():
-                    self._taken += 1
-                    self._big |= big
+                if lane.taken < lane.slots:
+                    lane.taken += 1
                     break
             if not wait:
                 raise busy()
@@ -90,29 +166,37 @@ class DecisionPool:
             self._freed.clear()
             await self._freed.wait()
         try:
-            future = self._executor.submit(fn, *args)
+            future: Future = lane.executor.submit(_trimmed, fn, *args) if heavy else lane.executor.submit(fn, *args)
         except BaseException:
-            with self._lock:
-                self._taken -= 1
+            self._release(lane)
             raise
-        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._release, f))
-        return await asyncio.wrap_future(future)
+        future.add_done_callback(lambda _: self._release(lane, loop))
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:  # the heavy lane's process died (killed for its memory, say): a new one next time
+            with self._lock:
+                if self._heavy is lane:
+                    self._heavy = None
+            raise busy() from None
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._quick.executor.shutdown(wait=False, cancel_futures=True)
+        if self._heavy is not None:
+            self._heavy.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def busy() -> Refusal:
-    """503 with ``Retry-After``: the pool and its queue are full."""
+    """503 with ``Retry-After``: the lane and its queue are full."""
     return Refusal(503, "busy", [error("service", "service.busy", retry_after=RETRY_AFTER)], headers={"Retry-After": str(RETRY_AFTER)})
 
 
-async def run_decision(request: Any, fn: Callable[..., T], *args: Any, big: bool = False) -> T:
+async def run_decision(request: Any, fn: Callable[..., T], *args: Any, heavy: bool = False) -> T:
     """Run the blocking ``fn(*args)`` through the app's bounded pool, off the event loop.
 
-    Raises :class:`~mutualaid.server.transport.Refusal` (503, ``Retry-After``) when the pool and
-    its queue are full; the app's handler answers it. ``big``: the body was large, so the heap is
-    trimmed once the pool is idle again. ``request`` is a Starlette request of this app.
+    Raises :class:`~mutualaid.server.transport.Refusal` (503, ``Retry-After``) when the lane and
+    its queue are full; the app's handler answers it. ``heavy``: in the heavy lane's process
+    (``fn`` a module-level function, its arguments plain data), for work that may take long.
+    ``request`` is a Starlette request of this app.
     """
     pool: DecisionPool = request.app.state.pool
-    return await pool.run(fn, *args, big=big)
+    return await pool.run(fn, *args, heavy=heavy)

@@ -58,7 +58,7 @@ class Settings:
     A longer line is answered by an error record, and none of it is parsed."""
     threads: int = 2
     """Threads of each worker process's decision pool: how many decisions run at once in it."""
-    queue: int = 16
+    queue: int = 64
     """Decisions that may wait for a thread of the pool; one more is refused with 503 and ``Retry-After``."""
     connections: int = 256
     """Connections (and requests in progress) a worker process keeps at once; beyond, uvicorn answers 503."""
