@@ -32,6 +32,11 @@ from .transport import JSON, JSON_LINES, JSON_LINES_TYPES, Refusal, deadline, de
 
 
 
+OPEN_BATCHES = 8
+"""``/v1/batch`` requests a worker answers at once; one more is 503. Each keeps its own ledger in the
+heavy lane (about 110 bytes a claim decided) for as long as it lasts."""
+
+
 def _answer(request: Request, answer: Answer) -> Response:
     for k, v in answer.log.items():
         setattr(request.state, k, v)
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.open_batches = 0
     app.state.pool = DecisionPool(settings.threads, settings.queue, settings.editions)
     app.router.on_startup.append(app.state.pool.start)
     app.router.on_shutdown.append(app.state.pool.close)
@@ -118,7 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if plan is not None and editions.get(plan) is None:  # an id, never a file on the server
             request.state.outcome = "invalid"
             raise invalid_claim(InvalidClaim([FieldError.from_exception("plan", UnknownEdition(plan), plan)]))
-        if request.app.state.pool.full(heavy=True):  # once the answer has begun, a busy lane can only be waited for
+        # Once the answer has begun, a busy lane can only be waited for: so a batch starts only when
+        # the heavy lane has room, and at most OPEN_BATCHES keep a ledger in it at once.
+        if request.app.state.pool.full(heavy=True) or request.app.state.open_batches >= OPEN_BATCHES:
             raise busy()
         # Decided in the heavy lane by a worker with a ledger of this request's own (batch_decide).
         return _BatchAnswer(request, (plan, record), settings)
@@ -221,14 +229,19 @@ class _BatchAnswer(Response):
         del self.headers["content-length"]
 
     async def __call__(self, scope, receive, send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        state = self.request.app.state
+        state.open_batches += 1
         try:
-            async for part in _batch_lines(self.request, self.options, self.settings):
-                await send({"type": "http.response.body", "body": part, "more_body": True})
-        except ClientDisconnect:  # the caller went away mid-batch: stop deciding for nobody
-            scope.setdefault("state", {})["error"] = "client_disconnected"
-            return
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            try:
+                async for part in _batch_lines(self.request, self.options, self.settings):
+                    await send({"type": "http.response.body", "body": part, "more_body": True})
+            except ClientDisconnect:  # the caller went away mid-batch: stop deciding for nobody
+                scope.setdefault("state", {})["error"] = "client_disconnected"
+                return
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            state.open_batches -= 1
 
 
 async def _chunks(request: Request, seconds: float) -> AsyncIterator[bytes]:
