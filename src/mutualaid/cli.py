@@ -26,8 +26,18 @@ def _read_document(path: str) -> Any:
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: the file does not exist / 文件不存在") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
+    if not text.strip():
+        raise UsageError(f"{path} is empty: a claim file holds a claim, in YAML or JSON / 文件为空")
+    as_json = path.endswith(".json") or (not path.endswith((".yaml", ".yml")) and text.lstrip().startswith(("{", "[")))
+    if as_json:  # meant as JSON (a .json file, or standard input that starts as JSON does): read by JSON's rules
+        try:
+            json.loads(text)  # YAML would take a trailing comma, and report the rest as a flow mapping
+        except ValueError as bad:
+            raise UsageError(f"{path} is not JSON: {bad} / 不是有效的 JSON") from None
     try:
         return yamlio.load_claim_document(text)  # a repeated key is bad input naming the claim's field
     except yamlio.YAMLError as exc:
@@ -41,6 +51,8 @@ def _edition_arg(value: str | None, *, unknown_to_adjudicate: bool = False):
     from .edition import InvalidEdition
     from .plan import UnknownEdition, resolve
 
+    if value is not None and value.endswith((".yaml", ".yml", ".json")) and not os.path.exists(value):
+        raise UsageError(f"{value}: the edition file does not exist / 版本文件不存在")
     try:
         return resolve(value)
     except UnknownEdition as exc:
@@ -68,8 +80,15 @@ def cmd_adjudicate(args) -> int:
     else:
         from .render import decision_text
 
-        print(decision_text(decision, colour=_colour(sys.stdout)))
+        print(decision_text(decision, colour=_colour(sys.stdout), width=_width(sys.stdout)))
     return 0
+
+
+def _width(stream) -> int | None:
+    """A terminal's width, for rich to wrap long lines at (between words, keeping their indent); None for a pipe."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if stream.isatty() else None
 
 
 def _colour(stream) -> bool:
@@ -209,7 +228,10 @@ def cmd_diff(args) -> int:
     try:
         size = None if args.input == "-" else Path(args.input).stat().st_size
         a, b = args.edition
-        diff(source, a, b, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size)
+        # On a terminal the change lines are the progress: a bar on the same screen would leave its
+        # fragments between them in the scrollback.
+        progress = False if sys.stdout.isatty() else None
+        diff(source, a, b, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size, progress=progress)
     finally:
         if args.input != "-":
             source.close()
@@ -343,9 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _escape_what_stdout_cannot_carry()
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is met as BrokenPipeError, not at the interpreter's exit
+        return status
     except InvalidClaim as exc:
-        print(exc, file=sys.stderr)
+        from .cli_errors import bad_input_text
+
+        print(bad_input_text(exc), file=sys.stderr)
         return 2
     except (UsageError, UnknownEngine) as exc:
         print(f"mutualaid: {exc}", file=sys.stderr)
@@ -354,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         _quiet_stdout()
+        if args.func is not cmd_batch:  # a listing read by `head`: end quietly, as Unix tools do (128 + SIGPIPE)
+            return 141
         print("mutualaid: cannot write the output: the reader closed the pipe before the end", file=sys.stderr)
         return 4
     except OutputError as exc:
