@@ -123,3 +123,30 @@ def _breaks(plain: str, first: int, rest: int) -> list[int]:
         used += cell_len(token)
         at += len(token)
     return cuts
+
+
+def decision_html(d) -> str:
+    """One compact table: the outcome and amounts on top, then a row per reason with its hint."""
+    zh, en = OUTCOMES[d.outcome]
+    colour = {"approved": "#1a7f37", "denied": "#cf222e", "pending": "#9a6700"}[d.outcome]
+    head = (
+        f"<tr><th colspan='5' style='text-align:left'>{escape(d.claim_id)} <small>({escape(d.plan)})</small> "
+        f"<span style='color:{colour}'>{zh} / {en}</span> · 金额 payout {d.payout:.2f}</th></tr>"
+        f"<tr><td colspan='5'><small>counted {d.counted_out_of_pocket:.2f} · accident total "
+        f"{d.accident_out_of_pocket:.2f} · tier {d.tier_amount:.2f} · cap left {d.cap_remaining:.2f}</small></td></tr>"
+    )
+    def hint_html(h) -> str:
+        if h is None:
+            return ""
+        return f"<br><span style='color:#0969da'>→ {escape(h.message_zh)}<br><small>{escape(h.message_en)}</small></span>"
+
+    if d.reasons:
+        rows = "<tr><th>clause</th><th>effect</th><th>subject</th><th>reason</th><th>rule</th></tr>" + "".join(
+            f"<tr><td>{escape(r.clause)}</td><td>{EFFECTS[r.effect][0]} {escape(r.effect)}</td>"
+            f"<td>{escape(r.subject)}</td><td>{escape(r.message_zh)}<br><small>{escape(r.message_en)}</small>{hint_html(h)}</td>"
+            f"<td><code>{escape(r.rule)}</code></td></tr>"
+            for r, h in _paired(d)
+        )
+    else:
+        rows = f"<tr><td colspan='5'><small>every rule was checked ({len(d.passed)}) and none applied</small></td></tr>"
+    return f"<table>{head}{rows}</table>"

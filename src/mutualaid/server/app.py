@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         request.state.error = kind
-        return json_response({"error": kind, "errors": []}, exc.status_code, headers=exc.headers)  # 405 keeps its Allow
+        return json_response({"error": kind, "errors": []}, exc.status_code, headers=dict(exc.headers or {}))  # 405 keeps its Allow
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:  # pragma: no cover - a bug, never an input
@@ -185,10 +185,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def _edition_summary(e) -> dict:
-    return {"id": e.id, "title": e.title, "period": {"start": e.period.start.isoformat(), "end": e.period.end.isoformat()}, "content_hash": e.content_hash}
 
 
 def _edition_summary(e) -> dict:

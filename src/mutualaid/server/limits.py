@@ -84,7 +84,7 @@ class GuardedHttpTools(HttpToolsProtocol):
         self.transport.write(answer)
         self.transport.close()
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._arm()
 

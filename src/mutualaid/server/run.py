@@ -60,7 +60,7 @@ def serve(settings: Settings) -> None:
             uvicorn.run("mutualaid.server:app_from_env", factory=True, workers=settings.workers, **options)
         else:
             config = uvicorn.Config(create_app(settings), **options)
-            config.mutualaid_settings = settings  # type: ignore[attr-defined] - read by GuardedHttpTools
+            setattr(config, "mutualaid_settings", settings)  # read by GuardedHttpTools
             server = uvicorn.Server(config)
             server.run()
             if not server.started:  # uvicorn.run exits 1 when it could not start (a port in use)
