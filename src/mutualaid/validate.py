@@ -267,23 +267,28 @@ def _validate_big(claim: dict) -> tuple[list[FieldError], int]:
     treatments = claim["treatments"]
     skeleton = {**claim, "treatments": [{**t, "items": []} if isinstance(t, dict) else t for t in treatments]}
     errors: list[FieldError] = []
-    unlisted = 0
     try:
         Claim.model_validate(skeleton)
     except ValidationError as exc:
         errors += _pydantic_errors(exc)
-    for i, t in enumerate(treatments):
-        items = t.get("items") if isinstance(t, dict) else None
-        if not isinstance(items, (list, tuple)):
-            continue
+    items = [(i, t.get("items")) for i, t in enumerate(treatments) if isinstance(t, dict)]
+    unlisted = _listed_up_to_cap(errors, ((f"treatments.{i}.items", _items_adapter, its) for i, its in items if isinstance(its, (list, tuple))))
+    return errors, unlisted
+
+
+def _listed_up_to_cap(errors: list[FieldError], parts: Iterable[tuple[str, TypeAdapter, Any]]) -> int:
+    """Validate each part (its path, its adapter, its data) and add its errors to ``errors`` until
+    :data:`ERRORS_LISTED` are listed; how many more were counted (``error_count``), never built."""
+    unlisted = 0
+    for prefix, adapter, data in parts:
         try:
-            _items_adapter.validate_python(items)
+            adapter.validate_python(data)
         except ValidationError as exc:
             if len(errors) < ERRORS_LISTED:
-                errors += _pydantic_errors(exc, f"treatments.{i}.items")
+                errors += _pydantic_errors(exc, prefix)
             else:
                 unlisted += exc.error_count()
-    return errors, unlisted
+    return unlisted
 
 
 def _history_errors(history: list | tuple) -> tuple[list[FieldError], int]:
@@ -291,15 +296,7 @@ def _history_errors(history: list | tuple) -> tuple[list[FieldError], int]:
     cap, entry by entry, and how many more were counted, never built (10,000 empty entries made
     50,000 errors, 1.5 s of work, for an answer that lists 100 of them)."""
     errors: list[FieldError] = []
-    unlisted = 0
-    for i, entry in enumerate(history):
-        try:
-            _entry_adapter.validate_python(entry)
-        except ValidationError as exc:
-            if len(errors) < ERRORS_LISTED:
-                errors += _pydantic_errors(exc, f"history.{i}")
-            else:
-                unlisted += exc.error_count()
+    unlisted = _listed_up_to_cap(errors, ((f"history.{i}", _entry_adapter, entry) for i, entry in enumerate(history)))
     return errors, unlisted
 
 
