@@ -210,6 +210,11 @@ def hostile_phase(args, mix, tmp: str) -> dict:
         proc, port = start_service(args.workers, log)
         try:
             asyncio.run(drive(port, 200, 3, args.connections, mix))  # warm-up
+            for path, kind, body in worst_bodies()[:1] * args.workers * 2:  # and each worker's heavy lane
+                with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+                    s.sendall(f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: {kind}\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n".encode() + body)
+                    while s.recv(1 << 16):
+                        pass
             idle = rss_total(proc.pid)
             samples: list[int] = []
             done = threading.Event()

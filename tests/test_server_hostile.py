@@ -88,6 +88,8 @@ def server(tmp_path_factory):
             log=err,
         )  # fmt: skip
         try:
+            with client(url) as c:  # the heavy lane decides once (it loads at start): its memory is part of the idle level
+                assert c.post("/v1/adjudicate", json={"claim": _claim_with_items(1200)}).status_code == 422
             yield Hostile(proc, url, log)
         finally:
             stop_server(proc)

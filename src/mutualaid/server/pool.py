@@ -8,7 +8,7 @@ decision goes to one of two lanes, each bounded:
 - **the quick lane**: :attr:`Settings.threads` threads of the worker process, for a usual body
   (under :data:`HEAVY_BYTES` and :data:`HEAVY_VALUES`): a usual claim costs less than a trip to
   another process would;
-- **the heavy lane**: one process of its own (started with the app, ``nice`` 10), for a big body
+- **the heavy lane**: one process of its own (forked from the worker at its start, ``nice`` 10), for a big body
   and for every ``/v1/batch``. Its work holds neither the worker's GIL nor, at a lower priority,
   the CPU that usual claims need: 4 clients sending the worst bodies the limits allow leave the
   usual claims' latency as it was (``benchmarks/bench_hostile.py``). Its heap is trimmed after
@@ -76,14 +76,19 @@ def _trimmer() -> Optional[Callable[[int], int]]:
 _TRIM = _trimmer()
 
 
-def _heavy_start(editions: tuple[str, ...]) -> None:
-    """The heavy lane's process, as it starts: low priority, no Ctrl-C of its own (the worker stops
-    it), the worker's edition files, and the first decision's tables loaded."""
+def _heavy_start(editions: tuple[str, ...], forked: bool) -> None:
+    """The heavy lane's process, as it starts: low priority, no signal handling of the worker's
+    (the worker stops it; a Ctrl-C is the worker's to handle), and, when it was spawned rather than
+    forked from the warmed worker, the worker's edition files and the first decision's tables."""
+    signal.set_wakeup_fd(-1)  # a forked copy of the worker's event loop's: never wake the worker's loop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         os.nice(HEAVY_NICE)
     except OSError:  # pragma: no cover - not allowed here: it runs at the worker's priority
         pass
+    if forked:
+        return
     from .app import _warm
     from .settings import load_editions
     from ..edition import editions as registry
@@ -116,17 +121,20 @@ class DecisionPool:
         self._lock = threading.Lock()
         self._freed: Optional[asyncio.Event] = None
 
-    def _heavy_lane(self) -> _Lane:
+    def _heavy_lane(self, fork: bool = False) -> _Lane:
         if self._heavy is None:
-            context = multiprocessing.get_context("spawn")  # a clean process: the worker has threads
-            executor = ProcessPoolExecutor(1, mp_context=context, initializer=_heavy_start, initargs=(self.editions,))
+            # Forked at the app's startup, before the quick lane has a thread: a copy of the warmed
+            # worker, at once and sharing its memory. Made later (an app run without its startup, a
+            # lane whose process died), a thread may hold a lock: a clean process is spawned instead.
+            method = "fork" if fork and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+            context = multiprocessing.get_context(method)
+            executor = ProcessPoolExecutor(1, mp_context=context, initializer=_heavy_start, initargs=(self.editions, method == "fork"))
             self._heavy = _Lane(executor, 1 + HEAVY_QUEUE)
         return self._heavy
 
     def start(self) -> None:
-        """Start the heavy lane's process now (the app's startup), not on the first big body: its
-        one second of loading is paid before the service answers, and its memory is part of the idle level."""
-        self._heavy_lane().executor.submit(os.getpid).result()
+        """Start the heavy lane's process now (the app's startup), not on the first big body."""
+        self._heavy_lane(fork=True).executor.submit(os.getpid)
 
     def full(self, heavy: bool = False) -> bool:
         lane = self._heavy_lane() if heavy else self._quick
