@@ -47,8 +47,8 @@ RETRY_AFTER = 1
 HEAVY_BYTES = 64 << 10
 """A body this large (some 30 claims' worth) is decided in the heavy lane."""
 
-HEAVY_VALUES = 1000
-"""A body with more commas than this (a list of some thousand elements, where a usual claim has a
+HEAVY_VALUES = 500
+"""A body with more commas than this (a list of some hundreds of elements, where a usual claim has a
 few dozen) is decided in the heavy lane too, however short: its cost is in its elements."""
 
 HEAVY_QUEUE = 4
