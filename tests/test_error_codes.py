@@ -447,7 +447,7 @@ def _head_answer(raw: bytes, **settings) -> list[FieldError]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = Settings(port=port, **settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(config), **{**uvicorn_options(config), "log_level": "critical"}))
+    server = uvicorn.Server(uvicorn.Config(create_app(config), **{**uvicorn_options(config), "log_level": "critical", "lifespan": "off"}))
     server.config.mutualaid_settings = config
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
