@@ -48,6 +48,8 @@ PINNED = {
     "edition.references_missing", "edition.clause_key", "ledger.checksum", "ledger.unsealed_line",
     "ledger.unsealed_checkpoint", "ledger.checkpoint_not_object", "ledger.not_json", "ledger.not_object",
     "ledger.binding_shape", "body.too_large", "body.not_json", "body.too_deep", "record.invalid", "record.engine",
+    "body.media_type", "body.not_utf8", "body.lone_surrogate", "body.too_slow", "body.line_too_large", "service.busy",
+    "request.head_too_slow", "request.head_too_large",
     "body.not_object", "body.unknown_key",
     # revision 3
     "text.too_long", "field.too_many", "key.duplicate", "errors.more", "id_number.white_space",
@@ -316,7 +318,7 @@ REACH: dict[str, Callable] = {
 }
 
 
-def _served(method: str, path: str, body: bytes = b"", **settings) -> list[FieldError]:
+def _served(method: str, path: str, body: bytes = b"", headers: dict | None = None, statuses=(413, 422), **settings) -> list[FieldError]:
     """The errors the service answers for this request (mutualaid serve, in process), as FieldErrors."""
     pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
     import anyio
@@ -327,10 +329,10 @@ def _served(method: str, path: str, body: bytes = b"", **settings) -> list[Field
     async def ask() -> httpx.Response:
         transport = httpx.ASGITransport(app=create_app(Settings(**settings)))
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-            return await client.request(method, path, content=body)
+            return await client.request(method, path, content=body, headers=headers or {"content-type": "application/json"})
 
     answer = anyio.run(ask)
-    assert answer.status_code in (413, 422), answer.text
+    assert answer.status_code in statuses, answer.text
     return [FieldError(e["field"], e["message_en"], e["code"], e["message_zh"], e["value"]) for e in answer.json()["errors"]]
 
 
@@ -352,6 +354,129 @@ REACH.update(
         "body.unknown_key": lambda _: _served("POST", "/v1/adjudicate", b'{"claim": {}, "histroy": []}'),
         "record.invalid": lambda _: _served("POST", "/v1/replay", b'{"stored": 1}'),
         "record.engine": lambda _: _record_naming_engine(),
+    }
+)
+
+
+def _as_field_errors(errors: list[dict]) -> list[FieldError]:
+    return [FieldError(e["field"], e["message_en"], e["code"], e["message_zh"], e["value"]) for e in errors]
+
+
+def _slow_body() -> list[FieldError]:
+    """A body whose second half comes after the body timeout: 408."""
+    pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
+    import anyio
+    import httpx
+
+    from mutualaid.server import Settings, create_app
+
+    async def body():
+        yield b'{"claim": '
+        await anyio.sleep(1)
+        yield b"{}}"
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(Settings(body_timeout=0.2)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            return await client.post("/v1/adjudicate", content=body(), headers={"content-type": "application/json"})
+
+    answer = anyio.run(ask)
+    assert answer.status_code == 408, answer.text
+    return _as_field_errors(answer.json()["errors"])
+
+
+def _long_batch_line() -> list[FieldError]:
+    """A /v1/batch line over the line limit: its error record."""
+    pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
+    import anyio
+    import httpx
+
+    from mutualaid.server import Settings, create_app
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(Settings(line_limit=16)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            return await client.post("/v1/batch", content=b'{"claim_id": "C-0000000001"}\n', headers={"content-type": "application/x-ndjson"})
+
+    answer = anyio.run(ask)
+    assert answer.status_code == 200, answer.text
+    return _as_field_errors(json.loads(answer.content.splitlines()[0])["errors"])
+
+
+def _pool_full() -> list[FieldError]:
+    """A decision asked for while the pool's one thread is taken and its queue holds none: 503."""
+    pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
+    import threading
+
+    import anyio
+    import httpx
+
+    from mutualaid.server import Settings, create_app
+
+    app = create_app(Settings(threads=1, queue=0))
+    held = threading.Event()
+
+    async def ask() -> httpx.Response:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(app.state.pool.run, held.wait)  # takes the one thread until released
+            await anyio.sleep(0.05)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+                answer = await client.post("/v1/adjudicate", content=json.dumps({"claim": base_claim()}), headers={"content-type": "application/json"})
+            held.set()
+        return answer
+
+    answer = anyio.run(ask)
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1", answer.text
+    return _as_field_errors(answer.json()["errors"])
+
+
+def _head_answer(raw: bytes, **settings) -> list[FieldError]:
+    """What a real server on a free loopback port answers to ``raw`` sent on a connection and left
+    open (uvicorn in a thread of this process, with the service's own HTTP protocol and limits)."""
+    pytest.importorskip("fastapi", reason="the service needs pip install 'mutualaid[server]'")
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from mutualaid.server import Settings, create_app, uvicorn_options
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = Settings(port=port, **settings)
+    server = uvicorn.Server(uvicorn.Config(create_app(config), **{**uvicorn_options(config), "log_level": "critical", "lifespan": "off"}))
+    server.config.mutualaid_settings = config
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.02)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(raw)
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split()[1] in (b"408", b"431"), answer
+    return _as_field_errors(json.loads(body)["errors"])
+
+
+REACH.update(
+    {
+        "body.media_type": lambda _: _served("POST", "/v1/adjudicate", b"{}", headers={"content-type": "text/plain"}, statuses=(415,)),
+        "body.not_utf8": lambda _: _served("POST", "/v1/adjudicate", json.dumps({"claim": {}}).encode("utf-16")),
+        "body.lone_surrogate": lambda _: _served("POST", "/v1/adjudicate", b'{"claim": {}, "\\ud800": 1}'),
+        "body.too_slow": lambda _: _slow_body(),
+        "body.line_too_large": lambda _: _long_batch_line(),
+        "service.busy": lambda _: _pool_full(),
+        "request.head_too_slow": lambda _: _head_answer(b"POST /v1/adjudicate HTTP/1.1\r\nhost: x\r\n", header_timeout=0.3),
+        "request.head_too_large": lambda _: _head_answer(b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 3000 + b"\r\n\r\n", header_limit=1024),
     }
 )
 

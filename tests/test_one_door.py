@@ -370,7 +370,7 @@ def test_every_door_gives_the_same_bytes(tmp_path, dask_client, live_server):  #
         got = tmp_path / f"dask-{partitions}.jsonl"
         md.batch(str(src), str(got), client=dask_client, partitions=partitions)
         assert got.read_bytes() == want, f"dask, {partitions} partitions"
-    answer = httpx.post(live_server.url + "/v1/batch", content=b"".join(lines), timeout=60)
+    answer = httpx.post(live_server.url + "/v1/batch", content=b"".join(lines), timeout=60, headers={"content-type": "application/x-ndjson"})
     assert answer.status_code == 200 and answer.content == want, "/v1/batch"
     assert _ledger_door(lines) == want
     assert _frame_door(lines) == _as_frame_rows(want, [c for _, c, _ in stream])

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from claimdata import ID_X, base_claim
-from liveserver import BATCH_LIMIT, BODY_LIMIT, ROOT, live_server, start_server, stop_server  # noqa: F401 - a fixture
+from liveserver import BATCH_LIMIT, BODY_LIMIT, ROOT, client, live_server, start_server, stop_server  # noqa: F401 - a fixture
 
 from mutualaid import InvalidClaim, adjudicate
 from mutualaid.cases import load_cases
@@ -29,8 +29,8 @@ CASES = ROOT / "tests" / "cases"
 
 @pytest.fixture(scope="module")
 def http(live_server):
-    with httpx.Client(base_url=live_server.url, timeout=30) as client:
-        yield client
+    with client(live_server.url) as http_client:
+        yield http_client
 
 
 def _json(data) -> bytes:
@@ -498,14 +498,14 @@ def test_two_workers_and_an_edition_file_from_the_environment(tmp_path):
     edition = load_edition(what_if)
     proc, url = start_server("--workers", "2", env={"MUTUALAID_EDITIONS": str(what_if)})
     try:
-        with httpx.Client(base_url=url, timeout=30) as client:
-            assert edition.id in client.get("/healthz").json()["editions"]
+        with client(url) as served:
+            assert edition.id in served.get("/healthz").json()["editions"]
             body = _json({"claim": base_claim(), "plan": edition.id})
-            r = client.post("/v1/adjudicate", content=body)
+            r = served.post("/v1/adjudicate", content=body)
             assert r.status_code == 200
             assert r.json()["plan"] == edition.id
             assert r.content == json.dumps(adjudicate(base_claim(), plan=edition).model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
-            unnamed = client.post("/v1/adjudicate", content=_json({"claim": base_claim()}))
+            unnamed = served.post("/v1/adjudicate", content=_json({"claim": base_claim()}))
             assert unnamed.json()["plan"] == "gd-nef-2022"  # a loaded edition never takes over a claim without a plan
     finally:
         stop_server(proc)

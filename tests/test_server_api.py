@@ -21,7 +21,7 @@ pytest.importorskip("fastapi")
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-from liveserver import live_server  # noqa: E402,F401 - a fixture
+from liveserver import client, live_server  # noqa: E402,F401 - a fixture
 
 from mutualaid import InvalidClaim, adjudicate  # noqa: E402
 from mutualaid.testing import bad_claims, claims_with_history  # noqa: E402
@@ -29,8 +29,8 @@ from mutualaid.testing import bad_claims, claims_with_history  # noqa: E402
 
 @pytest.fixture(scope="module")
 def http(live_server):
-    with httpx.Client(base_url=live_server.url, timeout=30) as client:
-        yield client
+    with client(live_server.url) as http_client:
+        yield http_client
 
 
 # --- Schemathesis --------------------------------------------------------------------------------

@@ -26,8 +26,18 @@ def _read_document(path: str) -> Any:
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: the file does not exist / 文件不存在") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
+    if not text.strip():
+        raise UsageError(f"{path} is empty: a claim file holds a claim, in YAML or JSON / 文件为空")
+    as_json = path.endswith(".json") or (not path.endswith((".yaml", ".yml")) and text.lstrip().startswith(("{", "[")))
+    if as_json:  # meant as JSON (a .json file, or standard input that starts as JSON does): read by JSON's rules
+        try:
+            json.loads(text)  # YAML would take a trailing comma, and report the rest as a flow mapping
+        except ValueError as bad:
+            raise UsageError(f"{path} is not JSON: {bad} / 不是有效的 JSON") from None
     try:
         return yamlio.load_claim_document(text)  # a repeated key is bad input naming the claim's field
     except yamlio.YAMLError as exc:
@@ -41,6 +51,8 @@ def _edition_arg(value: str | None, *, unknown_to_adjudicate: bool = False):
     from .edition import InvalidEdition
     from .plan import UnknownEdition, resolve
 
+    if value is not None and value.endswith((".yaml", ".yml", ".json")) and not os.path.exists(value):
+        raise UsageError(f"{value}: the edition file does not exist / 版本文件不存在")
     try:
         return resolve(value)
     except UnknownEdition as exc:
@@ -68,8 +80,15 @@ def cmd_adjudicate(args) -> int:
     else:
         from .render import decision_text
 
-        print(decision_text(decision, colour=_colour(sys.stdout)))
+        print(decision_text(decision, colour=_colour(sys.stdout), width=_width(sys.stdout)))
     return 0
+
+
+def _width(stream) -> int | None:
+    """A terminal's width, for rich to wrap long lines at (between words, keeping their indent); None for a pipe."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if stream.isatty() else None
 
 
 def _colour(stream) -> bool:
@@ -241,7 +260,10 @@ def cmd_diff(args) -> int:
     try:
         size = None if args.input == "-" else Path(args.input).stat().st_size
         a, b = args.edition
-        diff(source, a, b, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size)
+        # On a terminal the change lines are the progress: a bar on the same screen would leave its
+        # fragments between them in the scrollback.
+        progress = False if sys.stdout.isatty() else None
+        diff(source, a, b, sys.stdout, as_json=args.json, engine=args.engine, jobs=args.jobs, total_bytes=size, progress=progress)
     finally:
         if args.input != "-":
             source.close()
@@ -252,7 +274,7 @@ def cmd_serve(args) -> int:
     try:
         from .server import Settings, SettingsError, serve
     except ImportError as exc:
-        raise UsageError(str(exc) if "mutualaid[server]" in str(exc) else f"serve needs the service's extra, pip install 'mutualaid[server]': {exc}") from None
+        raise UsageError(str(exc) if "mutualaid[server]" in str(exc) else f"serve needs the service's extra, pip install 'mutualaid[server]' (from a checkout: pip install '.[server]'): {exc}") from None
     try:
         settings = Settings.from_env(
             host=args.host,
@@ -260,6 +282,14 @@ def cmd_serve(args) -> int:
             workers=args.workers,
             body_limit=args.body_limit,
             batch_limit=args.batch_limit,
+            line_limit=args.line_limit,
+            threads=args.threads,
+            queue=args.queue,
+            connections=args.connections,
+            header_limit=args.header_limit,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            keep_alive=args.keep_alive,
             editions=args.plan,
             log_level=args.log_level,
             db=args.db,
@@ -337,12 +367,20 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
     d.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     d.set_defaults(func=cmd_diff)
-    sv = sub.add_parser("serve", help="run the HTTP service (pip install 'mutualaid[server]'); docs/server.md")
+    sv = sub.add_parser("serve", help="run the HTTP service (pip install 'mutualaid[server]', from a checkout '.[server]'); docs/server.md")
     sv.add_argument("--host", help="the address to listen on (MUTUALAID_HOST; default: 127.0.0.1)")
     sv.add_argument("--port", type=int, help="the port (MUTUALAID_PORT; default: 8000)")
     sv.add_argument("--workers", type=int, help="processes answering requests (MUTUALAID_WORKERS; default: 1)")
     sv.add_argument("--body-limit", type=int, metavar="BYTES", help="the largest JSON body (MUTUALAID_BODY_LIMIT; default: 1 MiB)")
     sv.add_argument("--batch-limit", type=int, metavar="BYTES", help="the largest /v1/batch body (MUTUALAID_BATCH_LIMIT; default: 64 MiB)")
+    sv.add_argument("--line-limit", type=int, metavar="BYTES", help="the longest /v1/batch line (MUTUALAID_LINE_LIMIT; default: 256 KiB)")
+    sv.add_argument("--threads", type=int, help="decisions a worker runs at once, off its event loop (MUTUALAID_THREADS; default: 2)")
+    sv.add_argument("--queue", type=int, help="decisions that may wait for a thread; past them, 503 with Retry-After (MUTUALAID_QUEUE; default: 64)")
+    sv.add_argument("--connections", type=int, help="connections a worker keeps at once; past them, 503 (MUTUALAID_CONNECTIONS; default: 256)")
+    sv.add_argument("--header-limit", type=int, metavar="BYTES", help="the largest request line and headers; past it, 431 (MUTUALAID_HEADER_LIMIT; default: 16 KiB)")
+    sv.add_argument("--header-timeout", type=float, metavar="SECONDS", help="time to send a request's line and headers; then 408 (MUTUALAID_HEADER_TIMEOUT; default: 10)")
+    sv.add_argument("--body-timeout", type=float, metavar="SECONDS", help="time for a body to arrive (a batch: each piece of it); then 408 (MUTUALAID_BODY_TIMEOUT; default: 30)")
+    sv.add_argument("--keep-alive", type=float, metavar="SECONDS", help="how long an idle connection stays open (MUTUALAID_KEEP_ALIVE; default: 5)")
     sv.add_argument(
         "--plan",
         action="append",
@@ -367,9 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _escape_what_stdout_cannot_carry()
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is met as BrokenPipeError, not at the interpreter's exit
+        return status
     except InvalidClaim as exc:
-        print(exc, file=sys.stderr)
+        from .cli_errors import bad_input_text
+
+        print(bad_input_text(exc), file=sys.stderr)
         return 2
     except (UsageError, UnknownEngine) as exc:
         print(f"mutualaid: {exc}", file=sys.stderr)
@@ -378,6 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         _quiet_stdout()
+        if args.func is not cmd_batch:  # a listing read by `head`: end quietly, as Unix tools do (128 + SIGPIPE)
+            return 141
         print("mutualaid: cannot write the output: the reader closed the pipe before the end", file=sys.stderr)
         return 4
     except OutputError as exc:

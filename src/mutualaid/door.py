@@ -107,8 +107,21 @@ def read(claim: Any) -> tuple[Optional[Claim], Keys]:
     """
     if isinstance(claim, Claim):
         return claim, keys_of(claim)
+    if type(claim) is dict and _oversized(claim):  # adjudicate refuses it by its lengths, before reading the rest
+        return None, keys_of(claim)
     try:
         model = Claim.model_validate(claim)
     except (ValidationError, ValueError, TypeError):
         return None, keys_of(claim)
     return model, keys_of(model)
+
+
+def _oversized(claim: dict) -> bool:
+    """Whether a list of the claim is longer than CONTRACT §7 allows, or it holds more items than
+    one treatment may: pydantic validates every element of a list before its length, so such a
+    claim is left to ``adjudicate``, which refuses it by its lengths, or validates it in parts."""
+    from .model import ITEMS_MAX
+    from .validate import _oversized as too_long
+
+    errors, items = too_long(claim, ())
+    return bool(errors) or items > ITEMS_MAX

@@ -159,6 +159,16 @@ CODES: dict[str, Code] = {
     "body.too_deep": Code("JSON 嵌套超过 {depth} 层。", "the JSON nests deeper than {depth} levels"),
     "record.invalid": Code("不是有效的决定记录（须含 input 与带 record 的 decision）：{detail}", "{detail}"),
     "record.engine": Code("记录所用的引擎在本服务中不可用：{detail}", "{detail}"),
+    "body.media_type": Code(
+        "请求体的类型须为 {expected}（UTF-8），而不是 {given}。", "the body's Content-Type must be {expected} (UTF-8), not {given}"
+    ),
+    "body.not_utf8": Code("请求体须为 UTF-8 编码（RFC 8259）：{detail}", "the body must be UTF-8 (RFC 8259): {detail}"),
+    "body.lone_surrogate": Code("字符串含有未配对的代理码位（\\ud800–\\udfff），不是有效的 Unicode 文字。", "a string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text"),
+    "body.too_slow": Code("请求体在 {seconds} 秒内未送达完毕。", "the body did not arrive within {seconds} seconds"),
+    "body.line_too_large": Code("这一行超过 {limit:,} 字节的上限，未读取。", "the line is over the limit of {limit:,} bytes and was not read"),
+    "request.head_too_slow": Code("请求行与请求头未在 {seconds} 秒内送达：连接已关闭。", "the request line and headers did not arrive within {seconds} seconds: the connection is closed"),
+    "request.head_too_large": Code("请求行与请求头超过 {limit:,} 字节的上限：连接已关闭。", "the request line and headers are over the limit of {limit:,} bytes: the connection is closed"),
+    "service.busy": Code("服务繁忙：请在 {retry_after} 秒后重试。", "the service is busy: try again in {retry_after} seconds"),
     # --- an edition of the plan (InvalidEdition) -----------------------------------------------
     "edition.not_yaml": Code("版本文件不是 YAML 或 JSON：{detail}", "not YAML or JSON: {detail}"),
     "edition.not_utf8": Code("版本文件不是 UTF-8 文字：{reason}（第 {start} 字节）。", "not UTF-8 text: {reason} at byte {start}"),

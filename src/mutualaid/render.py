@@ -6,6 +6,7 @@ reason with its clause and, under it, its hint (what the member can do about it)
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from .vocabulary import EFFECTS, OUTCOMES
@@ -32,23 +33,25 @@ def _paired(d) -> list:
     return out
 
 
-def decision_text(d, colour: bool = False) -> str:
+def decision_text(d, colour: bool = False, width: int | None = None) -> str:
     """Plain text (``colour=False``, for logs and pipes) or coloured by rich for a terminal.
 
     Both hold the same characters: the colours are only added around them, so that stripping
-    the terminal's escape codes gives the plain text back. rich is imported for colour only:
-    ``str(decision)`` and everything ``import mutualaid`` reaches never load it.
+    the terminal's escape codes gives the plain text back. With ``width`` (a terminal's), rich
+    wraps each long line between words (anywhere in Chinese) and indents what wraps under the
+    line's text, where a terminal would break a word and lose the indent. rich is imported for
+    colour and wrapping only: ``str(decision)`` and everything ``import mutualaid`` reaches never load it.
     """
     lines = _lines(d)
-    if colour:
-        return _coloured(lines)
+    if colour or width:
+        return _rich(lines, colour, width)
     return "\n".join("".join(text for text, _ in line) for line in lines)
 
 
 def _lines(d) -> list[Line]:
     zh, en = OUTCOMES[d.outcome]
     lines: list[Line] = [
-        [(f"{d.claim_id} [{d.plan}] ", None), (f"{zh} / {en}", "bold " + _STYLE[d.outcome]), (": 给付 payout ", None), (f"{d.payout:.2f}", "bold")],
+        [(f"{d.claim_id} [{d.plan}] ", None), (f"{zh} / {en}", "bold " + _STYLE[d.outcome]), (": 金额 payout ", None), (f"{d.payout:.2f}", "bold")],
         [(f"  可计个人自付 counted {d.counted_out_of_pocket:.2f} · 该事故累计 accident total {d.accident_out_of_pocket:.2f}"
           f" · 档次 tier {d.tier_amount:.2f} · 剩余额度 cap left {d.cap_remaining:.2f}", None)],
     ]  # fmt: skip
@@ -64,19 +67,62 @@ def _lines(d) -> list[Line]:
     return lines
 
 
-def _coloured(lines: list[Line]) -> str:
-    """The lines as a terminal shows them: rich's Console writes each styled piece with its ANSI codes."""
+def _hang(plain: str) -> tuple[int, int]:
+    """(where a line's text starts, where its wrapped rest is indented): under the message for a
+    reason (``  - [exclude] art5.5 T2: …``), under the words for a hint (``→ …``), else the line's own indent."""
+    lead = len(plain) - len(plain.lstrip(" "))
+    if plain.startswith("- ", lead) and "] " in plain:
+        return lead + 2, plain.index("] ") + 2
+    if plain.startswith("→ ", lead):
+        return lead, lead + 2
+    return lead, lead
+
+
+def _rich(lines: list[Line], colour: bool, width: int | None) -> str:
+    """The lines written by rich's Console: with each styled piece's ANSI codes when ``colour``,
+    wrapped at ``width`` with hanging indents when it is given."""
     import io
 
     from rich.console import Console
     from rich.text import Text
 
     out = io.StringIO()
-    # The caller decided on colour (the CLI asks NO_COLOR and isatty): no_color=False, and no wrapping.
-    console = Console(file=out, force_terminal=True, color_system="standard", no_color=False, highlight=False, width=1 << 16)
+    # The caller decided on colour (the CLI asks NO_COLOR and isatty), and on the width.
+    console = Console(file=out, force_terminal=colour, color_system="standard" if colour else None, no_color=not colour,
+                      highlight=False, width=width or 1 << 16)  # fmt: skip
     for line in lines:
-        console.print(Text.assemble(*((text, style or "") for text, style in line)), soft_wrap=True)
+        text = Text.assemble(*((piece, style or "") for piece, style in line))
+        if not width:
+            console.print(text, soft_wrap=True)
+            continue
+        start, hang = _hang(text.plain)
+        head, body = text[:start], text[start:]
+        cuts = _breaks(body.plain, width - start, max(20, width - hang))
+        for i, part in enumerate(body.divide(cuts)):
+            part.rstrip()
+            console.print(Text.assemble(head if i == 0 else " " * hang, part), soft_wrap=True)
     return out.getvalue().removesuffix("\n")
+
+
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f][\u3001\u3002\uff0c\uff1b\uff1a\uff09\u300d\u300f\uff01\uff1f]*|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+")
+"""What a line may break after: each Chinese character (with the closing punctuation that follows it:
+a line never starts with 。，；：）), or a word with the spaces after it."""
+
+
+def _breaks(plain: str, first: int, rest: int) -> list[int]:
+    """Where to cut ``plain`` so that its first line takes ``first`` cells and the others ``rest``."""
+    from rich.cells import cell_len
+
+    cuts: list[int] = []
+    room, used, at = first, 0, 0
+    for token in _TOKEN.findall(plain):
+        size = cell_len(token.rstrip())
+        if used and used + size > room:
+            cuts.append(at)
+            room, used = rest, 0
+        used += cell_len(token)
+        at += len(token)
+    return cuts
 
 
 def decision_html(d) -> str:
@@ -85,7 +131,7 @@ def decision_html(d) -> str:
     colour = {"approved": "#1a7f37", "denied": "#cf222e", "pending": "#9a6700"}[d.outcome]
     head = (
         f"<tr><th colspan='5' style='text-align:left'>{escape(d.claim_id)} <small>({escape(d.plan)})</small> "
-        f"<span style='color:{colour}'>{zh} / {en}</span> · 给付 payout {d.payout:.2f}</th></tr>"
+        f"<span style='color:{colour}'>{zh} / {en}</span> · 金额 payout {d.payout:.2f}</th></tr>"
         f"<tr><td colspan='5'><small>counted {d.counted_out_of_pocket:.2f} · accident total "
         f"{d.accident_out_of_pocket:.2f} · tier {d.tier_amount:.2f} · cap left {d.cap_remaining:.2f}</small></td></tr>"
     )

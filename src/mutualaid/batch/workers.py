@@ -141,6 +141,13 @@ def _one_line(exc: Exception) -> str:
     return str(exc)
 
 
+FAST_LINE_COMMAS = 2000
+"""A line with more commas than this (a claim of some 300 items) is not validated by pydantic's JSON
+reader, which validates every element of a list before the list's length: 300,000 empty items
+would build a million errors first (issue 21). It is read as plain data, whose lengths are checked
+before validation builds anything (:func:`mutualaid.validate.parse`)."""
+
+
 class _Decider:
     """Decides lines through the process's ledger: (OUT line, ledger lines or b"", stat) per line."""
 
@@ -178,6 +185,8 @@ class _Decider:
                 # The usual line: read and validated in one pass inside pydantic. Any fault (a
                 # number with a fraction included: that reader sees it as a float), and the line is
                 # read again as plain data, which adjudicate validates to name every field.
+                if raw.count(b",") > FAST_LINE_COMMAS:  # long lists, maybe: read as plain data, lengths first
+                    raise ValueError
                 claim = read(raw)
                 if not keys_all_read(raw, claim):  # a key repeated, maybe: that reader keeps the last
                     raise ValueError

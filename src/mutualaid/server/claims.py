@@ -13,37 +13,81 @@ the cap, the 身份证 bindings, the first filing and the guard against paying t
 - ``GET /v1/members/{member_id}``: the member's history, and per edition the cap, what is used of
   it and what is left.
 
-Deciding and the store's round trips block, so they run off the event loop, in a worker thread
-(:func:`run_blocking`). :func:`claims_router` builds the routes on a ledger; ``server.py``
+Deciding and the store's round trips block, so they run off the event loop through the service's
+bounded pool (:func:`~mutualaid.server.pool.run_decision`, its quick lane: the ledger lives in the
+worker process), and a full pool is 503 with ``Retry-After`` as for ``/v1/adjudicate``.
+:func:`claims_router` builds the routes on a ledger; :func:`~mutualaid.server.app.create_app`
 includes them when ``--db`` (``MUTUALAID_DB``) is set.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .errors import ClaimConflict, InvalidClaim
+from ..errors import ClaimConflict, InvalidClaim
+from .decisions import Answer, _refused
+from .openapi import answers, body_doc, ref
+from .pool import run_decision
+from .transport import JSON, Refusal, invalid_claim, json_response, parse_json, read_body
 
-T = TypeVar("T")
-
-__all__ = ["claims_router", "member_summary", "run_blocking"]
+__all__ = ["claims_router", "member_summary", "open_store", "claim_body"]
 
 
-async def run_blocking(call: Callable[..., T], *args: Any) -> T:
-    """``call(*args)`` in a worker thread, so that the event loop answers other requests meanwhile."""
-    return await anyio.to_thread.run_sync(call, *args)
+def open_store(url: str) -> Any:
+    """The ledger on the SQL store of ``--db`` (its schema upgraded), or SettingsError saying why not."""
+    from .settings import SettingsError
+
+    try:
+        from ..ledger.store import StoreError, open_ledger
+    except ImportError as exc:  # the db extra is not installed: the message names it
+        raise SettingsError(str(exc)) from None
+    try:
+        ledger = open_ledger(url)
+    except ImportError as exc:
+        raise SettingsError(str(exc)) from None
+    except StoreError as exc:
+        raise SettingsError(str(exc)) from None
+    # No connection outlives the opening (its migration): the heavy lane is forked from this process
+    # at start, and a connection shared with a forked process is broken when either closes it. The
+    # store opens new ones as requests need them (SQLAlchemy's Engine.dispose keeps the engine usable).
+    ledger.close()
+    return ledger
+
+
+def claim_body(ledger: Any, raw: bytes) -> Answer:
+    """``POST /v1/claims``: the body read as ``/v1/adjudicate`` reads it, decided against the store and kept."""
+    from ..ledger.store import StoreError
+
+    log: dict = {}
+    try:
+        claim = parse_json(raw)
+        if isinstance(claim, dict) and isinstance(claim.get("claim_id"), str):
+            log["claim_id"] = claim["claim_id"]
+        try:
+            decided, answer = ledger.decide_answer(claim)
+        except ClaimConflict as exc:
+            log["outcome"] = "conflict"
+            raise Refusal(409, "claim_conflict", exc.as_json()) from None
+        except InvalidClaim as exc:
+            log["outcome"] = "invalid"
+            raise invalid_claim(exc) from None
+        except StoreError:
+            raise Refusal(503, "store_unavailable", []) from None
+    except Refusal as exc:
+        return _refused(exc, log)
+    log["outcome"] = decided.decision.outcome
+    return Answer(200, answer, log)
 
 
 def member_summary(ledger: Any, member_id: str) -> dict:
     """A member as ``GET /v1/members/{member_id}`` shows it: the history, and per registered edition the
     cap, what the history has used of it and what is left (amounts as two-place strings, as in a decision)."""
-    from .decide import _yuan
-    from .edition import editions
-    from .facts import fen
+    from ..decide import _yuan
+    from ..edition import editions
+    from ..facts import fen
 
     entries = ledger.history(member_id)
     caps = []
@@ -68,9 +112,8 @@ def member_summary(ledger: Any, member_id: str) -> dict:
 
 def claims_router(ledger: Any, body_limit: int) -> APIRouter:
     """The routes of the stateful service, deciding through ``ledger`` (a :class:`~mutualaid.ledger.sql.SqlLedger`)."""
-    from .door import id_key
-    from .ledger.store import StoreError
-    from .server import JSON, Refusal, _answers, _body_doc, _json_response, _ref, invalid_claim, parse_json, read_body
+    from ..door import id_key
+    from ..ledger.store import StoreError
 
     router = APIRouter()
 
@@ -82,39 +125,28 @@ def claims_router(ledger: Any, body_limit: int) -> APIRouter:
         summary="Decide a claim against the stored history, and keep it (idempotent)",
         description="The claim (CONTRACT §1, no history) in; the decision out, as `/v1/adjudicate` answers it. "
         "The same claim sent again gets the stored decision; other content under a decided claim id is 409.",
-        openapi_extra=_body_doc("Claim"),
-        responses={**_answers(_ref("Decision"), 413, 422), 409: {"description": "the claim id was decided from other content"}},
+        openapi_extra=body_doc("Claim"),
+        responses={**answers(ref("Decision"), 413, 422), 409: {"description": "the claim id was decided from other content"}},
     )
     async def post_claim(request: Request) -> Response:
         raw = await read_body(request, body_limit)
-        claim = parse_json(raw)
-        if isinstance(claim, dict) and isinstance(claim.get("claim_id"), str):
-            request.state.claim_id = claim["claim_id"]
-        try:
-            decided, answer = await run_blocking(ledger.decide_answer, claim)
-        except ClaimConflict as exc:
-            request.state.outcome = "conflict"
-            raise Refusal(409, "claim_conflict", exc.as_json()) from None
-        except InvalidClaim as exc:
-            request.state.outcome = "invalid"
-            raise invalid_claim(exc) from None
-        except StoreError as exc:
-            raise unavailable(exc) from None
-        request.state.outcome = decided.decision.outcome
-        return Response(answer, media_type=JSON)
+        answer = await run_decision(request, claim_body, ledger, raw)
+        for k, v in answer.log.items():
+            setattr(request.state, k, v)
+        return Response(answer.body, answer.status, headers=answer.headers or None, media_type=JSON)
 
     @router.get(
         "/v1/claims/{claim_id}",
         summary="A claim's stored decision",
-        responses={**_answers(_ref("Decision"), 404), 409: {"description": "several members have this claim id: give member_id"}},
+        responses={**answers(ref("Decision"), 404), 409: {"description": "several members have this claim id: give member_id"}},
     )
-    async def get_claim(claim_id: str, member_id: Optional[str] = None) -> Response:
+    async def get_claim(request: Request, claim_id: str, member_id: Optional[str] = None) -> Response:
         try:
             if member_id is not None:
-                stored = await run_blocking(ledger.stored, member_id, claim_id)
+                stored = await run_decision(request, ledger.stored, member_id, claim_id)
                 found = [] if stored is None else [(member_id, stored)]
             else:
-                found = await run_blocking(ledger.stored_by_claim, claim_id)
+                found = await run_decision(request, ledger.stored_by_claim, claim_id)
         except StoreError as exc:
             raise unavailable(exc) from None
         if not found:
@@ -123,14 +155,14 @@ def claims_router(ledger: Any, body_limit: int) -> APIRouter:
             raise Refusal(409, "several_members", [])
         return Response(found[0][1].decision.encode("utf-8"), media_type=JSON)
 
-    @router.get("/v1/members/{member_id}", summary="A member's history, cap used and cap left", responses=_answers({"type": "object"}, 404))
-    async def get_member(member_id: str) -> Response:
+    @router.get("/v1/members/{member_id}", summary="A member's history, cap used and cap left", responses=answers({"type": "object"}, 404))
+    async def get_member(request: Request, member_id: str) -> Response:
         if id_key(member_id) != member_id:  # a spelling validation refuses is no member (one door)
             raise Refusal(404, "not_found", [])
         try:
-            summary = await run_blocking(member_summary, ledger, member_id)
+            summary = await run_decision(request, member_summary, ledger, member_id)
         except StoreError as exc:
             raise unavailable(exc) from None
-        return _json_response(summary)
+        return json_response(summary)
 
     return router
