@@ -1,0 +1,141 @@
+"""The polars engine's two doors: a table of decisions (``frame.decide``) and a comparison (``whatif.compare``).
+
+Each reads the claims once (:func:`.columns.read_claims`, :func:`.engine.flatten`), routes the rows
+(:func:`.engine.routed`), decides the bulk rows edition by edition, and decides the rows set aside
+by the per-claim path in their order, through one :class:`~mutualaid.Ledger` (or, for a comparison,
+one per edition, as ``engine="native"`` does). The two parts are put back in the claims' order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import polars as pl
+
+from ..decide import _yuan, adjudicate
+from ..edition import Edition, editions
+from ..errors import InvalidClaim
+from ..model import Decision, HistoryEntry, build
+from .columns import Source, read_claims
+from .engine import Decided, decide, decide_many, edition_of_rows, flatten, routed
+
+FEN_COLUMNS = ("payout_fen", "counted_out_of_pocket_fen", "accident_out_of_pocket_fen", "tier_amount_fen", "cap_remaining_fen")
+_TABLE = {"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "edition": pl.String,
+          **dict.fromkeys(FEN_COLUMNS, pl.Int64), "reasons": pl.Int64, "rules": pl.List(pl.String), "subjects": pl.List(pl.String),
+          "error": pl.String}  # fmt: skip
+
+
+@dataclass
+class Table:
+    """Every claim decided, one row a claim in the claims' order (``frame``, columns :data:`_TABLE`), with
+    the per-claim path's decisions by place (``decisions``) and what a deferred decision is built from."""
+
+    frame: pl.DataFrame
+    decisions: dict
+    source: Source
+    bulk: pl.DataFrame
+    """The bulk rows' history columns: ``n``, ``member_id``, ``claim_id``, ``outcome``, amounts, ``accident_id``, ``accident_day``, ``filed_day``, ``edition``."""
+
+    def decision(self, n: int) -> Decision:
+        """The decision of the bulk row ``n``, built by the per-claim path with the history the table gives it."""
+        row = self.bulk.filter(pl.col("n") == n).row(0, named=True)
+        earlier = self.bulk.filter(
+            (pl.col("member_id") == row["member_id"]) & (pl.col("n") < n) & (pl.col("outcome") != "pending")
+        ).sort("n")
+        history = tuple(
+            build(HistoryEntry, claim_id=e["claim_id"], accident_id=e["accident_id"], accident_occurred_on=dt.date.fromordinal(e["accident_day"]),
+                  counted_out_of_pocket=_yuan(e["counted_out_of_pocket_fen"]), paid=_yuan(e["payout_fen"]), filed_on=dt.date.fromordinal(e["filed_day"]))
+            for e in earlier.iter_rows(named=True)
+        )  # fmt: skip
+        claim = self.source.raw([n])[n]
+        return adjudicate(claim, history, plan=self.editions[row["edition"]], record=False)
+
+    editions: dict = None  # type: ignore[assignment]
+
+
+def _read(claims: Any, plan: Optional[Edition]):
+    source = read_claims(claims)
+    flat = flatten(source)
+    keep, aside = routed(flat, source, edition_of_rows(plan))
+    return source, flat, keep, aside
+
+
+def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
+    """``frame.decide(claims, plan=plan, engine="polars", errors=errors)``'s rows, as polars."""
+    from ..ledger import member_of
+
+    source, flat, keep, aside = _read(claims, plan)
+    parts = decide(flat, keep, plan)
+    raw = source.raw(aside)
+    ledger = _ledger(plan)
+    rows: dict[str, list] = {name: [] for name in _TABLE}
+    decisions: dict[int, Decision] = {}
+    for n in sorted(raw):
+        claim = raw[n]
+        try:
+            d = ledger.decide(claim)
+        except InvalidClaim as exc:
+            if errors == "raise":
+                raise
+            from ..batch import claim_id_of
+
+            cid = claim_id_of(claim)
+            values: dict[str, Any] = {"n": n, "claim_id": cid if isinstance(cid, str) else None, "member_id": member_of(claim),
+                                      "outcome": "error", "error": ",".join(exc.fields)}  # fmt: skip
+        else:
+            decisions[n] = d
+            values = {"n": n, "claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
+                      "payout_fen": _fen(d.payout), "counted_out_of_pocket_fen": _fen(d.counted_out_of_pocket),
+                      "accident_out_of_pocket_fen": _fen(d.accident_out_of_pocket), "tier_amount_fen": _fen(d.tier_amount),
+                      "cap_remaining_fen": _fen(d.cap_remaining), "reasons": len(d.reasons),
+                      "rules": [r.rule for r in d.reasons], "subjects": [r.subject for r in d.reasons]}  # fmt: skip
+        for name in _TABLE:
+            rows[name].append(values.get(name))
+    by_hand = pl.DataFrame(rows, schema=_TABLE)
+    bulk = pl.concat([p.frame for p in parts], how="vertical_relaxed") if parts else pl.DataFrame()
+    columns = [c for c in _TABLE if c != "error"]
+    frame = pl.concat([bulk.select(columns).with_columns(pl.lit(None, dtype=pl.String).alias("error")), by_hand], how="vertical_relaxed").sort("n")
+    table = Table(frame, decisions, source, bulk)
+    table.editions = {p.edition.id: p.edition for p in parts}
+    return table
+
+
+def _fen(amount) -> int:
+    return int(amount.scaleb(2))
+
+
+def _ledger(plan: Optional[Edition]):
+    from ..ledger import Ledger
+
+    return Ledger(plan=plan, engine="native", record=False)
+
+
+# --- whatif.compare ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Compared:
+    """Every claim under each edition, as polars: ``sides`` (one frame an edition, the columns of a
+    :class:`Table` frame) in the claims' order, and the per-claim path's ``Compared`` rows by place."""
+
+    sides: list
+    by_hand: dict
+    total: int
+
+
+def compare_frames(claims: Any, editions_: tuple) -> Compared:
+    """Each edition's decisions of the same claims: the bulk rows by the polars engine, the rest by the
+    per-claim comparer (``engine="native"``), which words bad input and its causes as ever."""
+    from ..whatif import CompareSpec
+
+    source, flat, keep, aside = _read(claims, editions_[0])
+    parts: list[Decided] = decide_many(flat, keep, editions_)
+    raw = source.raw(aside)
+    worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
+    by_hand = {c.line - 1: c for c in worker([(n + 1, raw[n]) for n in sorted(raw)])}
+    return Compared([p.frame for p in parts], by_hand, source.total)
+
+
+__all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS", "editions"]
