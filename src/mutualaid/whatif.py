@@ -557,6 +557,11 @@ def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1) 
     the first is the baseline. Each edition decides through its own :class:`~mutualaid.Ledger`, so
     history follows the edition. ``jobs``: processes, each deciding its share of the members.
 
+    ``engine="polars"`` (``pip install 'mutualaid[polars]'``) decides every edition over whole
+    columns (:mod:`mutualaid.vector`) and gives the same comparison; ``claims`` may then also be a
+    polars frame or a Parquet file (``.parquet``) in :data:`mutualaid.vector.CLAIM_SCHEMA`, which is
+    read lazily. Its causes are worked out for the claims that moved.
+
     Bad input is never raised: it is outcome ``error`` under the editions that refuse it, as in
     ``mutualaid batch``. An unknown edition raises ``UnknownEdition``; a broken file ``InvalidEdition``.
     """
@@ -564,6 +569,14 @@ def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1) 
         raise ValueError(f"compare needs two or more editions, the first the baseline; {len(editions)} given")
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
+    if engine == "polars":
+        if jobs != 1:
+            raise ValueError("compare: engine='polars' spreads its own work over the cores; jobs is the per-claim engines'")
+        try:
+            from .vector.compare import compare as compare_polars
+        except ImportError as exc:
+            raise ImportError("engine='polars' needs polars: pip install 'mutualaid[polars]'") from exc
+        return compare_polars(claims, _resolved(editions))
     return _run(Comparison(_resolved(editions)), _items(claims), engine, jobs)
 
 
