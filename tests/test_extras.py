@@ -78,3 +78,19 @@ def test_deciding_imports_no_web_framework():
         assert "uvicorn" not in sys.modules and "starlette" not in sys.modules
     """)
     assert r.returncode == 0, r.stderr
+
+
+def test_the_polars_engine_without_its_extra_names_it():
+    r = _without("polars", """
+        from mutualaid import frame
+        frame.decide([], engine="polars")
+    """)
+    assert r.returncode != 0
+    assert "pip install 'mutualaid[polars]'" in r.stderr
+    r = _without("polars", "import mutualaid.vector")
+    assert r.returncode != 0 and "pip install 'mutualaid[polars]'" in r.stderr
+    r = _without("polars", """
+        from mutualaid import whatif
+        whatif.compare([], "gd-nef-2022", "gd-nef-2022", engine="polars")
+    """)
+    assert r.returncode != 0 and "pip install 'mutualaid[polars]'" in r.stderr

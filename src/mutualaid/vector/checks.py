@@ -121,7 +121,7 @@ def treatments_ok() -> pl.Expr:
     c = pl.col
     return (
         c("treatment_ok")
-        & id_ok(c("treatment_id"))
+        & id_ok(c("treatment_id")) & ~c("treatment_id").str.contains("/", literal=True).fill_null(True)  # a subject is T1/2
         & (pl.len().over("n", "treatment_id") == 1)  # treatment ids unique within the claim
         & c("hospital_ok")
         & optional(c("hospital_name"), text_ok(c("hospital_name"), HOSPITAL_NAME_MAX))

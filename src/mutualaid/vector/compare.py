@@ -32,7 +32,7 @@ _CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
 def _pairs(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     """The (rule, subject) pairs of the reasons of the rows ``ids``: ``n``, ``rule``, ``subject``."""
     return (
-        frame.filter(pl.col("n").is_in(ids))
+        frame.filter(pl.col("n").is_in(ids.implode()))
         .select("n", "rules", "subjects")
         .explode("rules", "subjects")
         .drop_nulls("rules")

@@ -481,8 +481,8 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
             break
         if rounds > longest + 2:  # pragma: no cover - the induction in the module docstring rules it out
             raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
-        done.append(out.filter(~pl.col("member_id").is_in(moved)))
-        state = out.filter(pl.col("member_id").is_in(moved)).select(
+        done.append(out.filter(~pl.col("member_id").is_in(moved.implode())))
+        state = out.filter(pl.col("member_id").is_in(moved.implode())).select(
             [c for c in static.columns] + [new_entered.alias("entered"), pl.col("payout_out").alias("paid")]
         )
     result = pl.concat(done, how="diagonal_relaxed").sort("n")
@@ -567,11 +567,17 @@ def edition_of_rows(plan: Optional[Edition]):
 
 def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition]) -> list[Decided]:
     """The bulk rows decided under each of ``editions`` (the rows of ``keep``; whatif's editions, each over them all)."""
+    if keep.height == 0:
+        empty = pl.DataFrame(schema={"n": pl.Int64, "claim_id": pl.String, "outcome": pl.String, "payout_fen": pl.Int64,
+                                     "tier_amount_fen": pl.Int64, "rules": pl.List(pl.String), "subjects": pl.List(pl.String)})  # fmt: skip
+        return [Decided(e, empty, 0) for e in editions]
     return [decide_edition(flat, keep, e) for e in editions]
 
 
 def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Decided]:
     """The bulk rows decided under ``plan``, or each under the edition of its accident (one run per edition)."""
+    if keep.height == 0:
+        return []
     if plan is not None:
         return [decide_edition(flat, keep, plan)]
     from ..edition import editions

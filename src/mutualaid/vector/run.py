@@ -94,7 +94,8 @@ def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
         for name in _TABLE:
             rows[name].append(values.get(name))
     by_hand = pl.DataFrame(rows, schema=_TABLE)
-    bulk = pl.concat([p.frame for p in parts], how="vertical_relaxed") if parts else pl.DataFrame()
+    empty = pl.DataFrame(schema={**_TABLE, "accident_id": pl.String, "accident_day": pl.Int64, "filed_day": pl.Int64})
+    bulk = pl.concat([p.frame for p in parts], how="vertical_relaxed") if parts else empty.drop("error")
     columns = [c for c in _TABLE if c != "error"]
     frame = pl.concat([bulk.select(columns).with_columns(pl.lit(None, dtype=pl.String).alias("error")), by_hand], how="vertical_relaxed").sort("n")
     table = Table(frame, decisions, source, bulk)
