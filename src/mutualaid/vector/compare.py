@@ -44,8 +44,8 @@ def _pairs(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
 def causes_frame(base: pl.DataFrame, other: pl.DataFrame, meaning: dict[str, tuple[str, str]]) -> pl.DataFrame:
     """For each row that moved between ``base`` and ``other`` (same rows, same order): ``n`` and
     ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them."""
-    both = base.select("n", "outcome", "payout_fen", "tier_amount_fen").join(
-        other.select("n", "outcome", "payout_fen", "tier_amount_fen"), on="n", suffix="_b"
+    both = base.select("n", "outcome", "payout_fen", "tier_amount_fen", "error").join(
+        other.select("n", "outcome", "payout_fen", "tier_amount_fen", "error"), on="n", suffix="_b"
     )
     moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
     ids = moved.get_column("n")
@@ -78,7 +78,13 @@ def causes_frame(base: pl.DataFrame, other: pl.DataFrame, meaning: dict[str, tup
             pl.col("moves_money").fill_null(False),
             pl.col("capped").fill_null(False),
         )
-        .with_columns(pl.when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes"))
+        .with_columns(
+            pl.when(pl.col("error").is_not_null() & pl.col("error_b").is_null())
+            .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error"), under=pl.lit("A"))]))
+            .when(pl.col("error").is_null() & pl.col("error_b").is_not_null())
+            .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error_b"), under=pl.lit("B"))]))
+            .when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes")
+        )  # bad input under one edition only names it (whatif._why)
         .with_columns(pl.col("causes").list.unique().list.sort())
         .select("n", "causes", pl.col("payout_fen_b") - pl.col("payout_fen"))
         .rename({"payout_fen_b": "change_fen"})
@@ -117,15 +123,17 @@ class PolarsComparison(Comparison):
     def _build_rows(self) -> list:
         n_editions = len(self._sides)
         causes = [dict(zip(c.get_column("n").to_list(), c.get_column("causes").to_list())) for c in self._causes]
-        columns = [s.select("n", "claim_id", "outcome", "payout_fen") for s in self._sides]
+        columns = [s.select("n", "claim_id", "outcome", "payout_fen", "error") for s in self._sides]
         out: dict[int, Compared] = dict(self._by_hand)
         if columns and columns[0].height:
             ns = columns[0].get_column("n").to_list()
             cids = columns[0].get_column("claim_id").to_list()
             outcomes = [c.get_column("outcome").to_list() for c in columns]
             payouts = [c.get_column("payout_fen").to_list() for c in columns]
+            errors = [c.get_column("error").to_list() for c in columns]
             for row, n in enumerate(ns):
-                sides = tuple(Side(outcomes[k][row], payouts[k][row]) for k in range(n_editions))
+                sides = tuple(Side(outcomes[k][row], payouts[k][row], tuple(errors[k][row].split(",")) if errors[k][row] else ())
+                              for k in range(n_editions))  # fmt: skip
                 why = tuple(tuple((x["clause"], x["rule"], x["under"]) for x in causes[k - 1].get(n, ())) for k in range(1, n_editions))
                 out[n] = Compared(n + 1, cids[row], sides, why)
         return [out[n] for n in sorted(out)]
@@ -142,7 +150,7 @@ def _add_bulk(comparison: PolarsComparison) -> None:
         totals.paid[k] += int(side.get_column("payout_fen").sum())
         for outcome, count in side.group_by("outcome").len().iter_rows():
             totals.outcomes[k][outcome] = totals.outcomes[k].get(outcome, 0) + count
-        for amount, count in side.group_by("payout_fen").len().iter_rows():
+        for amount, count in side.filter(pl.col("outcome") != "error").group_by("payout_fen").len().iter_rows():
             totals.payouts[k][amount] = totals.payouts[k].get(amount, 0) + count
     base = sides[0]
     for k in range(1, len(sides)):
@@ -166,7 +174,7 @@ def compare(claims: Any, editions: tuple) -> PolarsComparison:
     """``whatif.compare(claims, *editions, engine="polars")``: see the module docstring."""
     compared = compare_frames(claims, editions)
     meaning = _meaning(editions)
-    sides = compared.sides
+    sides = [s.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0)) for s in compared.sides]
     causes = [causes_frame(sides[0], sides[k], meaning) for k in range(1, len(sides))]
     comparison = PolarsComparison(editions, sides, compared.by_hand, causes)
     _add_bulk(comparison)

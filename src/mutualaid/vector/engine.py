@@ -206,8 +206,7 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     """(the rows to decide in bulk with their edition, the places of the rows for the per-claim path).
 
     A member goes to the per-claim path, all of its claims in order, when any of them fails the bulk
-    checks or does not fit the schema; sends a claim id twice (a pended claim sent again, or one
-    already decided); gives one accident two dates; shares a 身份证 number with another member id;
+    checks or does not fit the schema; gives one accident two dates; shares a 身份证 number with another member id;
     has claims under two editions; or has more claims than a history holds. Everything the Ledger
     would read across a member's claims is then the per-claim path's.
     """
@@ -235,12 +234,11 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     per_member = (
         c.group_by("member_id")
         .agg(
-            (pl.col("claim_id").n_unique() < pl.len()).alias("repeats"),
             (pl.len() > HISTORY_MAX).alias("long"),
             (pl.col("edition").n_unique() > 1).alias("editions"),
             (~pl.col("ok")).any().alias("bad"),
         )
-        .filter(pl.col("repeats") | pl.col("long") | pl.col("editions") | pl.col("bad"))
+        .filter(pl.col("long") | pl.col("editions") | pl.col("bad"))
         .get_column("member_id")
         .to_list()
     )
@@ -452,9 +450,9 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     static = static.with_columns(in_scope.alias("in_scope")).sort("n")
 
     # Round 0: every claim entered, nothing paid; the issue's arithmetic then guesses what was paid.
-    state = static.with_columns(pl.lit(True).alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"))
+    state = static.with_columns(pl.lit(True).alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"), pl.lit(False).alias("err"))
     out = _round(state, edition, rules)
-    payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim"))
+    payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim") | pl.col("error").is_not_null())
     acc = ["member_id", "accident_id"]
     tier = pl.when(payable).then(pl.col("tier_fen")).otherwise(0)
     best = tier.cum_max().shift(1).over(acc).fill_null(0)
@@ -463,10 +461,11 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     before = (scoped.cum_sum() - scoped).over("member_id")
     left = pl.lit(edition.cap_fen) - before
     guess = out.with_columns(due.alias("due_guess")).with_columns(
-        (pl.col("outcome") != "pending").alias("entered"),
+        pl.col("outcome").is_in(["approved", "denied"]).alias("entered"),
+        (pl.col("outcome") == "error").alias("err"),
         pl.when(left <= 0).then(0).when(pl.col("due_guess") < left).then(pl.col("due_guess")).otherwise(left).alias("paid"),
     )
-    state = static.join(guess.select("n", "entered", "paid"), on="n", how="left").sort("n")
+    state = static.join(guess.select("n", "entered", "paid", "err"), on="n", how="left").sort("n")
 
     done: list[pl.DataFrame] = []
     longest = static.group_by("member_id").len().get_column("len").max() or 0
@@ -474,8 +473,10 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     while True:
         rounds += 1
         out = _round(state, edition, rules)
-        new_entered = pl.col("outcome") != "pending"
-        moved = out.filter((new_entered != pl.col("entered")) | (pl.col("payout_out") != pl.col("paid"))).get_column("member_id").unique()
+        new_entered = pl.col("outcome").is_in(["approved", "denied"])
+        new_err = pl.col("outcome") == "error"
+        moved = out.filter((new_entered != pl.col("entered")) | (pl.col("payout_out") != pl.col("paid")) | (new_err != pl.col("err")))
+        moved = moved.get_column("member_id").unique()
         if moved.len() == 0:
             done.append(out)
             break
@@ -483,7 +484,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
             raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
         done.append(out.filter(~pl.col("member_id").is_in(moved.implode())))
         state = out.filter(pl.col("member_id").is_in(moved.implode())).select(
-            [c for c in static.columns] + [new_entered.alias("entered"), pl.col("payout_out").alias("paid")]
+            [c for c in static.columns] + [new_entered.alias("entered"), pl.col("payout_out").alias("paid"), new_err.alias("err")]
         )
     result = pl.concat(done, how="diagonal_relaxed").sort("n")
 
@@ -499,18 +500,23 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
         .group_by("n", maintain_order=True)
         .agg(pl.col("rule_id").alias("rules"), pl.col("subject").alias("subjects"))
     )
+    decided = pl.col("outcome") != "error"
+
+    def unless_error(expr: pl.Expr) -> pl.Expr:  # a bad claim is not decided: its row holds no amounts nor reasons
+        return pl.when(decided).then(expr)
+
     frame = (
         result.join(lists, on="n", how="left")
         .select(
-            "n", "claim_id", "member_id", "outcome", pl.lit(edition.id).alias("edition"),
-            pl.col("payout_out").alias("payout_fen"),
-            pl.col("counted_fen").alias("counted_out_of_pocket_fen"),
-            pl.col("accident_fen").alias("accident_out_of_pocket_fen"),
-            pl.col("tier_fen").alias("tier_amount_fen"),
-            (pl.col("cap_left_fen") - pl.col("payout_out")).alias("cap_remaining_fen"),
-            pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-            pl.col("subjects").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-            "accident_id", "accident_day", "filed_day",
+            "n", "claim_id", "member_id", "outcome", unless_error(pl.lit(edition.id)).alias("edition"),
+            unless_error(pl.col("payout_out")).alias("payout_fen"),
+            unless_error(pl.col("counted_fen")).alias("counted_out_of_pocket_fen"),
+            unless_error(pl.col("accident_fen")).alias("accident_out_of_pocket_fen"),
+            unless_error(pl.col("tier_fen")).alias("tier_amount_fen"),
+            unless_error(pl.col("cap_left_fen") - pl.col("payout_out")).alias("cap_remaining_fen"),
+            unless_error(pl.col("rules").fill_null(pl.lit([], dtype=pl.List(pl.String)))).alias("rules"),
+            unless_error(pl.col("subjects").fill_null(pl.lit([], dtype=pl.List(pl.String)))).alias("subjects"),
+            "error", "accident_id", "accident_day", "filed_day",
         )
         .with_columns(pl.col("rules").list.len().cast(pl.Int64).alias("reasons"))
     )  # fmt: skip
@@ -521,6 +527,17 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
     """Decide every claim of ``state`` against the history its ``entered`` and ``paid`` columns make."""
     acc = ["member_id", "accident_id"]
     entered, paid = pl.col("entered"), pl.col("paid")
+    # A claim id sent again: bad input if an earlier send entered the history (claim_id), or if the
+    # earlier sends were pended with another filed_on (filed_on: it keeps its first filing).
+    sends = ["member_id", "claim_id"]
+    decided_before = (entered.cast(pl.Int64).cum_sum() - entered.cast(pl.Int64)).over(sends) > 0
+    first_filing = pl.when(~pl.col("err")).then(pl.col("filed_day")).shift(1).forward_fill().over(sends)
+    error = (
+        pl.when(decided_before).then(pl.lit("claim_id"))
+        .when(first_filing.is_not_null() & (first_filing != pl.col("filed_day"))).then(pl.lit("filed_on"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )  # fmt: skip
+    state = state.with_columns(error.alias("error"))
     filed = pl.when(entered).then(pl.col("filed_day")).otherwise(1 << 40)
     first = filed.cum_min().shift(1).over(acc).fill_null(1 << 40)
     paid_scope = pl.when(pl.col("in_scope")).then(paid).otherwise(0)
@@ -545,7 +562,10 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
     frame = rules.tested(frame, "assessment")
     deny = pl.col("deny_rows") | pl.col("deny_claim") | rules.any_of("assessment", "deny")
     pend = pl.col("pend_rows") | pl.col("pend_claim") | rules.any_of("assessment", "pend")
-    outcome = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+    outcome = (
+        pl.when(pl.col("error").is_not_null()).then(pl.lit("error"))
+        .when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+    )  # fmt: skip
     return frame.with_columns(outcome.alias("outcome")).with_columns(
         pl.when(pl.col("outcome") == "approved").then(pl.col("payout_fen")).otherwise(0).alias("payout_out")
     )
@@ -569,7 +589,7 @@ def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition]) -> 
     """The bulk rows decided under each of ``editions`` (the rows of ``keep``; whatif's editions, each over them all)."""
     if keep.height == 0:
         empty = pl.DataFrame(schema={"n": pl.Int64, "claim_id": pl.String, "outcome": pl.String, "payout_fen": pl.Int64,
-                                     "tier_amount_fen": pl.Int64, "rules": pl.List(pl.String), "subjects": pl.List(pl.String)})  # fmt: skip
+                                     "tier_amount_fen": pl.Int64, "error": pl.String, "rules": pl.List(pl.String), "subjects": pl.List(pl.String)})  # fmt: skip
         return [Decided(e, empty, 0) for e in editions]
     return [decide_edition(flat, keep, e) for e in editions]
 

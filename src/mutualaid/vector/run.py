@@ -42,7 +42,7 @@ class Table:
         """The decision of the bulk row ``n``, built by the per-claim path with the history the table gives it."""
         row = self.bulk.filter(pl.col("n") == n).row(0, named=True)
         earlier = self.bulk.filter(
-            (pl.col("member_id") == row["member_id"]) & (pl.col("n") < n) & (pl.col("outcome") != "pending")
+            (pl.col("member_id") == row["member_id"]) & (pl.col("n") < n) & pl.col("outcome").is_in(["approved", "denied"])
         ).sort("n")
         history = tuple(
             build(HistoryEntry, claim_id=e["claim_id"], accident_id=e["accident_id"], accident_occurred_on=dt.date.fromordinal(e["accident_day"]),
@@ -95,12 +95,31 @@ def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
             rows[name].append(values.get(name))
     by_hand = pl.DataFrame(rows, schema=_TABLE)
     empty = pl.DataFrame(schema={**_TABLE, "accident_id": pl.String, "accident_day": pl.Int64, "filed_day": pl.Int64})
-    bulk = pl.concat([p.frame for p in parts], how="vertical_relaxed") if parts else empty.drop("error")
-    columns = [c for c in _TABLE if c != "error"]
-    frame = pl.concat([bulk.select(columns).with_columns(pl.lit(None, dtype=pl.String).alias("error")), by_hand], how="vertical_relaxed").sort("n")
+    bulk = pl.concat([p.frame for p in parts], how="vertical_relaxed") if parts else empty
+    frame = pl.concat([bulk.select(list(_TABLE)), by_hand], how="vertical_relaxed").sort("n")
+    if errors == "raise" and (frame.get_column("outcome") == "error").any():
+        first = frame.filter(pl.col("outcome") == "error").row(0, named=True)["n"]
+        if first not in raw:  # a claim id sent again, found in bulk: the per-claim path words the error
+            _replay_to(first, frame, source, plan)
     table = Table(frame, decisions, source, bulk)
     table.editions = {p.edition.id: p.edition for p in parts}
     return table
+
+
+def _replay_to(first: int, frame: pl.DataFrame, source: Source, plan: Optional[Edition]) -> None:
+    """Raise the error of the bad claim at place ``first``, as ``errors="raise"`` does: its member's claims
+    before it are decided again through a Ledger, which then refuses it with its words."""
+    member = frame.filter(pl.col("n") == first).get_column("member_id").item()
+    places = frame.filter((pl.col("member_id") == member) & (pl.col("n") <= first)).get_column("n").to_list()
+    raw = source.raw(places)
+    ledger = _ledger(plan)
+    for n in places:
+        try:
+            ledger.decide(raw[n])
+        except InvalidClaim:
+            if n == first:
+                raise
+    raise AssertionError(f"claim {first + 1} was found bad in bulk and not by the per-claim path")  # pragma: no cover
 
 
 def _fen(amount) -> int:
