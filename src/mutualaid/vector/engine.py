@@ -32,7 +32,7 @@ built for the rows a reader looks at (:class:`mutualaid.frame.Deferred`), by the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any, Optional, Sequence
 
@@ -101,6 +101,10 @@ class Flat:
     items: pl.DataFrame
     ok: pl.DataFrame
     """``n`` and ``ok`` for every row of the frame."""
+    keys: pl.DataFrame
+    """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id."""
+    cache: dict = field(default_factory=dict)
+    """The edition-independent facts of a set of rows (:func:`_base_facts`), shared by the editions of a comparison."""
 
 
 def _field(struct: str, name: str) -> pl.Expr:
@@ -196,7 +200,13 @@ def flatten(source: Source) -> Flat:
         )
         .sort("n")
     )
-    return Flat(c, t_real, i_checked.drop("ok"), ok)
+    keys = c.select(
+        "n",
+        pl.col("member_id").rank("dense").alias("m"),
+        pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
+        pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
+    )
+    return Flat(c, t_real, i_checked.drop("ok"), ok, keys)
 
 
 # --- which members the vectorised path decides --------------------------------------------------------
@@ -213,13 +223,13 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     c = flat.claims.join(flat.ok, on="n", how="left").select(
         "n", "claim_id", "member_id", "accident_id", "accident_day", "id_number", pl.col("ok").fill_null(False)
     )
-    bad = c.filter(~pl.col("ok"))
-    # the member of a bad row, as validation keeps it (None: a claim of no member; alone)
-    raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
-    raw.update(source.raw(source.misfits))
-    from ..ledger import member_of
+    # The member of a bad row, by its member id as written: the key validation keeps is that text or
+    # none (a claim of no member, alone), so no member of a bad row stays in bulk.
+    bad_members = set(c.filter(~pl.col("ok")).get_column("member_id").drop_nulls().to_list())
+    if source.misfits:
+        from ..ledger import member_of
 
-    bad_members = {member_of(claim) for claim in raw.values()} - {None}
+        bad_members |= {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
     c = c.with_columns(edition_of(c).alias("edition"))
     number = pl.col("id_number").str.to_uppercase()
     shared = (
@@ -276,8 +286,41 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
     """Each fact type's frame for the rows ``rows`` under ``edition``: the fields :mod:`mutualaid.compiled` computes.
 
     ``j`` is the fact's place in the claim's facts (the claim 0, circumstances, documents, then each
-    treatment followed by its items), ``subject`` its reason subject.
+    treatment followed by its items), ``subject`` its reason subject. What does not depend on the
+    edition is worked out once for the rows (:func:`_base_facts`), whatever the number of editions.
     """
+    base = flat.cache.get(id(rows))
+    if base is None or base[0] is not rows:
+        base = flat.cache[id(rows)] = (rows, _base_facts(flat, rows))
+    claim, circumstance, documents, treatment, item = base[1]
+    required = list(edition.documents.required)
+    circumstance = circumstance.with_columns(
+        pl.col("code").replace_strict(edition.circumstance_group, default="", return_dtype=pl.String).alias("exclusion")
+    )
+    document = (
+        documents.join(pl.DataFrame({"document": required, "k": list(range(len(required)))}, schema={"document": pl.String, "k": pl.Int64}), how="cross")
+        .select(
+            "n", "document",
+            pl.col("documents").list.contains(pl.col("document")).fill_null(False).cast(pl.Int64).alias("supplied"),
+            (1 + pl.col("circumstances") + pl.col("k")).alias("j"),
+        )
+    )  # fmt: skip
+    groups = edition.diagnosis_groups
+    proviso = groups.has_proviso()
+    exclusion = {}
+    for key in treatment.get_column("diagnosis_key").unique().to_list():
+        codes = key.split("\x00")
+        exclusion[key] = groups.group_of(who_code(codes[0]), tuple(who_code(d) for d in codes[1:]) if proviso and len(codes) > 1 else ())
+    treatment = treatment.with_columns(
+        pl.col("diagnosis_key").replace_strict(exclusion, return_dtype=pl.String).alias("primary_exclusion"),
+        pl.col("j") + len(required),
+    ).drop("diagnosis_key")
+    item = item.with_columns(pl.col("j") + len(required))
+    return {"claim": claim, "circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
+
+
+def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
+    """The facts' fields that no edition changes, for the rows ``rows`` (``j`` as if no document were required)."""
     claims = flat.claims.join(rows.select("n"), on="n", how="semi").sort("n")
     since, verified = pl.col("union_member_since_day_abs"), pl.col("real_name_verified_day_abs")
     claim = claims.select(
@@ -295,38 +338,20 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
         pl.col("payee_account_number").fill_null("").alias("payee_account_number"),
     )  # fmt: skip
 
-    group = edition.circumstance_group
     circumstance = (
         claims.select("n", pl.col("circumstances").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
         .with_columns((pl.int_range(pl.len()).over("n") + 1).alias("j"))
-        .with_columns(pl.col("code").replace_strict(group, default="", return_dtype=pl.String).alias("exclusion"))
     )
     circ_count = circumstance.group_by("n").agg(pl.len().alias("circumstances"))
-    required = list(edition.documents.required)
-    base = claims.select("n", "documents").join(circ_count, on="n", how="left").with_columns(pl.col("circumstances").fill_null(0))
-    document = (
-        base.join(pl.DataFrame({"document": required, "k": list(range(len(required)))}, schema={"document": pl.String, "k": pl.Int64}), how="cross")
-        .select(
-            "n", "document",
-            pl.col("documents").list.contains(pl.col("document")).fill_null(False).cast(pl.Int64).alias("supplied"),
-            (1 + pl.col("circumstances") + pl.col("k")).alias("j"),
-        )
-    )  # fmt: skip
-    first_treatment = base.select("n", (1 + pl.col("circumstances") + len(required)).alias("first"))
+    documents = claims.select("n", "documents").join(circ_count, on="n", how="left").with_columns(pl.col("circumstances").fill_null(0))
+    first_treatment = documents.select("n", (1 + pl.col("circumstances")).alias("first"))
 
-    groups = edition.diagnosis_groups
-    proviso = groups.has_proviso()
     t = flat.treatments.join(rows.select("n"), on="n", how="semi").sort("n", "t")
     keys = t.get_column("diagnoses").list.join("\x00").unique().to_list()
-    primary, exclusion = {}, {}
-    for key in keys:
-        codes = key.split("\x00")
-        p = who_code(codes[0])
-        primary[key] = p
-        exclusion[key] = groups.group_of(p, tuple(who_code(d) for d in codes[1:]) if proviso and len(codes) > 1 else ())
+    primary = {key: who_code(key.split("\x00")[0]) for key in keys}
     kinds = {code: kind_of_ws218(code) for code in t.get_column("ws218").unique().to_list() if code is not None}
     items = flat.items.join(rows.select("n"), on="n", how="semi").sort("n", "t", "i")
     item_sums = items.group_by("n", "t").agg(pl.col("out_of_pocket_fen").sum().alias("out_of_pocket_fen"))
@@ -344,7 +369,7 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
             pl.when(pl.col("ws218").is_not_null()).then(pl.col("ws218").replace_strict(kinds, default=None, return_dtype=pl.String))
             .otherwise(pl.col("hospital_kind").fill_null("general")).alias("kind"),
             key.replace_strict(primary, return_dtype=pl.String).alias("primary_diagnosis"),
-            key.replace_strict(exclusion, return_dtype=pl.String).alias("primary_exclusion"),
+            key.alias("diagnosis_key"),
             pl.col("out_of_pocket_fen").fill_null(0),
         )
     )  # fmt: skip
@@ -360,7 +385,7 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
             "out_of_pocket_fen",
         )
     )  # fmt: skip
-    return {"claim": claim, "circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
+    return claim, circumstance, documents, treatment, item
 
 
 class _Compiled:
@@ -449,43 +474,40 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     in_scope = pl.lit(True) if edition.cap.scope == "member" else pl.col("accident_day").is_between(start, end)
     static = static.with_columns(in_scope.alias("in_scope")).sort("n")
 
-    # Round 0: every claim entered, nothing paid; the issue's arithmetic then guesses what was paid.
-    state = static.with_columns(pl.lit(True).alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"), pl.lit(False).alias("err"))
-    out = _round(state, edition, rules)
-    payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim") | pl.col("error").is_not_null())
-    acc = ["member_id", "accident_id"]
-    tier = pl.when(payable).then(pl.col("tier_fen")).otherwise(0)
-    best = tier.cum_max().shift(1).over(acc).fill_null(0)
-    due = pl.when(tier > best).then(tier - best).otherwise(0)
-    scoped = pl.when(pl.col("in_scope")).then(pl.col("due_guess")).otherwise(0)
-    before = (scoped.cum_sum() - scoped).over("member_id")
-    left = pl.lit(edition.cap_fen) - before
-    guess = out.with_columns(due.alias("due_guess")).with_columns(
-        pl.col("outcome").is_in(["approved", "denied"]).alias("entered"),
-        (pl.col("outcome") == "error").alias("err"),
-        pl.when(left <= 0).then(0).when(pl.col("due_guess") < left).then(pl.col("due_guess")).otherwise(left).alias("paid"),
-    )
-    state = static.join(guess.select("n", "entered", "paid", "err"), on="n", how="left").sort("n")
+    # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
+    # every running sum below is over small contiguous groups.
+    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
 
+    # Round 0: every claim entered that no row rule pends, nothing paid; from then on each round's guess of what was paid
+    # is the issue's arithmetic over that round's tiers (_telescoped), and a round that reproduces
+    # its own guess ends it. Past ACCELERATED rounds the guess is the round's own output, which
+    # settles by the induction of the module docstring.
+    state = static.with_columns((pl.col("deny_rows") | ~pl.col("pend_rows")).alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"),
+                                pl.lit(False).alias("err"))  # fmt: skip
     done: list[pl.DataFrame] = []
-    longest = static.group_by("member_id").len().get_column("len").max() or 0
+    longest = static.group_by("m").len().get_column("len").max() or 0
     rounds = 0
     while True:
-        rounds += 1
         out = _round(state, edition, rules)
+        rounds += 1
         new_entered = pl.col("outcome").is_in(["approved", "denied"])
         new_err = pl.col("outcome") == "error"
-        moved = out.filter((new_entered != pl.col("entered")) | (pl.col("payout_out") != pl.col("paid")) | (new_err != pl.col("err")))
-        moved = moved.get_column("member_id").unique()
-        if moved.len() == 0:
-            done.append(out)
-            break
-        if rounds > longest + 2:  # pragma: no cover - the induction in the module docstring rules it out
-            raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
-        done.append(out.filter(~pl.col("member_id").is_in(moved.implode())))
-        state = out.filter(pl.col("member_id").is_in(moved.implode())).select(
-            [c for c in static.columns] + [new_entered.alias("entered"), pl.col("payout_out").alias("paid"), new_err.alias("err")]
-        )
+        if rounds > 1:
+            same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
+            moved = out.filter(~same).get_column("m").unique().implode()
+            if moved.list.len().item() == 0:
+                done.append(out)
+                break
+            if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
+                raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
+            done.append(out.filter(~pl.col("m").is_in(moved)))
+            out = out.filter(pl.col("m").is_in(moved))
+        if rounds <= ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
+            guess = [(pl.col("decided_as").is_in(["approved", "denied"]) & ~new_err).alias("entered"), new_err.alias("err")]
+            paid = _telescoped(out, edition)
+        else:
+            guess, paid = [new_entered.alias("entered"), new_err.alias("err")], out.get_column("payout_out")
+        state = out.select([*static.columns, *guess]).with_columns(paid.alias("paid"))
     result = pl.concat(done, how="diagonal_relaxed").sort("n")
 
     # The reasons: the row rules', the claim's and the assessment's, in reason order.
@@ -523,52 +545,118 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     return Decided(edition, frame, rounds)
 
 
+ACCELERATED = 4
+"""Rounds whose guess of what was paid is the issue's arithmetic (the rounds after use their own output)."""
+
+
+class _Order:
+    """Running sums within groups (an accident, a claim id), in filing order, without a window per group.
+
+    The frame is sorted by member, then filing; a group's rows are a member's, interleaved with its
+    other groups. The permutation ``order`` puts them in (group, filing) order, where each group is
+    one run of rows, so a running sum is one cumulative sum less its value where the run starts;
+    ``back`` restores the frame's order. (A window function per group costs ten times as much.)
+    """
+
+    def __init__(self, frame: pl.DataFrame, key: str) -> None:
+        self.order = frame.select(pl.arg_sort_by([key, "n"])).to_series()
+        self.back = self.order.arg_sort()
+        self.starts = frame.get_column(key).gather(self.order).is_first_distinct()
+        self.group = self.starts.cast(pl.Int64).cum_sum()
+
+    def _restart(self, running: pl.Series) -> pl.Series:
+        return pl.select(pl.when(self.starts).then(running).otherwise(None).forward_fill()).to_series()
+
+    def before_sum(self, values: pl.Series) -> pl.Series:
+        """The sum of the group's earlier values (0 for its first row)."""
+        v = values.gather(self.order).cast(pl.Int64)
+        c = v.cum_sum() - v
+        return (c - self._restart(c)).gather(self.back)
+
+    def before_extreme(self, values: pl.Series, *, low: bool, none: int, width: int) -> pl.Series:
+        """The least (``low``) or greatest of the group's earlier values, ``none`` for its first row.
+
+        Values lie in ``0 .. 2**width``; each group is moved ``2**width`` beyond the ones before it
+        (below them for the least), so that one cumulative extreme restarts at every group."""
+        v = values.gather(self.order).cast(pl.Int64)
+        shift = self.group * (1 << width)
+        moved = (v - shift) if low else (v + shift)
+        running = (moved.cum_min() if low else moved.cum_max()).shift(1)
+        back = (running + shift) if low else (running - shift)
+        out = pl.select(pl.when(self.starts).then(none).otherwise(back)).to_series()
+        return out.gather(self.back)
+
+
+def _telescoped(out: pl.DataFrame, edition: Edition) -> pl.Series:
+    """What each claim was paid, by the issue's arithmetic over a round's output: a claim that nothing
+    but the tier and the cap can stop (``payable``) is due its tier less the largest tier due before
+    it for the accident (the top-ups telescope), and the cap clips the member's dues once."""
+    payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim") | (pl.col("outcome") == "error"))
+    tier = out.select(pl.when(payable).then(pl.col("tier_fen")).otherwise(0)).to_series()
+    best = _Order(out, "a").before_extreme(tier, low=False, none=0, width=34)
+    frame = out.select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"))
+    frame = frame.with_columns(pl.when(pl.col("tier") > pl.col("best")).then(pl.col("tier") - pl.col("best")).otherwise(0).alias("due"))
+    frame = frame.with_columns(pl.when(pl.col("in_scope")).then(pl.col("due")).otherwise(0).alias("scoped"))
+    frame = frame.with_columns((pl.lit(edition.cap_fen) - _member_before_sum("scoped")).alias("left"))
+    return frame.select(pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))).to_series()
+
+
+def _member_before_sum(name: str) -> pl.Expr:
+    """The sum of the member's earlier values: the rows are sorted by member, so each member is one run."""
+    c = pl.col(name).cum_sum() - pl.col(name)
+    return c - pl.when(pl.col("m").is_first_distinct()).then(c).otherwise(None).forward_fill()
+
+
+_NONE_DAY = (1 << 21) - 1
+"""No filing day (above every day number up to 2199-12-31, 802,938)."""
+
+
 def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFrame:
-    """Decide every claim of ``state`` against the history its ``entered`` and ``paid`` columns make."""
-    acc = ["member_id", "accident_id"]
-    entered, paid = pl.col("entered"), pl.col("paid")
+    """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make."""
+    by_accident, by_send = _Order(state, "a"), _Order(state, "s")
+    entered = state.get_column("entered")
     # A claim id sent again: bad input if an earlier send entered the history (claim_id), or if the
-    # earlier sends were pended with another filed_on (filed_on: it keeps its first filing).
-    sends = ["member_id", "claim_id"]
-    decided_before = (entered.cast(pl.Int64).cum_sum() - entered.cast(pl.Int64)).over(sends) > 0
-    first_filing = pl.when(~pl.col("err")).then(pl.col("filed_day")).shift(1).forward_fill().over(sends)
-    error = (
-        pl.when(decided_before).then(pl.lit("claim_id"))
-        .when(first_filing.is_not_null() & (first_filing != pl.col("filed_day"))).then(pl.lit("filed_on"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )  # fmt: skip
-    state = state.with_columns(error.alias("error"))
-    filed = pl.when(entered).then(pl.col("filed_day")).otherwise(1 << 40)
-    first = filed.cum_min().shift(1).over(acc).fill_null(1 << 40)
-    paid_scope = pl.when(pl.col("in_scope")).then(paid).otherwise(0)
+    # earlier sends were pended with another filed_on (filed_on: it keeps its first filing; every
+    # earlier send that was not refused has that day, so it is their least).
+    decided_before = by_send.before_sum(entered)
+    ok_filed = state.select(pl.when(~pl.col("err")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
+    first_send = by_send.before_extreme(ok_filed, low=True, none=_NONE_DAY, width=21)
+    filed = state.select(pl.when(pl.col("entered")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
+    first = by_accident.before_extreme(filed, low=True, none=_NONE_DAY, width=21)
     frame = state.with_columns(
-        pl.when(first >= 1 << 40).then(0).otherwise(first).alias("past_first_filed_day"),
-        (paid.cum_sum() - paid).over(acc).alias("past_paid_for_accident_fen"),
-        (paid_scope.cum_sum() - paid_scope).over("member_id").alias("past_paid_in_cap_scope_fen"),
-    )
+        pl.when(decided_before > 0).then(pl.lit("claim_id"))
+        .when((first_send != _NONE_DAY) & (first_send != pl.col("filed_day"))).then(pl.lit("filed_on"))
+        .otherwise(pl.lit(None, dtype=pl.String)).alias("error"),
+        pl.when(first == _NONE_DAY).then(0).otherwise(first).alias("past_first_filed_day"),
+        by_accident.before_sum(state.get_column("paid")).alias("past_paid_for_accident_fen"),
+        pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
+    ).with_columns(_member_before_sum("paid_scope").alias("past_paid_in_cap_scope_fen"))  # fmt: skip
+    days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
+    lazy = frame.lazy()
     for derived in DERIVED:  # what the articles derive, in the declared order
-        frame = frame.with_columns(**derived.vectorised(frame, edition))
-    frame = rules.tested(frame, "claim")
+        lazy = lazy.with_columns(**derived.vectorised(days, edition))
+    lazy = rules.tested(lazy, "claim")
     counted = pl.when(pl.col("exclude_claim_rows") | rules.any_of("claim", "exclude")).then(0).otherwise(pl.col("counted_base"))
-    frame = frame.with_columns(
+    frame = lazy.with_columns(
         counted.alias("counted_fen"), rules.any_of("claim", "deny").alias("deny_claim"), rules.any_of("claim", "pend").alias("pend_claim")
-    )
-    mine = pl.when(entered).then(pl.col("counted_fen")).otherwise(0)
-    history_counted = (mine.cum_sum() - mine).over(acc) if edition.accumulate_same_accident else pl.lit(0, dtype=pl.Int64)
-    frame = frame.with_columns(history_counted.alias("past_counted_fen"))
+    ).collect()
+    if edition.accumulate_same_accident:
+        mine = frame.select(pl.when(pl.col("entered")).then(pl.col("counted_fen")).otherwise(0)).to_series()
+        frame = frame.with_columns(by_accident.before_sum(mine).alias("past_counted_fen"))
+    else:
+        frame = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("past_counted_fen"))
+    lazy = frame.lazy()
     for assessed in ASSESSED:  # the tier before the cap; each field may read the ones before it
         for name, expr in assessed.vectorised(edition).items():
-            frame = frame.with_columns(expr.alias(name))
-    frame = rules.tested(frame, "assessment")
+            lazy = lazy.with_columns(expr.alias(name))
+    lazy = rules.tested(lazy, "assessment")
     deny = pl.col("deny_rows") | pl.col("deny_claim") | rules.any_of("assessment", "deny")
     pend = pl.col("pend_rows") | pl.col("pend_claim") | rules.any_of("assessment", "pend")
-    outcome = (
-        pl.when(pl.col("error").is_not_null()).then(pl.lit("error"))
-        .when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
-    )  # fmt: skip
-    return frame.with_columns(outcome.alias("outcome")).with_columns(
+    decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+    outcome = pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as"))
+    return lazy.with_columns(decided_as.alias("decided_as")).with_columns(outcome.alias("outcome")).with_columns(
         pl.when(pl.col("outcome") == "approved").then(pl.col("payout_fen")).otherwise(0).alias("payout_out")
-    )
+    ).collect()
 
 
 def edition_of_rows(plan: Optional[Edition]):
