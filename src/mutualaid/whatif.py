@@ -425,7 +425,9 @@ class Comparison:
         Left: paid claims per payout amount, one bar per edition side by side. Amounts that hold less
         than ``share`` of the paid claims under every edition are drawn together as "other"
         (top-ups and cap remainders spread over many amounts). Right: for each edition after the
-        first, the change in the total paid against the baseline, by the clauses that caused it.
+        first, the change in the total paid against the baseline, by the clauses that caused it,
+        named as a reader cites them (``Art. 5(3)``; bad input as "bad input"). A Chinese edition id
+        is drawn in an installed CJK font (:mod:`mutualaid.plotting`), or as ``U+XXXX`` without one.
         Axes are in yuan with thousands separators; amounts become float only for drawing.
 
         ``axes``: two matplotlib Axes to draw on; by default a new figure (``pyplot``, so a notebook
@@ -435,6 +437,14 @@ class Comparison:
             from matplotlib.ticker import FuncFormatter
         except ImportError as exc:
             raise ImportError("Comparison.plot needs matplotlib: pip install 'mutualaid[notebook]'") from exc
+        from .plotting import style
+
+        with style():  # a font with Chinese for the editions' labels, when one is installed
+            return self._plot(axes, share, FuncFormatter)
+
+    def _plot(self, axes: Any, share: float, FuncFormatter: Any) -> Any:  # noqa: N803 - the class, imported by plot()
+        from .plotting import clause_text, shown
+
         if axes is None:
             import matplotlib.pyplot as plt
 
@@ -453,7 +463,7 @@ class Comparison:
         names = [_yuan_label(f) for f in amounts] + (["other"] if any(other) else [])
         for k, label in enumerate(self.labels):
             heights = [paid[k].get(f, 0) for f in amounts] + ([other[k]] if any(other) else [])
-            left.bar([i + (k - (n - 1) / 2) * width for i in range(len(names))], heights, width, color=colours[k], label=label)
+            left.bar([i + (k - (n - 1) / 2) * width for i in range(len(names))], heights, width, color=colours[k], label=shown(label))
         left.set_xticks(range(len(names)), names, rotation=60, fontsize=8)
         left.set(title="Paid claims by payout", xlabel="payout (yuan)", ylabel="claims")
         left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -467,12 +477,12 @@ class Comparison:
             ys = [i + (k - 1 - (m - 1) / 2) * h for i in range(len(clauses))]
             bars = right.barh(ys, [float(_money(cost.get(c, 0))) for c in clauses], h, color=colours[k])  # float only to draw
             right.bar_label(bars, [f"{_money(cost[c]):+,.0f}" if c in cost else "" for c in clauses], fontsize=7, padding=2)
-        right.set_yticks(range(len(clauses)), clauses, fontsize=8)
+        right.set_yticks(range(len(clauses)), [clause_text(c) for c in clauses], fontsize=8)
         right.axvline(0, color="black", linewidth=0.8)
         right.margins(x=0.2)  # room for the labels at the bars' ends
         right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0"))
         right.tick_params(axis="x", rotation=30)
-        right.set(title=f"Change in total paid against {self.labels[0]}, by clause", xlabel="yuan")
+        right.set(title=shown(f"Change in total paid against {self.labels[0]}, by clause"), xlabel="yuan")
         # One legend for both panels, outside them: a legend inside covered a bar (issue 16).
         fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=n, fontsize=8)
         return fig
