@@ -251,3 +251,18 @@ def test_the_case_files_agree():
             assert outcome == expected, case["name"]
             compared += 1
     assert compared == len(cases)
+
+
+def test_a_sweep_is_each_editions_table_summed(stream):
+    """whatif.sweep: each edition's totals and the members it moves, as the native tables give them."""
+    base = BASE
+    editions_ = [base, base.replace(id="cap-6000", cap={"amount": "6000.00"}), base.replace(id="cap-14000", cap={"amount": "14000.00"})]
+    table = whatif.sweep(stream, *editions_)
+    tables = [frame.decide(stream, plan=e, errors="record") for e in editions_]
+    per_member = [t.dropna(subset=["member_id"]).groupby("member_id")["payout_fen"].sum().fillna(0) for t in tables]
+    for k, (row, t) in enumerate(zip(table.itertuples(), tables)):
+        assert row.paid_fen == int(t["payout_fen"].sum()) and row.paid == t["payout"].sum()
+        assert row.approved == int((t["outcome"] == "approved").sum())
+        delta = per_member[k].sub(per_member[0], fill_value=0)
+        assert (row.members_affected, row.members_paid_more, row.members_paid_less) == (int((delta != 0).sum()), int((delta > 0).sum()), int((delta < 0).sum()))
+    assert table["members_paid_less"][1] > 0 and table["members_paid_more"][2] > 0

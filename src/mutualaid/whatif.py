@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .edition import Edition
 
 
-__all__ = ["compare", "Comparison", "Change", "diff", "causes", "Totals"]
+__all__ = ["compare", "sweep", "Comparison", "Change", "diff", "causes", "Totals"]
 
 
 class Side(NamedTuple):
@@ -588,6 +588,36 @@ def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1) 
             raise ImportError("engine='polars' needs polars: pip install 'mutualaid[polars]'") from exc
         return compare_polars(claims, _resolved(editions))
     return _run(Comparison(_resolved(editions)), _items(claims), engine, jobs)
+
+
+def sweep(claims: Any, *editions: Any) -> Any:
+    """Many candidate editions over the same claims, one row an edition: what each would pay, and whom it moves.
+
+    The polars engine decides every edition (``pip install 'mutualaid[polars]'``): a year of claims
+    under twenty editions in about a minute (docs/analysis.md, "A sweep"). ``claims`` as for
+    :func:`compare` with ``engine="polars"`` (a Parquet file is read lazily); the first edition is the
+    baseline. Returns a pandas DataFrame: ``edition`` (label), ``paid_fen`` and ``paid`` (yuan),
+    ``change_fen`` and ``change`` (against the baseline), ``approved`` (claims), ``claims_changed``
+    (outcome or payout), ``members_paid``, ``members_affected`` (paid another total than under the
+    baseline), ``members_paid_more`` and ``members_paid_less``.
+    """
+    if len(editions) < 2:
+        raise ValueError(f"sweep needs two or more editions, the first the baseline; {len(editions)} given")
+    try:
+        from .vector.compare import sweep as sweep_polars
+    except ImportError as exc:
+        raise ImportError("whatif.sweep needs polars: pip install 'mutualaid[polars]'") from exc
+    from .frame import FEN, TEXT, YUAN, pd, yuan_array
+
+    table = sweep_polars(claims, _resolved(editions)).to_arrow()
+    data = {"edition": pd.Series(table.column("edition").to_pylist(), dtype=TEXT)}
+    for name in ("paid", "change"):
+        fen_column = table.column(f"{name}_fen").combine_chunks()
+        data[f"{name}_fen"] = pd.Series(fen_column.to_pylist(), dtype=FEN)
+        data[name] = pd.Series(pd.arrays.ArrowExtensionArray(yuan_array(fen_column)))
+    for name in ("approved", "claims_changed", "members_paid", "members_affected", "members_paid_more", "members_paid_less"):
+        data[name] = pd.Series(table.column(name).to_pylist(), dtype=FEN)
+    return pd.DataFrame(data)
 
 
 # --- mutualaid diff: a comparison of two editions over a stream, printed --------------------------

@@ -181,3 +181,38 @@ def compare(claims: Any, editions: tuple) -> PolarsComparison:
     for n in sorted(compared.by_hand):
         comparison.totals.add(compared.by_hand[n])
     return comparison
+
+
+def sweep(claims: Any, editions: tuple) -> pl.DataFrame:
+    """Each edition's totals over the same claims, against the first: one row an edition (``whatif.sweep``).
+
+    Columns: ``edition`` (label), ``paid_fen``, ``change_fen`` (against the first), ``approved``,
+    ``claims_changed`` (outcome or payout), ``members_paid`` (paid anything), ``members_affected``
+    (paid another total than under the first edition), ``members_paid_more``, ``members_paid_less``.
+    """
+    compared = compare_frames(claims, editions)
+    labels = Comparison(editions).labels
+    rows = []
+    for k, side in enumerate(compared.sides):
+        frame = side.select("n", "member_id", "outcome", pl.col("payout_fen").fill_null(0))
+        by_hand = [(n, compared.members.get(n), c.sides[k].outcome, c.sides[k].payout_fen) for n, c in compared.by_hand.items()]
+        if by_hand:
+            frame = pl.concat([frame, pl.DataFrame(by_hand, schema=frame.schema, orient="row")])
+        rows.append(frame.sort("n"))
+    base = rows[0]
+    base_members = base.drop_nulls("member_id").group_by("member_id").agg(pl.col("payout_fen").sum().alias("base"))
+    out = []
+    for label, frame in zip(labels, rows):
+        members = frame.drop_nulls("member_id").group_by("member_id").agg(pl.col("payout_fen").sum().alias("paid"))
+        joined = members.join(base_members, on="member_id", how="full", coalesce=True).fill_null(0)
+        moved = (frame.get_column("outcome") != base.get_column("outcome")) | (frame.get_column("payout_fen") != base.get_column("payout_fen"))
+        paid = int(frame.get_column("payout_fen").sum())
+        out.append({
+            "edition": label, "paid_fen": paid, "change_fen": paid - int(base.get_column("payout_fen").sum()),
+            "approved": int((frame.get_column("outcome") == "approved").sum()), "claims_changed": int(moved.sum()),
+            "members_paid": int((joined.get_column("paid") > 0).sum()),
+            "members_affected": int((joined.get_column("paid") != joined.get_column("base")).sum()),
+            "members_paid_more": int((joined.get_column("paid") > joined.get_column("base")).sum()),
+            "members_paid_less": int((joined.get_column("paid") < joined.get_column("base")).sum()),
+        })  # fmt: skip
+    return pl.DataFrame(out)

@@ -143,6 +143,8 @@ class Compared:
     sides: list
     by_hand: dict
     total: int
+    members: dict = None  # type: ignore[assignment]
+    """The member id of each claim the per-claim path compared, by place (None: no valid member id)."""
 
 
 def compare_frames(claims: Any, editions_: tuple) -> Compared:
@@ -155,7 +157,9 @@ def compare_frames(claims: Any, editions_: tuple) -> Compared:
     raw = source.raw(aside)
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
     by_hand = {c.line - 1: c for c in worker([(n + 1, raw[n]) for n in sorted(raw)])}
-    return Compared([p.frame for p in parts], by_hand, source.total)
+    from ..ledger import member_of
+
+    return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()})
 
 
 __all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS", "editions"]
