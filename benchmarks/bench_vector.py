@@ -13,8 +13,9 @@ size match. Then, each in a fresh process (so that each peak memory is its own),
    claim of ``--sample`` claims' members, so that each member's history is whole), scaled to the
    million by claims: native decides claim by claim, so its time is linear in the claims; the scaling
    is stated in the output;
-3. a sweep: ``compare`` of the 2022 edition against ``--sweep - 1`` candidates (the cap from 6,000
-   to 14,000 and the tiers moved), one call, ``engine="polars"``.
+3. a sweep: ``compare`` of the 2022 edition against ``--sweep - 1`` candidates of docs/analysis.md's
+   grid (:func:`sweep_editions`: the cap from 6,000 to 14,000, and the tier edges moved), one call,
+   ``engine="polars"``.
 
 ``--threads 1`` (the default) pins polars to one thread (``POLARS_MAX_THREADS``), so the figures are
 those of one core; the load average is printed beside them. Targets: compare ≥ 100× native, peak
@@ -73,21 +74,29 @@ def write(path: Path, claims: int, members: int, seed: int = 2022) -> None:
     print(f"  {misfit} typo(s) written with the mistyped field left out", file=sys.stderr)
 
 
-def editions_for_sweep(count: int) -> list:
-    """The 2022 edition and ``count - 1`` candidates: the cap from 6,000 to 14,000 in steps, the tiers moved."""
+CAPS = tuple(range(6000, 14001, 1000))
+"""The caps of the sweep, in yuan: 6,000 to 14,000 in steps of 1,000."""
+TIER_TABLES = {"2022 tiers": 100, "tier edges 20 % lower": 80, "tier edges 20 % higher": 120}
+"""The tier tables of the sweep: 2022's, and its edges moved (each row pays what it paid)."""
+
+
+def edition_id(table: str, cap: int) -> str:
+    return f"tiers-{TIER_TABLES[table]}pc-cap-{cap}"
+
+
+def sweep_editions() -> list:
+    """The 2022 edition first (the baseline), then the grid: each tier table × each cap (27 editions in all,
+    the 2022 tiers at a 10,000 cap being the baseline itself)."""
     from mutualaid.edition import editions
 
     base = editions.get("gd-nef-2022")
     out = [base]
-    caps = [6000 + k * 1000 for k in range(9)]  # 6,000 … 14,000
-    for k in range(count - 1):
-        cap = caps[k % len(caps)]
-        if k < len(caps):
-            out.append(base.replace(id=f"cap-{cap}", cap={"amount": f"{cap}.00"}))
-        else:  # the tiers moved: every edge and pay scaled, the cap from the same steps
-            scale = (85, 90, 95, 105, 110, 115, 120, 125, 130, 135)[(k - len(caps)) % 10]
-            tiers = [{"at_least": f"{t.edge * scale / 100:.2f}", "pays": f"{t.pays * scale / 100:.2f}"} for t in base.tiers]
-            out.append(base.replace(id=f"tiers-{scale}-cap-{cap}", tiers=tiers, cap={"amount": f"{cap}.00"}))
+    for name, scale in TIER_TABLES.items():
+        tiers = [{("at_least" if t.at_least is not None else "over"): f"{t.edge * scale / 100:.2f}", "pays": f"{t.pays}"} for t in base.tiers]
+        for cap in CAPS:
+            if scale == 100 and cap == 10000:
+                continue
+            out.append(base.replace(id=edition_id(name, cap), tiers=tiers, cap={"amount": f"{cap}.00"}))
     return out
 
 
@@ -98,14 +107,13 @@ def child(mode: str, path: str, sample_ids: str) -> None:
     from mutualaid import whatif
 
     start, cpu = time.perf_counter(), time.process_time()
+    grid = sweep_editions()
+    two = [grid[0], grid[3]]  # 2022, and its cap at 8,000
     if mode == "polars":
-        eds = editions_for_sweep(2)
-        eds[1] = eds[1].replace(id="cap-8000", cap={"amount": "8000.00"})
-        c = whatif.compare(path, *eds, engine="polars")
+        c = whatif.compare(path, *two, engine="polars")
         claims = c.claims
     elif mode == "sweep":
-        eds = editions_for_sweep(int(sample_ids))
-        c = whatif.compare(path, *eds, engine="polars")
+        c = whatif.compare(path, *grid[: int(sample_ids)], engine="polars")
         claims = c.claims
     else:  # native, on the claims of a sample of the members
         import polars as pl
@@ -117,9 +125,7 @@ def child(mode: str, path: str, sample_ids: str) -> None:
         source = read_claims(frame)
         dicts = list(source.raw(range(source.total)).values())
         start, cpu = time.perf_counter(), time.process_time()
-        eds = editions_for_sweep(2)
-        eds[1] = eds[1].replace(id="cap-8000", cap={"amount": "8000.00"})
-        c = whatif.compare(dicts, *eds)
+        c = whatif.compare(dicts, *two)
         claims = c.claims
     wall, used = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
