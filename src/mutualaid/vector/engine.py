@@ -437,9 +437,15 @@ def compiled(edition: Edition) -> _Compiled:
     return found[1]
 
 
-def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
-    """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring."""
-    rules = compiled(edition)
+def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compiled) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The claims' facts and what the row rules (circumstances, documents, treatments, items) found:
+    one row a claim with its countable fen and the row rules' effects, and the (claim, rule) pairs that
+    bit. Editions that bind those rules alike and read the facts alike (a sweep of caps and tiers)
+    share them: they are worked out once."""
+    key = (id(rows), _row_key(edition, rules))
+    found = flat.cache.get(key)
+    if found is not None and found[0] is rows:
+        return found[1], found[2]
     facts = _facts(flat, rows, edition)
     claim = facts["claim"]
 
@@ -470,6 +476,24 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
         pl.any_horizontal(pl.col(f"pend_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("pend_rows"),
         pl.any_horizontal(pl.col(f"exclude_{on}").fill_null(False) for on in ("circumstance", "document")).alias("exclude_claim_rows"),
     ).drop([f"{x}_{on}" for x in ("deny", "pend", "exclude") for on in ("circumstance", "document", "treatment", "item")])
+    flat.cache[key] = (rows, static, row_fired)
+    return static, row_fired
+
+
+def _row_key(edition: Edition, rules: _Compiled) -> str:
+    """What the row rules and their facts read of an edition: their bound conditions, the documents required,
+    the circumstance and diagnosis groups."""
+    import json
+
+    row = [(r.id, p) for r, p in zip(rules.rules, rules.patterns) if r.on not in ("claim", "assessment")]
+    data = edition.model_dump(mode="json", include={"documents", "exclusions"})
+    return json.dumps([row, data], sort_keys=True, default=str)
+
+
+def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
+    """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring."""
+    rules = compiled(edition)
+    static, row_fired = _row_rules(flat, rows, edition, rules)
     start, end = edition.period.start.toordinal(), edition.period.end.toordinal()
     in_scope = pl.lit(True) if edition.cap.scope == "member" else pl.col("accident_day").is_between(start, end)
     static = static.with_columns(in_scope.alias("in_scope")).sort("n")
@@ -482,8 +506,8 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     # is the issue's arithmetic over that round's tiers (_telescoped), and a round that reproduces
     # its own guess ends it. Past ACCELERATED rounds the guess is the round's own output, which
     # settles by the induction of the module docstring.
-    state = static.with_columns((pl.col("deny_rows") | ~pl.col("pend_rows")).alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"),
-                                pl.lit(False).alias("err"))  # fmt: skip
+    first_guess = _claim_rules_alone(static, edition, rules)
+    state = static.with_columns(first_guess.alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"), pl.lit(False).alias("err"))
     done: list[pl.DataFrame] = []
     longest = static.group_by("m").len().get_column("len").max() or 0
     rounds = 0
@@ -503,8 +527,16 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
             done.append(out.filter(~pl.col("m").is_in(moved)))
             out = out.filter(pl.col("m").is_in(moved))
         if rounds <= ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
-            guess = [(pl.col("decided_as").is_in(["approved", "denied"]) & ~new_err).alias("entered"), new_err.alias("err")]
-            paid = _telescoped(out, edition)
+            err = out.select(new_err).to_series()
+            decided = out.select(pl.col("decided_as").is_in(["approved", "denied"])).to_series() & ~err
+            paid, denied = _telescoped(out, edition, decided)
+            waits = out.select((pl.col("pend_rows") | pl.col("pend_claim")) & ~(pl.col("deny_rows") | pl.col("deny_claim"))).to_series()
+            decided = out.with_columns(denied.alias("denied"), decided.alias("decided")).select(
+                pl.when(waits).then(pl.col("denied")).otherwise(pl.col("decided"))).to_series()  # fmt: skip
+            by_send = _Order(out, "s")
+            for _ in range(2):  # the sends refused, given the sends guessed to enter, and again
+                err = _refused(out, by_send, decided & ~err, err).is_not_null()
+            guess = [(decided & ~err).alias("entered"), err.alias("err")]
         else:
             guess, paid = [new_entered.alias("entered"), new_err.alias("err")], out.get_column("payout_out")
         state = out.select([*static.columns, *guess]).with_columns(paid.alias("paid"))
@@ -587,18 +619,45 @@ class _Order:
         return out.gather(self.back)
 
 
-def _telescoped(out: pl.DataFrame, edition: Edition) -> pl.Series:
+def _claim_rules_alone(static: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.Series:
+    """Whether each claim enters the history, as far as the row and claim rules tell without a history
+    (a claim that one of them pends and none denies waits): round 0's guess."""
+    frame = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
+    days = static.select("accident_day")
+    for derived in DERIVED:
+        frame = frame.with_columns(**derived.vectorised(days, edition))
+    frame = rules.tested(frame, "claim")
+    deny = pl.col("deny_rows") | rules.any_of("claim", "deny")
+    pend = pl.col("pend_rows") | rules.any_of("claim", "pend")
+    return frame.select(deny | ~pend).collect().to_series()
+
+
+def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series) -> tuple[pl.Series, pl.Series]:
     """What each claim was paid, by the issue's arithmetic over a round's output: a claim that nothing
     but the tier and the cap can stop (``payable``) is due its tier less the largest tier due before
-    it for the accident (the top-ups telescope), and the cap clips the member's dues once."""
+    it for the accident (the top-ups telescope), and the cap clips the member's dues once. And whether
+    the tier or the cap would deny each claim."""
     payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim") | (pl.col("outcome") == "error"))
-    tier = out.select(pl.when(payable).then(pl.col("tier_fen")).otherwise(0)).to_series()
-    best = _Order(out, "a").before_extreme(tier, low=False, none=0, width=34)
-    frame = out.select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"))
+    by_accident = _Order(out, "a")
+    if edition.accumulate_same_accident:  # the accident's totals again, over the claims now guessed to enter
+        mine = out.select(pl.when(entered).then(pl.col("counted_fen")).otherwise(0)).to_series()
+        accident = out.select(pl.col("counted_fen")).to_series() + by_accident.before_sum(mine)
+    else:
+        accident = out.get_column("counted_fen")
+    tiers = out.select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
+        ASSESSED[0].vectorised(edition)["tier_fen"].alias("tier_fen"))  # art5.2's tier of each total  # fmt: skip
+    now = tiers.get_column("tier_fen")
+    tier = out.with_columns(now.alias("tier_now")).select(pl.when(payable).then(pl.col("tier_now")).otherwise(0)).to_series()
+    best = by_accident.before_extreme(tier, low=False, none=0, width=34)
+    frame = out.select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"), now.alias("now"))
     frame = frame.with_columns(pl.when(pl.col("tier") > pl.col("best")).then(pl.col("tier") - pl.col("best")).otherwise(0).alias("due"))
     frame = frame.with_columns(pl.when(pl.col("in_scope")).then(pl.col("due")).otherwise(0).alias("scoped"))
     frame = frame.with_columns((pl.lit(edition.cap_fen) - _member_before_sum("scoped")).alias("left"))
-    return frame.select(pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))).to_series()
+    paid = frame.select(pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))).to_series()
+    # a claim the rules pend is denied, and so enters, when art5.2 or art5.3 would deny it: no tier,
+    # nothing due beyond what the accident was paid, or nothing left of the cap
+    denied = frame.select((pl.col("now") == 0) | (pl.col("now") <= pl.col("best")) | (pl.col("left") <= 0)).to_series()
+    return paid, denied
 
 
 def _member_before_sum(name: str) -> pl.Expr:
@@ -611,22 +670,27 @@ _NONE_DAY = (1 << 21) - 1
 """No filing day (above every day number up to 2199-12-31, 802,938)."""
 
 
+def _refused(frame: pl.DataFrame, by_send: _Order, entered: pl.Series, err: pl.Series) -> pl.Series:
+    """Each claim's error when its claim id was sent before: ``claim_id`` if an earlier send entered the
+    history, ``filed_on`` if the earlier sends were pended with another filing day (it keeps its first
+    filing: every earlier send that was not refused has that day, so it is their least); else null."""
+    decided_before = by_send.before_sum(entered)
+    ok_filed = frame.select(pl.when(~err).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
+    first_send = by_send.before_extreme(ok_filed, low=True, none=_NONE_DAY, width=21)
+    return frame.select(
+        pl.when(decided_before > 0).then(pl.lit("claim_id"))
+        .when((first_send != _NONE_DAY) & (first_send != pl.col("filed_day"))).then(pl.lit("filed_on"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    ).to_series()  # fmt: skip
+
+
 def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFrame:
     """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make."""
     by_accident, by_send = _Order(state, "a"), _Order(state, "s")
-    entered = state.get_column("entered")
-    # A claim id sent again: bad input if an earlier send entered the history (claim_id), or if the
-    # earlier sends were pended with another filed_on (filed_on: it keeps its first filing; every
-    # earlier send that was not refused has that day, so it is their least).
-    decided_before = by_send.before_sum(entered)
-    ok_filed = state.select(pl.when(~pl.col("err")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
-    first_send = by_send.before_extreme(ok_filed, low=True, none=_NONE_DAY, width=21)
     filed = state.select(pl.when(pl.col("entered")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first = by_accident.before_extreme(filed, low=True, none=_NONE_DAY, width=21)
     frame = state.with_columns(
-        pl.when(decided_before > 0).then(pl.lit("claim_id"))
-        .when((first_send != _NONE_DAY) & (first_send != pl.col("filed_day"))).then(pl.lit("filed_on"))
-        .otherwise(pl.lit(None, dtype=pl.String)).alias("error"),
+        _refused(state, by_send, state.get_column("entered"), state.get_column("err")).alias("error"),
         pl.when(first == _NONE_DAY).then(0).otherwise(first).alias("past_first_filed_day"),
         by_accident.before_sum(state.get_column("paid")).alias("past_paid_for_accident_fen"),
         pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
