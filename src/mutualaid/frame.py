@@ -150,24 +150,11 @@ def decide(
     rows: dict[str, list] = {name: [] for name in ("claim_id", "member_id", "outcome", "edition", "reasons", "rules", "error", "decision")}
     amounts: dict[str, list] = {name: [] for name in AMOUNTS}
     for claim in claims_of(claims):
-        row: dict[str, Any]
-        try:
-            d = ledger.decide(claim)
-        except InvalidClaim as exc:
-            if errors == "raise":
-                raise
-            cid = claim_id_of(claim)
-            row = {"claim_id": cid if isinstance(cid, str) else None, "member_id": member_of(claim), "outcome": "error",
-                   "edition": None, "reasons": None, "rules": None, "error": ",".join(exc.fields), "decision": None}  # fmt: skip
-            money = dict.fromkeys(AMOUNTS)
-        else:
-            row = {"claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
-                   "reasons": len(d.reasons), "rules": [r.rule for r in d.reasons], "error": None, "decision": d}  # fmt: skip
-            money = {name: getattr(d, name) for name in AMOUNTS}
-        for name, value in row.items():
-            rows[name].append(value)
-        for name, value in money.items():
-            amounts[name].append(value)
+        row = decided_row(ledger, claim, errors)
+        for name in rows:
+            rows[name].append(row[name])
+        for name in AMOUNTS:
+            amounts[name].append(row[name])
     data: dict[str, pd.Series] = {
         "claim_id": pd.Series(rows["claim_id"], dtype=TEXT),
         "member_id": pd.Series(rows["member_id"], dtype=TEXT),
@@ -257,6 +244,22 @@ def yuan_array(fen_values: "pa.Array") -> "pa.Array":
     if fen_values.null_count:
         validity = pa.array(fen_values.is_valid()).buffers()[1]
     return pa.Array.from_buffers(pa.decimal128(14, 2), len(values), [validity, pa.py_buffer(words.tobytes())], null_count=fen_values.null_count)
+
+
+def decided_row(ledger: Ledger, claim: Any, errors: str) -> dict[str, Any]:
+    """One claim decided through ``ledger`` as a row of :func:`decide`'s table (the amounts as
+    ``Decimal``); a bad claim's row of outcome ``error``, or :class:`~mutualaid.InvalidClaim` with
+    ``errors="raise"``. The polars engine's per-claim path makes its rows here too."""
+    try:
+        d = ledger.decide(claim)
+    except InvalidClaim as exc:
+        if errors == "raise":
+            raise
+        cid = claim_id_of(claim)
+        return {"claim_id": cid if isinstance(cid, str) else None, "member_id": member_of(claim), "outcome": "error", "edition": None,
+                "reasons": None, "rules": None, "error": ",".join(exc.fields), "decision": None, **dict.fromkeys(AMOUNTS)}  # fmt: skip
+    return {"claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan, "reasons": len(d.reasons),
+            "rules": [r.rule for r in d.reasons], "error": None, "decision": d, **{name: getattr(d, name) for name in AMOUNTS}}  # fmt: skip
 
 
 def _decisions(source: Any) -> Iterable[Decision]:

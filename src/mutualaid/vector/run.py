@@ -64,7 +64,7 @@ def _read(claims: Any, plan: Optional[Edition]):
 
 def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
     """``frame.decide(claims, plan=plan, engine="polars", errors=errors)``'s rows, as polars."""
-    from ..ledger import member_of
+    from ..frame import AMOUNTS, decided_row
 
     source, flat, keep, aside = _read(claims, plan)
     parts = decide(flat, keep, plan)
@@ -73,24 +73,13 @@ def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
     rows: dict[str, list] = {name: [] for name in _TABLE}
     decisions: dict[int, Decision] = {}
     for n in sorted(raw):
-        claim = raw[n]
-        try:
-            d = ledger.decide(claim)
-        except InvalidClaim as exc:
-            if errors == "raise":
-                raise
-            from ..batch import claim_id_of
-
-            cid = claim_id_of(claim)
-            values: dict[str, Any] = {"n": n, "claim_id": cid if isinstance(cid, str) else None, "member_id": member_of(claim),
-                                      "outcome": "error", "error": ",".join(exc.fields)}  # fmt: skip
-        else:
+        row = decided_row(ledger, raw[n], errors)
+        d = row["decision"]
+        values = {**row, "n": n}
+        if d is not None:
             decisions[n] = d
-            values = {"n": n, "claim_id": d.claim_id, "member_id": member_of(claim), "outcome": d.outcome, "edition": d.plan,
-                      "payout_fen": _fen(d.payout), "counted_out_of_pocket_fen": _fen(d.counted_out_of_pocket),
-                      "accident_out_of_pocket_fen": _fen(d.accident_out_of_pocket), "tier_amount_fen": _fen(d.tier_amount),
-                      "cap_remaining_fen": _fen(d.cap_remaining), "reasons": len(d.reasons),
-                      "rules": [r.rule for r in d.reasons], "subjects": [r.subject for r in d.reasons]}  # fmt: skip
+            values["subjects"] = [r.subject for r in d.reasons]
+            values.update({f"{name}_fen": _fen(row[name]) for name in AMOUNTS})
         for name in _TABLE:
             rows[name].append(values.get(name))
     by_hand = pl.DataFrame(rows, schema=_TABLE)
