@@ -184,13 +184,15 @@ class Deferred:
     __slots__ = ("_table", "_n", "_decision")
 
     def __init__(self, table: Any, n: int) -> None:
-        self._table, self._n, self._decision = table, n, None
+        self._table, self._n = table, n
+        self._decision: Optional[Decision] = None
 
     @property
     def decision(self) -> Decision:
-        if self._decision is None:
-            self._decision = self._table.decision(self._n)
-        return self._decision
+        d = self._decision
+        if d is None:
+            d = self._decision = self._table.decision(self._n)
+        return d
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.decision, name)

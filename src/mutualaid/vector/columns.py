@@ -36,7 +36,7 @@ ACCIDENT = pl.Struct({"accident_id": pl.String, "occurred_on": pl.String, "cause
 PAYEE = pl.Struct({"holder_name": pl.String, "holder_id_number": pl.String, "account_number": pl.String})
 
 CLAIM_SCHEMA = pl.Schema(
-    {
+    {  # type: ignore[arg-type]  # polars' stubs do not take a dict of nested dtypes; the schema is checked at run time
         "claim_id": pl.String,
         "plan": pl.String,
         "filed_on": pl.String,

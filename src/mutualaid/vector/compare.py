@@ -109,7 +109,7 @@ class PolarsComparison(Comparison):
         super().__init__(editions, keep=False)
         self._keep = True
 
-    @property  # type: ignore[override]
+    @property
     def rows(self) -> list:
         """Every claim compared, in order, as :class:`~mutualaid.whatif.Compared` rows (built when read)."""
         if self._rows is None:

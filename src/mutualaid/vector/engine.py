@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, cast
 
 import polars as pl
 
@@ -51,6 +51,14 @@ from .columns import Source
 
 HISTORY_MAX = 10_000
 """A member with more claims than a history may hold goes to the per-claim path (the ledger's folds)."""
+
+
+def vectorised(declaration: Any) -> Callable[..., Any]:
+    """A :class:`~mutualaid.rule.Derived` or :class:`~mutualaid.rule.Assessed` declaration's vectorised form."""
+    form = declaration.vectorised
+    if form is None:
+        raise NotImplementedError(f"{declaration.clause} declares no vectorised form, so engine='polars' cannot decide with it")
+    return cast(Callable[..., Any], form)
 
 
 # --- the third compilation: a bound condition as a polars expression ----------------------------------
@@ -407,7 +415,7 @@ class _Compiled:
         found = [pl.col(f"r{i}") for i, _ in self.by_type.get(on, ()) if self.effect(i) == effect]
         return reduce(lambda a, b: a | b, found) if found else pl.lit(False)
 
-    def tested(self, frame: pl.DataFrame, on: str) -> pl.DataFrame:
+    def tested(self, frame: Any, on: str) -> Any:
         """``frame`` with a boolean column ``r<i>`` for each rule on ``on`` facts."""
         tests = [expr.fill_null(False).alias(f"r{i}") for i, expr in self.by_type.get(on, ())]
         return frame.with_columns(tests) if tests else frame
@@ -509,7 +517,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
     first_guess = _claim_rules_alone(static, edition, rules)
     state = static.with_columns(first_guess.alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"), pl.lit(False).alias("err"))
     done: list[pl.DataFrame] = []
-    longest = static.group_by("m").len().get_column("len").max() or 0
+    longest: int = cast(int, static.group_by("m").len().get_column("len").max() or 0)
     rounds = 0
     while True:
         out = _round(state, edition, rules)
@@ -536,7 +544,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
             by_send = _Order(out, "s")
             for _ in range(2):  # the sends refused, given the sends guessed to enter, and again
                 err = _refused(out, by_send, decided & ~err, err).is_not_null()
-            guess = [(decided & ~err).alias("entered"), err.alias("err")]
+            guess: list[Any] = [(decided & ~err).alias("entered"), err.alias("err")]
         else:
             guess, paid = [new_entered.alias("entered"), new_err.alias("err")], out.get_column("payout_out")
         state = out.select([*static.columns, *guess]).with_columns(paid.alias("paid"))
@@ -554,10 +562,8 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
         .group_by("n", maintain_order=True)
         .agg(pl.col("rule_id").alias("rules"), pl.col("subject").alias("subjects"))
     )
-    decided = pl.col("outcome") != "error"
-
     def unless_error(expr: pl.Expr) -> pl.Expr:  # a bad claim is not decided: its row holds no amounts nor reasons
-        return pl.when(decided).then(expr)
+        return pl.when(pl.col("outcome") != "error").then(expr)
 
     frame = (
         result.join(lists, on="n", how="left")
@@ -625,7 +631,7 @@ def _claim_rules_alone(static: pl.DataFrame, edition: Edition, rules: _Compiled)
     frame = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
     days = static.select("accident_day")
     for derived in DERIVED:
-        frame = frame.with_columns(**derived.vectorised(days, edition))
+        frame = frame.with_columns(**vectorised(derived)(days, edition))
     frame = rules.tested(frame, "claim")
     deny = pl.col("deny_rows") | rules.any_of("claim", "deny")
     pend = pl.col("pend_rows") | rules.any_of("claim", "pend")
@@ -645,7 +651,7 @@ def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series) -> tupl
     else:
         accident = out.get_column("counted_fen")
     tiers = out.select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
-        ASSESSED[0].vectorised(edition)["tier_fen"].alias("tier_fen"))  # art5.2's tier of each total  # fmt: skip
+        vectorised(ASSESSED[0])(edition)["tier_fen"].alias("tier_fen"))  # art5.2's tier of each total  # fmt: skip
     now = tiers.get_column("tier_fen")
     tier = out.with_columns(now.alias("tier_now")).select(pl.when(payable).then(pl.col("tier_now")).otherwise(0)).to_series()
     best = by_accident.before_extreme(tier, low=False, none=0, width=34)
@@ -698,7 +704,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
     days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
     lazy = frame.lazy()
     for derived in DERIVED:  # what the articles derive, in the declared order
-        lazy = lazy.with_columns(**derived.vectorised(days, edition))
+        lazy = lazy.with_columns(**vectorised(derived)(days, edition))
     lazy = rules.tested(lazy, "claim")
     counted = pl.when(pl.col("exclude_claim_rows") | rules.any_of("claim", "exclude")).then(0).otherwise(pl.col("counted_base"))
     frame = lazy.with_columns(
@@ -711,7 +717,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
         frame = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("past_counted_fen"))
     lazy = frame.lazy()
     for assessed in ASSESSED:  # the tier before the cap; each field may read the ones before it
-        for name, expr in assessed.vectorised(edition).items():
+        for name, expr in vectorised(assessed)(edition).items():
             lazy = lazy.with_columns(expr.alias(name))
     lazy = rules.tested(lazy, "assessment")
     deny = pl.col("deny_rows") | pl.col("deny_claim") | rules.any_of("assessment", "deny")
@@ -754,4 +760,5 @@ def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Deci
         return [decide_edition(flat, keep, plan)]
     from ..edition import editions
 
-    return [decide_edition(flat, keep.filter(pl.col("edition") == eid), editions.get(eid)) for eid in keep.get_column("edition").unique().sort().to_list()]
+    return [decide_edition(flat, keep.filter(pl.col("edition") == eid), cast(Edition, editions.get(eid)))
+            for eid in keep.get_column("edition").unique().sort().to_list()]  # fmt: skip

@@ -22,7 +22,7 @@ from .columns import Source, read_claims
 from .engine import Decided, decide, decide_many, edition_of_rows, flatten, routed
 
 FEN_COLUMNS = ("payout_fen", "counted_out_of_pocket_fen", "accident_out_of_pocket_fen", "tier_amount_fen", "cap_remaining_fen")
-_TABLE = {"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "edition": pl.String,
+_TABLE: dict[str, Any] = {"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "edition": pl.String,
           **dict.fromkeys(FEN_COLUMNS, pl.Int64), "reasons": pl.Int64, "rules": pl.List(pl.String), "subjects": pl.List(pl.String),
           "error": pl.String}  # fmt: skip
 
