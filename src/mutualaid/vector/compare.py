@@ -172,10 +172,14 @@ def _add_bulk(comparison: PolarsComparison) -> None:
 
 def compare(claims: Any, editions: tuple) -> PolarsComparison:
     """``whatif.compare(claims, *editions, engine="polars")``: see the module docstring."""
-    compared = compare_frames(claims, editions)
     meaning = _meaning(editions)
-    sides = [s.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0)) for s in compared.sides]
-    causes = [causes_frame(sides[0], sides[k], meaning) for k in range(1, len(sides))]
+
+    def filled(side: pl.DataFrame) -> pl.DataFrame:
+        return side.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0))
+
+    compared = compare_frames(claims, editions, lambda first, other: causes_frame(filled(first), filled(other), meaning))
+    sides = [filled(s) for s in compared.sides]
+    causes = compared.against
     comparison = PolarsComparison(editions, sides, compared.by_hand, causes)
     _add_bulk(comparison)
     for n in sorted(compared.by_hand):

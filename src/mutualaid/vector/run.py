@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import polars as pl
 
@@ -134,21 +134,42 @@ class Compared:
     total: int
     members: dict = None  # type: ignore[assignment]
     """The member id of each claim the per-claim path compared, by place (None: no valid member id)."""
+    against: list = None  # type: ignore[assignment]
+    """What ``compare_frames``' ``against`` found for each edition after the first."""
 
 
-def compare_frames(claims: Any, editions_: tuple) -> Compared:
+SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen", "error")
+"""What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
+
+
+def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[pl.DataFrame, pl.DataFrame], Any]] = None) -> Compared:
     """Each edition's decisions of the same claims: the bulk rows by the polars engine, the rest by the
-    per-claim comparer (``engine="native"``), which words bad input and its causes as ever."""
+    per-claim comparer (``engine="native"``), which words bad input and its causes as ever.
+
+    Editions are decided one at a time, and each table is kept only in its :data:`SLIM` columns;
+    ``against(first, other)``, when given, reads each other edition's whole table beside the first's
+    first (the causes of a comparison), and what it returns is kept in ``Compared.against``.
+    """
     from ..whatif import CompareSpec
 
     source, flat, keep, aside = _read(claims, editions_[0])
-    parts: list[Decided] = decide_many(flat, keep, editions_)
+    parts: list[Decided] = []
+    found = []
+    first = None
+    for k, edition in enumerate(editions_):
+        part = decide_many(flat, keep, (edition,))[0]
+        if k == 0:
+            first = part.frame
+        elif against is not None:
+            found.append(against(first, part.frame))
+        parts.append(Decided(part.edition, part.frame.select([c for c in SLIM if c in part.frame.columns]), part.rounds))
+    del first
     raw = source.raw(aside)
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
     by_hand = {c.line - 1: c for c in worker([(n + 1, raw[n]) for n in sorted(raw)])}
     from ..ledger import member_of
 
-    return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()})
+    return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
 
 
 __all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS", "editions"]
