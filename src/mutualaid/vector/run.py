@@ -160,7 +160,7 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[pl
         part = decide_many(flat, keep, (edition,))[0]
         if k == 0:
             first = part.frame
-        elif against is not None:
+        elif against is not None and first is not None:
             found.append(against(first, part.frame))
         parts.append(Decided(part.edition, part.frame.select([c for c in SLIM if c in part.frame.columns]), part.rounds))
     del first
