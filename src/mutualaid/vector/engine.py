@@ -38,7 +38,6 @@ from typing import Any, Callable, Optional, Sequence, cast
 
 import polars as pl
 
-from ..compiled import _FIELDS  # noqa: F401  (the per-claim spelling of the same fields; read beside _facts)
 from ..conditions import ARITHMETIC, COMBINATIONS, COMPARISONS
 from ..edition import Edition
 from ..engine import bound_patterns
@@ -328,7 +327,10 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
 
 
 def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
-    """The facts' fields that no edition changes, for the rows ``rows`` (``j`` as if no document were required)."""
+    """The facts' fields that no edition changes, for the rows ``rows`` (``j`` as if no document were required).
+
+    Each field is computed as :mod:`mutualaid.compiled` computes it per claim (its ``_FIELDS``) and
+    :func:`mutualaid.facts.derive` for the durable engine; tests/test_vector.py holds the three alike."""
     claims = flat.claims.join(rows.select("n"), on="n", how="semi").sort("n")
     since, verified = pl.col("union_member_since_day_abs"), pl.col("real_name_verified_day_abs")
     claim = claims.select(

@@ -9,13 +9,13 @@ one per edition, as ``engine="native"`` does). The two parts are put back in the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import polars as pl
 
 from ..decide import _yuan, adjudicate
-from ..edition import Edition, editions
+from ..edition import Edition
 from ..errors import InvalidClaim
 from ..model import Decision, HistoryEntry, build
 from .columns import Source, read_claims
@@ -37,6 +37,8 @@ class Table:
     source: Source
     bulk: pl.DataFrame
     """The bulk rows' history columns: ``n``, ``member_id``, ``claim_id``, ``outcome``, amounts, ``accident_id``, ``accident_day``, ``filed_day``, ``edition``."""
+    editions: dict = field(default_factory=dict)
+    """The editions that decided the bulk rows, by id."""
 
     def decision(self, n: int) -> Decision:
         """The decision of the bulk row ``n``, built by the per-claim path with the history the table gives it."""
@@ -51,8 +53,6 @@ class Table:
         )  # fmt: skip
         claim = self.source.raw([n])[n]
         return adjudicate(claim, history, plan=self.editions[row["edition"]], record=False)
-
-    editions: dict = None  # type: ignore[assignment]
 
 
 def _read(claims: Any, plan: Optional[Edition]):
@@ -172,4 +172,4 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[pl
     return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
 
 
-__all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS", "editions"]
+__all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS"]
