@@ -24,32 +24,35 @@ import polars as pl
 
 from ..rules import rules_for
 from ..whatif import Compared, Comparison, Side
+from .engine import Decided
 from .run import compare_frames
 
 _CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
 
 
-def _pairs(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
-    """The (rule, subject) pairs of the reasons of the rows ``ids``: ``n``, ``rule``, ``subject``."""
+def _pairs(decided: Decided, ids: pl.Series) -> pl.DataFrame:
+    """The (rule, subject) pairs of the reasons of the rows ``ids``: ``n``, ``rule``, ``subject``
+    (a bad claim has none: its row is not decided)."""
+    assert decided.fired is not None
+    refused = decided.frame.filter(pl.col("outcome") == "error").select("n")
     return (
-        frame.filter(pl.col("n").is_in(ids.implode()))
-        .select("n", "rules", "subjects")
-        .explode("rules", "subjects")
-        .drop_nulls("rules")
-        .rename({"rules": "rule", "subjects": "subject"})
+        decided.fired.filter(pl.col("n").is_in(ids.implode()))
+        .join(refused, on="n", how="anti")
+        .rename({"rule_id": "rule"})
         .unique()
     )
 
 
-def causes_frame(base: pl.DataFrame, other: pl.DataFrame, meaning: dict[str, tuple[str, str]]) -> pl.DataFrame:
-    """For each row that moved between ``base`` and ``other`` (same rows, same order): ``n`` and
+def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, str]]) -> pl.DataFrame:
+    """For each row that moved between ``first`` and ``second`` (same rows, same order): ``n`` and
     ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them."""
+    base, other = _filled(first.frame), _filled(second.frame)
     both = base.select("n", "outcome", "payout_fen", "tier_amount_fen", "error").join(
         other.select("n", "outcome", "payout_fen", "tier_amount_fen", "error"), on="n", suffix="_b"
     )
     moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
     ids = moved.get_column("n")
-    a, b = _pairs(base, ids), _pairs(other, ids)
+    a, b = _pairs(first, ids), _pairs(second, ids)
     clause = {rule: c for rule, (c, _) in meaning.items()}
     effect = {rule: e for rule, (_, e) in meaning.items()}
     only = pl.concat(
@@ -90,6 +93,11 @@ def causes_frame(base: pl.DataFrame, other: pl.DataFrame, meaning: dict[str, tup
         .rename({"payout_fen_b": "change_fen"})
     )
     return out
+
+
+def _filled(side: pl.DataFrame) -> pl.DataFrame:
+    """A bad claim's row pays 0 and has no tier in a comparison's sums (as :class:`mutualaid.whatif.Side` holds it)."""
+    return side.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0))
 
 
 def _meaning(editions: tuple) -> dict[str, tuple[str, str]]:
@@ -173,12 +181,8 @@ def _add_bulk(comparison: PolarsComparison) -> None:
 def compare(claims: Any, editions: tuple) -> PolarsComparison:
     """``whatif.compare(claims, *editions, engine="polars")``: see the module docstring."""
     meaning = _meaning(editions)
-
-    def filled(side: pl.DataFrame) -> pl.DataFrame:
-        return side.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0))
-
-    compared = compare_frames(claims, editions, lambda first, other: causes_frame(filled(first), filled(other), meaning))
-    sides = [filled(s) for s in compared.sides]
+    compared = compare_frames(claims, editions, lambda first, other: causes_frame(first, other, meaning))
+    sides = [_filled(s) for s in compared.sides]
     causes = compared.against
     comparison = PolarsComparison(editions, sides, compared.by_hand, causes)
     _add_bulk(comparison)

@@ -287,6 +287,9 @@ class Decided:
     edition: Edition
     frame: pl.DataFrame
     rounds: int
+    fired: Optional[pl.DataFrame] = None
+    """The (claim, rule) pairs that bit, one row a pair: ``n``, ``rule_id``, ``subject`` (kept when the
+    frame leaves the reasons' lists out: a comparison reads them for the claims that moved only)."""
 
 
 def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.DataFrame]:
@@ -500,7 +503,7 @@ def _row_key(edition: Edition, rules: _Compiled) -> str:
     return json.dumps([row, data], sort_keys=True, default=str)
 
 
-def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
+def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: bool = True) -> Decided:
     """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring."""
     rules = compiled(edition)
     static, row_fired = _row_rules(flat, rows, edition, rules)
@@ -557,8 +560,17 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
         rules.fired(result, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
         rules.fired(result, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
     ]
-    every = pl.concat([row_fired, *dynamic]).with_columns(pl.col("rule").replace_strict(rules.rows, return_dtype=pl.Int64).alias("row"))
-    lists = (
+    every = pl.concat([row_fired, *dynamic])
+    if not lists:  # the pairs as they are: a comparison orders nothing, and reads the claims that moved
+        slim = result.select(
+            "n", "claim_id", "member_id", "outcome",
+            pl.when(pl.col("outcome") != "error").then(pl.col("payout_out")).alias("payout_fen"),
+            pl.when(pl.col("outcome") != "error").then(pl.col("tier_fen")).alias("tier_amount_fen"),
+            "error",
+        )  # fmt: skip
+        return Decided(edition, slim, rounds, every.select("n", pl.col("rule").replace_strict(rules.ids, return_dtype=pl.String).alias("rule_id"), "subject"))
+    every = every.with_columns(pl.col("rule").replace_strict(rules.rows, return_dtype=pl.Int64).alias("row"))
+    reason_lists = (
         every.sort("n", "row", "order", "rule", "j")
         .with_columns(pl.col("rule").replace_strict(rules.ids, return_dtype=pl.String).alias("rule_id"))
         .group_by("n", maintain_order=True)
@@ -568,7 +580,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition) -> Decided:
         return pl.when(pl.col("outcome") != "error").then(expr)
 
     frame = (
-        result.join(lists, on="n", how="left")
+        result.join(reason_lists, on="n", how="left")
         .select(
             "n", "claim_id", "member_id", "outcome", unless_error(pl.lit(edition.id)).alias("edition"),
             unless_error(pl.col("payout_out")).alias("payout_fen"),
@@ -745,13 +757,14 @@ def edition_of_rows(plan: Optional[Edition]):
     return of
 
 
-def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition]) -> list[Decided]:
+def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition], *, lists: bool = True) -> list[Decided]:
     """The bulk rows decided under each of ``editions`` (the rows of ``keep``; whatif's editions, each over them all)."""
     if keep.height == 0:
-        empty = pl.DataFrame(schema={"n": pl.Int64, "claim_id": pl.String, "outcome": pl.String, "payout_fen": pl.Int64,
+        empty = pl.DataFrame(schema={"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "payout_fen": pl.Int64,
                                      "tier_amount_fen": pl.Int64, "error": pl.String, "rules": pl.List(pl.String), "subjects": pl.List(pl.String)})  # fmt: skip
-        return [Decided(e, empty, 0) for e in editions]
-    return [decide_edition(flat, keep, e) for e in editions]
+        fired = pl.DataFrame(schema={"n": pl.Int64, "rule_id": pl.String, "subject": pl.String})
+        return [Decided(e, empty, 0, fired) for e in editions]
+    return [decide_edition(flat, keep, e, lists=lists) for e in editions]
 
 
 def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Decided]:

@@ -142,26 +142,27 @@ SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen"
 """What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
 
 
-def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[pl.DataFrame, pl.DataFrame], Any]] = None) -> Compared:
+def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None) -> Compared:
     """Each edition's decisions of the same claims: the bulk rows by the polars engine, the rest by the
     per-claim comparer (``engine="native"``), which words bad input and its causes as ever.
 
-    Editions are decided one at a time, and each table is kept only in its :data:`SLIM` columns;
-    ``against(first, other)``, when given, reads each other edition's whole table beside the first's
-    first (the causes of a comparison), and what it returns is kept in ``Compared.against``.
+    Editions are decided one at a time, without the reasons' lists, and each table is kept only in its
+    :data:`SLIM` columns; ``against(first, other)``, when given, reads each other edition's
+    :class:`~.engine.Decided` (its table and the rules that bit) beside the first's (the causes of a
+    comparison), and what it returns is kept in ``Compared.against``.
     """
     from ..whatif import CompareSpec
 
     source, flat, keep, aside = _read(claims, editions_[0])
     parts: list[Decided] = []
     found = []
-    first = None
+    first: Optional[Decided] = None
     for k, edition in enumerate(editions_):
-        part = decide_many(flat, keep, (edition,))[0]
+        part = decide_many(flat, keep, (edition,), lists=False)[0]
         if k == 0:
-            first = part.frame
+            first = part
         elif against is not None and first is not None:
-            found.append(against(first, part.frame))
+            found.append(against(first, part))
         parts.append(Decided(part.edition, part.frame.select([c for c in SLIM if c in part.frame.columns]), part.rounds))
     del first
     raw = source.raw(aside)
