@@ -13,14 +13,15 @@ import pytest
 pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")
 pytest.importorskip("distributed")
+pytest.importorskip("polars")
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "analysis.md"
 
 
 def test_the_figure_script_draws_the_what_if(tmp_path):
-    r = subprocess.run([sys.executable, str(ROOT / "docs" / "make_figures.py"), str(tmp_path)], capture_output=True, text=True,
-                       timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})  # fmt: skip
+    r = subprocess.run([sys.executable, str(ROOT / "docs" / "make_figures.py"), str(tmp_path), "--sweep-claims=1500"], capture_output=True,
+                       text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})  # fmt: skip
     assert r.returncode == 0, r.stderr
     png = tmp_path / "whatif.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -30,6 +31,10 @@ def test_the_figure_script_draws_the_what_if(tmp_path):
     assert width > 2 * height > 600  # two panels side by side
     assert (ROOT / "docs" / "img" / "whatif.png").exists()  # the committed copy the page shows
     assert "](img/whatif.png)" in PAGE.read_text(encoding="utf-8")
+    sweep = tmp_path / "sweep.png"  # the sweep of docs/analysis.md, over 1,500 claims here (a million for the page)
+    height, width = imread(sweep).shape[:2]
+    assert width > 2 * height > 600
+    assert (ROOT / "docs" / "img" / "sweep.png").exists() and "](img/sweep.png)" in PAGE.read_text(encoding="utf-8")
 
 
 def test_the_page_is_linked_from_the_index():

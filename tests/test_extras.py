@@ -109,3 +109,19 @@ def test_the_sql_store_without_its_extra_names_it_and_the_ledger_does_not_need_i
     assert "mutualaid[db]" in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = _without_here("alembic", "import mutualaid.ledger.sql")
     assert r.returncode != 0 and "pip install 'mutualaid[db]'" in r.stderr, r.stderr
+
+
+def test_the_polars_engine_without_its_extra_names_it():
+    r = _without("polars", """
+        from mutualaid import frame
+        frame.decide([], engine="polars")
+    """)
+    assert r.returncode != 0
+    assert "pip install 'mutualaid[polars]'" in r.stderr
+    r = _without("polars", "import mutualaid.vector")
+    assert r.returncode != 0 and "pip install 'mutualaid[polars]'" in r.stderr
+    r = _without("polars", """
+        from mutualaid import whatif
+        whatif.compare([], "gd-nef-2022", "gd-nef-2022", engine="polars")
+    """)
+    assert r.returncode != 0 and "pip install 'mutualaid[polars]'" in r.stderr

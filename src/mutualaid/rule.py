@@ -210,6 +210,12 @@ class Derived:
     fields: Mapping[str, type]
     derive: Callable[..., Mapping[str, Any]] = field(repr=False)
     on: Literal["claim"] = "claim"
+    vectorised: Callable[..., Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
+    """The same derivation over a whole frame of claims, for the polars engine (:mod:`mutualaid.vector`):
+    ``vectorised(claims, edition)`` takes a polars DataFrame of claim facts (the base fields, and
+    the history's sums as ``past_<field of HistorySummary>`` columns) and returns one polars
+    expression per declared field. It sits beside ``derive`` so that the two are read, and changed,
+    together; the differential property of tests/test_vector.py holds them to the same values."""
     """The fact the fields join; only the claim's fact so far (one derivation a claim, not an item)."""
 
     def __post_init__(self) -> None:
@@ -242,6 +248,11 @@ class Assessed:
     clause: str
     fields: Mapping[str, type]
     assess: Callable[..., Mapping[str, int]] = field(repr=False)
+    vectorised: Callable[..., Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
+    """The same assessment over a whole frame of claims, for the polars engine (:mod:`mutualaid.vector`):
+    ``vectorised(edition)`` returns one polars expression per declared field, over the columns of
+    the assessment so far (``counted_fen`` and the fields declared before) and the history's sums
+    (``past_<field of HistorySummary>``). Beside ``assess``, so that the two are read together."""
     on = "assessment"  # not a field: the one fact an assessment fills in (read as Derived.on is)
 
     def __post_init__(self) -> None:

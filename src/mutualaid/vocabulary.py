@@ -14,6 +14,13 @@ NAMES: dict[str | int, tuple[str, str]] = {
     1: ("一级", "grade 1"),
     2: ("二级", "grade 2"),
     3: ("三级", "grade 3"),
+    # occupations (art1): 货车司机、网约车司机、快递员、网约配送员等平台就业群体
+    "truck_driver": ("货车司机", "truck driver"),
+    "ride_hailing_driver": ("网约车司机", "ride-hailing driver"),
+    "courier": ("快递员", "courier"),
+    "delivery_rider": ("网约配送员", "delivery rider"),
+    "other_platform_worker": ("其他平台就业人员", "other platform worker"),
+    "not_platform_worker": ("非平台就业人员", "not a platform worker"),
     # documents (art8.2)
     "invoice": ("医疗收费票据(发票)原件", "the original medical invoice"),
     "accident_proof": ("意外伤害事故证明(如交通事故责任认定书、工伤事故认定书)", "proof of the accident (such as a traffic-accident or work-injury finding)"),

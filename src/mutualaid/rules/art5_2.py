@@ -126,8 +126,51 @@ def assess_tier(fact: dict, edition: "Edition", history: "HistorySummary") -> di
     }
 
 
+def tier_segments(edition: "Edition") -> tuple[tuple[int, int, int, int], ...]:
+    """The tier table cut where a row is reached: (least fen of the segment, tier, next reach, next pays).
+
+    Inside one segment :func:`_read` gives the same tier and the same next row for every amount,
+    so a whole column of amounts is read with one comparison per segment (the polars engine).
+    """
+    table = tier_table(edition)
+    starts = sorted({0, *(reach for reach, _ in table)})
+    out = []
+    for start in starts:
+        tier, more, pays = _read(table, start)
+        out.append((start, tier, start + more if more else 0, pays))
+    return tuple(out)
+
+
+def assess_tier_vectorised(edition: "Edition") -> dict:
+    """:func:`assess_tier` over a frame (the polars engine): the same reading of the tier table,
+    segment by segment (:func:`tier_segments`), on ``past_counted_fen + counted_fen``."""
+    import polars as pl
+
+    accident = pl.col("past_counted_fen") + pl.col("counted_fen")
+    segments = tier_segments(edition)
+
+    def by_segment(k: int, dtype=pl.Int64) -> "pl.Expr":
+        expr = pl.lit(0, dtype=dtype)
+        for seg in segments:  # rising starts: the last segment reached wins
+            expr = pl.when(pl.col("accident_fen") >= seg[0]).then(pl.lit(seg[k], dtype=dtype)).otherwise(expr)
+        return expr
+
+    tier = pl.col("tier_fen")
+    paid = pl.col("past_paid_for_accident_fen")
+    reach = by_segment(2)
+    return {
+        "accident_fen": accident,
+        "tier_fen": by_segment(1),
+        "paid_for_accident_fen": paid,
+        "due_fen": pl.when(tier > paid).then(tier - paid).otherwise(0),
+        "next_tier_more_fen": pl.when(reach > 0).then(reach - pl.col("accident_fen")).otherwise(0),
+        "next_tier_fen": by_segment(3),
+    }
+
+
 ASSESSED = Assessed(
     clause="art5.2",
+    vectorised=assess_tier_vectorised,
     fields={
         "accident_fen": int, "tier_fen": int, "paid_for_accident_fen": int, "due_fen": int,
         "next_tier_more_fen": int, "next_tier_fen": int,

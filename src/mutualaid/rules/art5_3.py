@@ -72,7 +72,18 @@ def assess_cap(fact: dict, edition: "Edition", history: "HistorySummary") -> dic
     return {"cap_left_fen": left, "payout_fen": due if due < left else left}
 
 
-ASSESSED = Assessed(clause="art5.3", fields={"cap_left_fen": int, "payout_fen": int}, assess=assess_cap)
+def assess_cap_vectorised(edition: "Edition") -> dict:
+    """:func:`assess_cap` over a frame (the polars engine): the cap left after
+    ``past_paid_in_cap_scope_fen``, and the due up to it."""
+    import polars as pl
+
+    left = pl.lit(edition.cap_fen) - pl.col("past_paid_in_cap_scope_fen")
+    left = pl.when(left < 0).then(0).otherwise(left)
+    due, cap_left = pl.col("due_fen"), pl.col("cap_left_fen")
+    return {"cap_left_fen": left, "payout_fen": pl.when(due < cap_left).then(due).otherwise(cap_left)}
+
+
+ASSESSED = Assessed(clause="art5.3", fields={"cap_left_fen": int, "payout_fen": int}, assess=assess_cap, vectorised=assess_cap_vectorised)
 
 
 # --- bad history: a history that already paid one edition more than its cap cannot be true under

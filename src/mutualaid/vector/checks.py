@@ -1,0 +1,169 @@
+"""Bad rows in bulk: the contract's checks (CONTRACT §5 and §7) as polars expressions, on the flattened claims.
+
+The checks here say which rows are surely valid, and nothing more: each is the contract's rule in its
+plainest spelling (an id of printable ASCII, a date ``YYYY-MM-DD`` that exists between 1900 and
+2199, an amount ``1200.00`` below ten million, a 身份证 number of 17 digits and a check digit
+that is right, with a birth date no later than the filing, the lists' sizes, the dates against each
+other). A row that fails any of them is not refused here: it goes to the per-claim path, where
+:func:`mutualaid.validate.parse` either accepts a spelling these checks leave to it (a non-ASCII id,
+``"1200.000"``, a lowercase x) or names every bad field. So the bulk checks may be stricter than the
+contract, never looser, and the per-claim path stays the one place that words an error.
+
+ICD-10 and WS 218 codes are read by the library's own readers (:func:`mutualaid.icd10.who_code`,
+:func:`mutualaid.hospitals.kind_of_ws218`), once for each distinct code.
+"""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import polars as pl
+
+from ..hospitals import kind_of_ws218
+from ..icd10 import who_code
+from ..model import (DIAGNOSES_MAX, ITEMS_MAX, LIST_MAX, TREATMENTS_MAX, Category, Cause, Circumstance, Document, HospitalKind,
+                     MedicationUse, Occupation, Ownership, Setting)  # fmt: skip
+from ..values import HOSPITAL_NAME_MAX, NAME_MAX
+
+ID = r"^[!-~]{1,64}$"
+"""An id as the contract's plainest spelling: 1 to 64 printable ASCII characters, no space."""
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+AMOUNT = r"^(0|[1-9][0-9]{0,6})(\.[0-9]{1,2})?$"
+"""Yuan exact in fen, below ten million, without a sign, leading zero or exponent."""
+ID_NUMBER = r"^[0-9]{17}[0-9X]$"
+ACCOUNT = r"^[0-9]{10,30}$"
+FIRST_DAY, LAST_DAY = 693596, 802938  # date(1900, 1, 1).toordinal(), date(2199, 12, 31).toordinal()
+EPOCH = 719163  # date(1970, 1, 1).toordinal(): polars counts days from 1970, Python's ordinals from year 1
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def one_of(values) -> list[str]:
+    return [v for v in get_args(values)]
+
+
+OCCUPATIONS, CAUSES, CIRCUMSTANCES, DOCUMENTS = one_of(Occupation), one_of(Cause), one_of(Circumstance), one_of(Document)
+OWNERSHIPS, KINDS, SETTINGS, CATEGORIES, USES = (one_of(x) for x in (Ownership, HospitalKind, Setting, Category, MedicationUse))
+
+
+def day(col: pl.Expr) -> pl.Expr:
+    """A date's text as a day number (``date.toordinal()``), null when it is not a date the contract takes."""
+    parsed = col.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int32).cast(pl.Int64) + EPOCH
+    return pl.when(col.str.contains(DATE) & parsed.is_between(FIRST_DAY, LAST_DAY)).then(parsed)
+
+
+def fen(col: pl.Expr) -> pl.Expr:
+    """An amount's text as integer fen, null when it is not in the plainest spelling (:data:`AMOUNT`)."""
+    whole = col.str.extract(r"^([0-9]+)", 1).cast(pl.Int64, strict=False)
+    cents = col.str.extract(r"\.([0-9]+)$", 1).fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    return pl.when(col.str.contains(AMOUNT)).then(whole * 100 + cents)
+
+
+def id_ok(col: pl.Expr) -> pl.Expr:
+    return col.str.contains(ID).fill_null(False)
+
+
+def id_number_ok(col: pl.Expr, filed_day: pl.Expr) -> pl.Expr:
+    """A 身份证 number (GB 11643): shape, check digit, and a birth date that exists, no later than the filing."""
+    total = pl.lit(0, dtype=pl.Int64)
+    for k, w in enumerate(_WEIGHTS):
+        total = total + col.str.slice(k, 1).cast(pl.Int64, strict=False) * w
+    check = pl.lit(_CHECK).str.slice((total % 11).cast(pl.Int64), 1)
+    born = col.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).cast(pl.Int32).cast(pl.Int64) + EPOCH
+    return (
+        col.str.contains(ID_NUMBER) & (col.str.slice(17, 1) == check) & born.is_between(FIRST_DAY - 36525, 0 + filed_day)
+    ).fill_null(False)
+
+
+def text_ok(col: pl.Expr, longest: int, *, non_blank: bool = False) -> pl.Expr:
+    # The facts strip names as Python does (str.strip); the separators U+001C..U+001F are white space
+    # to Python and not to polars, so a name holding one is left to the per-claim path.
+    ok = (col.str.len_chars() <= longest) & ~col.str.contains("[\x1c-\x1f\x85]")
+    if non_blank:
+        ok = ok & col.str.contains(r"\S")
+    return ok.fill_null(False)
+
+
+def in_(col: pl.Expr, values: list[str]) -> pl.Expr:
+    return col.is_in(values).fill_null(False)
+
+
+def optional(col: pl.Expr, ok: pl.Expr) -> pl.Expr:
+    return col.is_null() | ok
+
+
+def claims_ok(filed_day: pl.Expr) -> pl.Expr:
+    """The claim's own fields (one row a claim, the flattened columns of :func:`mutualaid.vector.engine.flatten`)."""
+    c = pl.col
+    list_ok = lambda name, values: optional(c(name), c(name).list.len() <= LIST_MAX) & c(name).list.eval(  # noqa: E731
+        pl.element().is_in(values).fill_null(False)).list.all().fill_null(True)  # fmt: skip
+    return (
+        id_ok(c("claim_id")) & id_ok(c("member_id")) & id_ok(c("accident_id"))
+        & c("plan").is_null()  # a claim naming its edition: validation reads the name
+        & c("member_ok") & c("accident_ok")
+        & c("filed_day").is_not_null() & c("accident_day").is_not_null()
+        & (c("filed_day") >= c("accident_day"))
+        & optional(c("union_member_since"), c("union_member_since_day_abs").is_not_null())
+        & optional(c("real_name_verified_on"), c("real_name_verified_day_abs").is_not_null())
+        & text_ok(c("name"), NAME_MAX, non_blank=True)
+        & optional(c("id_number"), id_number_ok(c("id_number"), filed_day))
+        & in_(c("occupation"), OCCUPATIONS) & in_(c("cause"), CAUSES)
+        & list_ok("circumstances", CIRCUMSTANCES) & list_ok("documents", DOCUMENTS)
+        & optional(c("payee_holder_name"), text_ok(c("payee_holder_name"), NAME_MAX) & (c("payee_holder_name").str.len_chars() > 0))
+        & optional(c("payee_holder_id_number"), id_number_ok(c("payee_holder_id_number"), filed_day))
+        & optional(c("payee_account_number"), c("payee_account_number").str.contains(ACCOUNT).fill_null(False))
+        & c("treatment_count").is_between(1, TREATMENTS_MAX)
+    )  # fmt: skip
+
+
+def treatments_ok() -> pl.Expr:
+    """A treatment's fields (one row a treatment); its codes are read by :func:`codes_ok`."""
+    c = pl.col
+    return (
+        c("treatment_ok")
+        & id_ok(c("treatment_id")) & ~c("treatment_id").str.contains("/", literal=True).fill_null(True)  # a subject is T1/2
+        & (pl.len().over("n", "treatment_id") == 1)  # treatment ids unique within the claim
+        & c("hospital_ok")
+        & optional(c("hospital_name"), text_ok(c("hospital_name"), HOSPITAL_NAME_MAX))
+        & optional(c("grade"), c("grade").is_between(1, 3))
+        & optional(c("ownership"), in_(c("ownership"), OWNERSHIPS))
+        & optional(c("hospital_kind"), in_(c("hospital_kind"), KINDS))
+        & in_(c("setting"), SETTINGS)
+        & c("diagnoses").list.len().is_between(1, DIAGNOSES_MAX).fill_null(False)
+        & c("item_count").is_not_null() & (c("item_count") <= ITEMS_MAX)
+    )  # fmt: skip
+
+
+def items_ok() -> pl.Expr:
+    """An item's fields (one row an item), its day against the claim's filing day (``filed_day``)."""
+    c = pl.col
+    return (
+        c("item_ok")
+        & c("on_day").is_not_null() & (c("on_day") <= c("filed_day"))
+        & in_(c("category"), CATEGORIES)
+        & c("out_of_pocket_fen").is_not_null()
+        & optional(c("self_funded"), fen(c("self_funded")).is_not_null())
+        & optional(c("medication_use"), in_(c("medication_use"), USES) & (c("category") == "medication"))
+    )  # fmt: skip
+
+
+def _reads(reader, code: str) -> bool:
+    try:
+        reader(code)
+    except ValueError:
+        return False
+    return True
+
+
+def codes_ok(codes: pl.Series, reader) -> dict[str, bool]:
+    """Each distinct code, whether the library's reader takes it. The readers strip and upper-case a
+    code, as validation keeps it, so a fact made from the code as written is the same."""
+    return {code: len(code) <= 32 and _reads(reader, code) for code in codes.to_list() if code is not None}
+
+
+def diagnosis_codes_ok(codes: pl.Series) -> dict[str, bool]:
+    return codes_ok(codes, who_code)
+
+
+def ws218_codes_ok(codes: pl.Series) -> dict[str, bool]:
+    return codes_ok(codes, kind_of_ws218)

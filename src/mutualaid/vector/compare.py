@@ -1,0 +1,226 @@
+"""``whatif.compare(..., engine="polars")``: the comparison's totals and causes worked out over whole columns.
+
+Each edition decides the same claims (:func:`.run.compare_frames`); the claims that moved against
+the baseline, and why, are found by joins rather than claim by claim. :func:`mutualaid.whatif.causes`
+is read as it is written, over the reasons' (rule, subject) pairs of the two editions:
+
+- the pairs that bit under one edition only, each with its clause and the edition it bit under;
+- when only notes differ, the arithmetic: another tier (``art5.2 tier``), else a cap that limits
+  under the baseline (``art5.3 cap``), else the accident's earlier claims paid otherwise
+  (``art5.2 top-up``).
+
+The totals are those :class:`mutualaid.whatif.Totals` counts, summed by group. The claims the per-claim
+path compared (bad input, and the members it decides) come as :class:`mutualaid.whatif.Compared`
+rows, added as ``engine="native"`` adds them. :attr:`PolarsComparison.rows` builds the per-claim rows
+only when read (for :meth:`~mutualaid.whatif.Comparison.to_frame` and ``changes``); their causes
+are worked out for the claims that moved, which are the only ones any report reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import polars as pl
+
+from ..rules import rules_for
+from ..whatif import Compared, Comparison, Side
+from .engine import Decided
+from .run import compare_frames
+
+_CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
+
+
+def _pairs(decided: Decided, ids: pl.Series) -> pl.DataFrame:
+    """The (rule, subject) pairs of the reasons of the rows ``ids``: ``n``, ``rule``, ``subject``
+    (a bad claim has none: its row is not decided)."""
+    assert decided.fired is not None
+    refused = decided.frame.filter(pl.col("outcome") == "error").select("n")
+    return (
+        decided.fired.filter(pl.col("n").is_in(ids.implode()))
+        .join(refused, on="n", how="anti")
+        .rename({"rule_id": "rule"})
+        .unique()
+    )
+
+
+def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, str]]) -> pl.DataFrame:
+    """For each row that moved between ``first`` and ``second`` (same rows, same order): ``n`` and
+    ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them."""
+    base, other = _filled(first.frame), _filled(second.frame)
+    both = base.select("n", "outcome", "payout_fen", "tier_amount_fen", "error").join(
+        other.select("n", "outcome", "payout_fen", "tier_amount_fen", "error"), on="n", suffix="_b"
+    )
+    moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
+    ids = moved.get_column("n")
+    a, b = _pairs(first, ids), _pairs(second, ids)
+    clause = {rule: c for rule, (c, _) in meaning.items()}
+    effect = {rule: e for rule, (_, e) in meaning.items()}
+    only = pl.concat(
+        [a.join(b, on=["n", "rule", "subject"], how="anti").with_columns(pl.lit("A").alias("under")),
+         b.join(a, on=["n", "rule", "subject"], how="anti").with_columns(pl.lit("B").alias("under"))]
+    ).with_columns(
+        pl.col("rule").replace_strict(clause, return_dtype=pl.String).alias("clause"),
+        (pl.col("rule").replace_strict(effect, return_dtype=pl.String) != "note").alias("moves_money"),
+    )  # fmt: skip
+    per_row = only.group_by("n").agg(
+        pl.struct("clause", "rule", "under").unique().alias("only"), pl.col("moves_money").any().alias("moves_money")
+    )
+    capped = a.filter(pl.col("rule") == "cap.limits_payout").select("n").unique().with_columns(pl.lit(True).alias("capped"))
+    tier = pl.struct(clause=pl.lit("art5.2"), rule=pl.lit("tier"), under=pl.lit(""))
+    arithmetic = (
+        pl.when(pl.col("tier_amount_fen") != pl.col("tier_amount_fen_b")).then(pl.concat_list([pl.col("only"), tier]))
+        .when(pl.col("only").list.len() > 0).then(pl.col("only"))
+        .when(pl.col("capped")).then(pl.concat_list([pl.struct(clause=pl.lit("art5.3"), rule=pl.lit("cap"), under=pl.lit(""))]))
+        .otherwise(pl.concat_list([pl.struct(clause=pl.lit("art5.2"), rule=pl.lit("top-up"), under=pl.lit(""))]))
+    )  # fmt: skip
+    out = (
+        moved.join(per_row, on="n", how="left")
+        .join(capped, on="n", how="left")
+        .with_columns(
+            pl.col("only").fill_null(pl.lit([], dtype=pl.List(_CAUSE))),
+            pl.col("moves_money").fill_null(False),
+            pl.col("capped").fill_null(False),
+        )
+        .with_columns(
+            pl.when(pl.col("error").is_not_null() & pl.col("error_b").is_null())
+            .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error"), under=pl.lit("A"))]))
+            .when(pl.col("error").is_null() & pl.col("error_b").is_not_null())
+            .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error_b"), under=pl.lit("B"))]))
+            .when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes")
+        )  # bad input under one edition only names it (whatif._why)
+        .with_columns(pl.col("causes").list.unique().list.sort())
+        .select("n", "causes", pl.col("payout_fen_b") - pl.col("payout_fen"))
+        .rename({"payout_fen_b": "change_fen"})
+    )
+    return out
+
+
+def _filled(side: pl.DataFrame) -> pl.DataFrame:
+    """A bad claim's row pays 0 and has no tier in a comparison's sums (as :class:`mutualaid.whatif.Side` holds it)."""
+    return side.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0))
+
+
+def _meaning(editions: tuple) -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for e in editions:
+        for r in rules_for(e):
+            found[r.id] = (r.clause, r.effect)
+    return found
+
+
+class PolarsComparison(Comparison):
+    """A :class:`~mutualaid.whatif.Comparison` whose totals were summed over columns (see the module docstring)."""
+
+    def __init__(self, editions: tuple, sides: list, by_hand: dict, causes: list) -> None:
+        self._sides, self._by_hand, self._causes = sides, by_hand, causes
+        self._rows: Optional[list] = None
+        super().__init__(editions, keep=False)
+        self._keep = True
+
+    @property
+    def rows(self) -> list:
+        """Every claim compared, in order, as :class:`~mutualaid.whatif.Compared` rows (built when read)."""
+        if self._rows is None:
+            self._rows = self._build_rows()
+        return self._rows
+
+    @rows.setter
+    def rows(self, value: list) -> None:  # Comparison.__init__ sets it empty; the rows are built when read
+        pass
+
+    def _build_rows(self) -> list:
+        n_editions = len(self._sides)
+        causes = [dict(zip(c.get_column("n").to_list(), c.get_column("causes").to_list())) for c in self._causes]
+        columns = [s.select("n", "claim_id", "outcome", "payout_fen", "error") for s in self._sides]
+        out: dict[int, Compared] = dict(self._by_hand)
+        if columns and columns[0].height:
+            ns = columns[0].get_column("n").to_list()
+            cids = columns[0].get_column("claim_id").to_list()
+            outcomes = [c.get_column("outcome").to_list() for c in columns]
+            payouts = [c.get_column("payout_fen").to_list() for c in columns]
+            errors = [c.get_column("error").to_list() for c in columns]
+            for row, n in enumerate(ns):
+                sides = tuple(Side(outcomes[k][row], payouts[k][row], tuple(errors[k][row].split(",")) if errors[k][row] else ())
+                              for k in range(n_editions))  # fmt: skip
+                why = tuple(tuple((x["clause"], x["rule"], x["under"]) for x in causes[k - 1].get(n, ())) for k in range(1, n_editions))
+                out[n] = Compared(n + 1, cids[row], sides, why)
+        return [out[n] for n in sorted(out)]
+
+
+def _add_bulk(comparison: PolarsComparison) -> None:
+    """Add the bulk rows to the comparison's totals, group by group (what :meth:`Totals.add` adds a claim at a time)."""
+    totals = comparison.totals
+    sides = comparison._sides
+    if not sides or sides[0].height == 0:
+        return
+    totals.claims += sides[0].height
+    for k, side in enumerate(sides):
+        totals.paid[k] += int(side.get_column("payout_fen").sum())
+        for outcome, count in side.group_by("outcome").len().iter_rows():
+            totals.outcomes[k][outcome] = totals.outcomes[k].get(outcome, 0) + count
+        for amount, count in side.filter(pl.col("outcome") != "error").group_by("payout_fen").len().iter_rows():
+            totals.payouts[k][amount] = totals.payouts[k].get(amount, 0) + count
+    base = sides[0]
+    for k in range(1, len(sides)):
+        side = sides[k]
+        totals.outcome_changes[k - 1] += int((base.get_column("outcome") != side.get_column("outcome")).sum())
+        totals.payout_changes[k - 1] += int((base.get_column("payout_fen") != side.get_column("payout_fen")).sum())
+        moved = comparison._causes[k - 1]
+        by_cause = totals.by_causes[k - 1]
+        for cause, count in moved.select(pl.col("causes").explode()).drop_nulls().group_by("causes").len().iter_rows():
+            key = (cause["clause"], cause["rule"], cause["under"])
+            by_cause[key] = by_cause.get(key, 0) + count
+        labels = moved.with_columns(
+            pl.col("causes").list.eval(pl.element().struct.field("clause")).list.unique().list.sort().list.join(" + ").alias("label")
+        ).with_columns(pl.when(pl.col("label") == "").then(pl.lit("?")).otherwise(pl.col("label")).alias("label"))
+        cost = totals.cost_by_clause[k - 1]
+        for label, change in labels.group_by("label").agg(pl.col("change_fen").sum()).iter_rows():
+            cost[label] = cost.get(label, 0) + int(change)
+
+
+def compare(claims: Any, editions: tuple) -> PolarsComparison:
+    """``whatif.compare(claims, *editions, engine="polars")``: see the module docstring."""
+    meaning = _meaning(editions)
+    compared = compare_frames(claims, editions, lambda first, other: causes_frame(first, other, meaning))
+    sides = [_filled(s) for s in compared.sides]
+    causes = compared.against
+    comparison = PolarsComparison(editions, sides, compared.by_hand, causes)
+    _add_bulk(comparison)
+    for n in sorted(compared.by_hand):
+        comparison.totals.add(compared.by_hand[n])
+    return comparison
+
+
+def sweep(claims: Any, editions: tuple) -> pl.DataFrame:
+    """Each edition's totals over the same claims, against the first: one row an edition (``whatif.sweep``).
+
+    Columns: ``edition`` (label), ``paid_fen``, ``change_fen`` (against the first), ``approved``,
+    ``claims_changed`` (outcome or payout), ``members_paid`` (paid anything), ``members_affected``
+    (paid another total than under the first edition), ``members_paid_more``, ``members_paid_less``.
+    """
+    compared = compare_frames(claims, editions)
+    labels = Comparison(editions).labels
+    rows = []
+    for k, side in enumerate(compared.sides):
+        frame = side.select("n", "member_id", "outcome", pl.col("payout_fen").fill_null(0))
+        by_hand = [(n, compared.members.get(n), c.sides[k].outcome, c.sides[k].payout_fen) for n, c in compared.by_hand.items()]
+        if by_hand:
+            frame = pl.concat([frame, pl.DataFrame(by_hand, schema=frame.schema, orient="row")])
+        rows.append(frame.sort("n"))
+    base = rows[0]
+    base_members = base.drop_nulls("member_id").group_by("member_id").agg(pl.col("payout_fen").sum().alias("base"))
+    out = []
+    for label, frame in zip(labels, rows):
+        members = frame.drop_nulls("member_id").group_by("member_id").agg(pl.col("payout_fen").sum().alias("paid"))
+        joined = members.join(base_members, on="member_id", how="full", coalesce=True).fill_null(0)
+        moved = (frame.get_column("outcome") != base.get_column("outcome")) | (frame.get_column("payout_fen") != base.get_column("payout_fen"))
+        paid = int(frame.get_column("payout_fen").sum())
+        out.append({
+            "edition": label, "paid_fen": paid, "change_fen": paid - int(base.get_column("payout_fen").sum()),
+            "approved": int((frame.get_column("outcome") == "approved").sum()), "claims_changed": int(moved.sum()),
+            "members_paid": int((joined.get_column("paid") > 0).sum()),
+            "members_affected": int((joined.get_column("paid") != joined.get_column("base")).sum()),
+            "members_paid_more": int((joined.get_column("paid") > joined.get_column("base")).sum()),
+            "members_paid_less": int((joined.get_column("paid") < joined.get_column("base")).sum()),
+        })  # fmt: skip
+    return pl.DataFrame(out)

@@ -1,0 +1,176 @@
+"""The polars engine's two doors: a table of decisions (``frame.decide``) and a comparison (``whatif.compare``).
+
+Each reads the claims once (:func:`.columns.read_claims`, :func:`.engine.flatten`), routes the rows
+(:func:`.engine.routed`), decides the bulk rows edition by edition, and decides the rows set aside
+by the per-claim path in their order, through one :class:`~mutualaid.Ledger` (or, for a comparison,
+one per edition, as ``engine="native"`` does). The two parts are put back in the claims' order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import polars as pl
+
+from ..decide import _yuan, adjudicate
+from ..edition import Edition
+from ..errors import InvalidClaim
+from ..model import Decision, HistoryEntry, build
+from .columns import Source, read_claims
+from .engine import Decided, decide, decide_many, edition_of_rows, flatten, routed
+
+FEN_COLUMNS = ("payout_fen", "counted_out_of_pocket_fen", "accident_out_of_pocket_fen", "tier_amount_fen", "cap_remaining_fen")
+_TABLE: dict[str, Any] = {"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "edition": pl.String,
+          **dict.fromkeys(FEN_COLUMNS, pl.Int64), "reasons": pl.Int64, "rules": pl.List(pl.String), "subjects": pl.List(pl.String),
+          "error": pl.String}  # fmt: skip
+
+
+@dataclass
+class Table:
+    """Every claim decided, one row a claim in the claims' order (``frame``, columns :data:`_TABLE`), with
+    the per-claim path's decisions by place (``decisions``) and what a deferred decision is built from."""
+
+    frame: pl.DataFrame
+    decisions: dict
+    source: Source
+    bulk: pl.DataFrame
+    """The bulk rows' history columns: ``n``, ``member_id``, ``claim_id``, ``outcome``, amounts, ``accident_id``, ``accident_day``, ``filed_day``, ``edition``."""
+    editions: dict = field(default_factory=dict)
+    """The editions that decided the bulk rows, by id."""
+
+    def decision(self, n: int) -> Decision:
+        """The decision of the bulk row ``n``, built by the per-claim path with the history the table gives it."""
+        row = self.bulk.filter(pl.col("n") == n).row(0, named=True)
+        earlier = self.bulk.filter(
+            (pl.col("member_id") == row["member_id"]) & (pl.col("n") < n) & pl.col("outcome").is_in(["approved", "denied"])
+        ).sort("n")
+        history = tuple(
+            build(HistoryEntry, claim_id=e["claim_id"], accident_id=e["accident_id"], accident_occurred_on=dt.date.fromordinal(e["accident_day"]),
+                  counted_out_of_pocket=_yuan(e["counted_out_of_pocket_fen"]), paid=_yuan(e["payout_fen"]), filed_on=dt.date.fromordinal(e["filed_day"]))
+            for e in earlier.iter_rows(named=True)
+        )  # fmt: skip
+        claim = self.source.raw([n])[n]
+        return adjudicate(claim, history, plan=self.editions[row["edition"]], record=False)
+
+
+def _read(claims: Any, plan: Optional[Edition]):
+    source = read_claims(claims)
+    flat = flatten(source)
+    keep, aside = routed(flat, source, edition_of_rows(plan))
+    return source, flat, keep, aside
+
+
+def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
+    """``frame.decide(claims, plan=plan, engine="polars", errors=errors)``'s rows, as polars."""
+    from ..frame import AMOUNTS, decided_row
+
+    source, flat, keep, aside = _read(claims, plan)
+    parts = decide(flat, keep, plan)
+    raw = source.raw(aside)
+    ledger = _ledger(plan)
+    rows: dict[str, list] = {name: [] for name in _TABLE}
+    decisions: dict[int, Decision] = {}
+    for n in sorted(raw):
+        row = decided_row(ledger, raw[n], errors)
+        d = row["decision"]
+        values = {**row, "n": n}
+        if d is not None:
+            decisions[n] = d
+            values["subjects"] = [r.subject for r in d.reasons]
+            values.update({f"{name}_fen": _fen(row[name]) for name in AMOUNTS})
+        for name in _TABLE:
+            rows[name].append(values.get(name))
+    by_hand = pl.DataFrame(rows, schema=_TABLE)
+    empty = pl.DataFrame(schema={**_TABLE, "accident_id": pl.String, "accident_day": pl.Int64, "filed_day": pl.Int64})
+    bulk = pl.concat([p.frame for p in parts], how="vertical_relaxed") if parts else empty
+    frame = pl.concat([bulk.select(list(_TABLE)), by_hand], how="vertical_relaxed").sort("n")
+    if errors == "raise" and (frame.get_column("outcome") == "error").any():
+        first = frame.filter(pl.col("outcome") == "error").row(0, named=True)["n"]
+        if first not in raw:  # a claim id sent again, found in bulk: the per-claim path words the error
+            _replay_to(first, frame, source, plan)
+    table = Table(frame, decisions, source, bulk)
+    table.editions = {p.edition.id: p.edition for p in parts}
+    return table
+
+
+def _replay_to(first: int, frame: pl.DataFrame, source: Source, plan: Optional[Edition]) -> None:
+    """Raise the error of the bad claim at place ``first``, as ``errors="raise"`` does: its member's claims
+    before it are decided again through a Ledger, which then refuses it with its words."""
+    member = frame.filter(pl.col("n") == first).get_column("member_id").item()
+    places = frame.filter((pl.col("member_id") == member) & (pl.col("n") <= first)).get_column("n").to_list()
+    raw = source.raw(places)
+    ledger = _ledger(plan)
+    for n in places:
+        try:
+            ledger.decide(raw[n])
+        except InvalidClaim:
+            if n == first:
+                raise
+    raise AssertionError(f"claim {first + 1} was found bad in bulk and not by the per-claim path")  # pragma: no cover
+
+
+def _fen(amount) -> int:
+    return int(amount.scaleb(2))
+
+
+def _ledger(plan: Optional[Edition]):
+    from ..ledger import Ledger
+
+    return Ledger(plan=plan, engine="native", record=False)
+
+
+# --- whatif.compare ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Compared:
+    """Every claim under each edition, as polars: ``sides`` (one frame an edition, the columns of a
+    :class:`Table` frame) in the claims' order, and the per-claim path's ``Compared`` rows by place."""
+
+    sides: list
+    by_hand: dict
+    total: int
+    members: dict = None  # type: ignore[assignment]
+    """The member id of each claim the per-claim path compared, by place (None: no valid member id)."""
+    against: list = None  # type: ignore[assignment]
+    """What ``compare_frames``' ``against`` found for each edition after the first."""
+
+
+SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen", "error")
+"""What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
+
+
+def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None) -> Compared:
+    """Each edition's decisions of the same claims: the bulk rows by the polars engine, the rest by the
+    per-claim comparer (``engine="native"``), which words bad input and its causes as ever.
+
+    Editions are decided one at a time, without the reasons' lists, and each table is kept only in its
+    :data:`SLIM` columns; ``against(first, other)``, when given, reads each other edition's
+    :class:`~.engine.Decided` (its table and the rules that bit) beside the first's (the causes of a
+    comparison), and what it returns is kept in ``Compared.against``.
+    """
+    from ..whatif import CompareSpec
+
+    source, flat, keep, aside = _read(claims, editions_[0])
+    parts: list[Decided] = []
+    found = []
+    first: Optional[Decided] = None
+    for k, edition in enumerate(editions_):
+        part = decide_many(flat, keep, (edition,), lists=False)[0]
+        if k == 0:
+            first = part
+        elif against is not None and first is not None:
+            found.append(against(first, part))
+        parts.append(Decided(part.edition, part.frame.select([c for c in SLIM if c in part.frame.columns]), part.rounds))
+    del first
+    raw = source.raw(aside)
+    worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
+    by_hand = {c.line - 1: c for c in worker([(n + 1, raw[n]) for n in sorted(raw)])}
+    from ..ledger import member_of
+
+    return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
+
+
+__all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS"]
