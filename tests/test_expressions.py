@@ -230,7 +230,7 @@ def items():
     )
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])  # 200 conditions, each over up to 20 facts: the suite's time (not a plan property)
 @given(conditions(PROPERTY_PARAMS), st.lists(items(), min_size=1, max_size=20))
 def test_an_expression_means_the_same_as_text_as_json_and_as_python(text, facts):
     subset = to_subset(text, ITEM, PROPERTY_PARAMS, on="item")
@@ -270,7 +270,7 @@ def _facts_near(kind: str, cond: dict, params: dict):
     yield from sample_facts(kind, literals(cond, {}), random.Random(14), 600)
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])  # 150 editions, each compiling every rule twice: the suite's time (not a plan property)
 @given(drawn_editions())
 def test_every_shipped_rule_compiles_for_any_edition(edition):
     rules = rules_for(edition)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pytest
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
@@ -301,6 +301,7 @@ def spelled_streams(draw) -> list[tuple[int, dict, bool]]:
     return spelled_stream(lambda seq: draw(st.sampled_from(list(seq))), people, draw(st.integers(1, 9)))
 
 
+@settings(max_examples=150)  # each example a stream through three doors; _heavy_stream below adds every spelling
 @given(spelled_streams())
 def test_every_spelling_is_one_person_through_every_door_in_process(tmp_path_factory, stream):
     """``Ledger().decide(dict)``, ``batch --jobs 1`` (both of its readers) and ``frame.decide``: the same answers."""
