@@ -5,7 +5,8 @@
 
 One ``mutualaid serve --db postgresql+psycopg://… --workers 2`` on 127.0.0.1, on a PostgreSQL
 cluster started for the run with its default settings (``tests/pgcluster.py``), serves both
-endpoints; the client runs in this process (asyncio, httpx). Each request is a new claim of one of
+endpoints; the client runs in this process (asyncio, HTTP/1.1 on raw keep-alive sockets, as in
+``bench_server.py``). Each request is a new claim of one of
 many members (``benchmarks/bench_batch.py``'s generator), sent to ``/v1/claims`` as it is and to
 ``/v1/adjudicate`` as ``{"claim": …}`` (no history: the stateless call a backend makes, minus the
 history it would have to send).
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections import Counter
 import statistics
 import sys
 import time
@@ -35,8 +37,8 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE))
 
-import httpx  # noqa: E402
 from bench_batch import stream  # noqa: E402
+from bench_server import _answer  # noqa: E402
 
 
 def _bodies(n: int) -> list[bytes]:
@@ -52,43 +54,60 @@ def _bodies(n: int) -> list[bytes]:
     return out
 
 
-async def _throughput(base: str, path: str, bodies: list[bytes], concurrency: int, seconds: float) -> float:
+def _request(path: str, body: bytes) -> bytes:
+    head = f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+async def _throughput(port: int, requests: list[bytes], concurrency: int, seconds: float, statuses: Counter) -> float:
+    """Answers a second with ``concurrency`` requests always in flight (a closed loop), each a new claim.
+
+    The client speaks HTTP/1.1 on raw keep-alive sockets (as ``bench_server.py`` does): an HTTP
+    library's own cost per request (httpx: about 1 ms of this process's CPU) would be measured instead."""
+    todo = iter(requests)
     done = 0
-    at = iter(bodies)
     end = time.perf_counter() + seconds
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
 
-        async def one() -> None:
-            nonlocal done
-            while time.perf_counter() < end:
-                body = next(at)
-                r = await client.post(path, content=body, headers={"content-type": "application/json"})
-                assert r.status_code in (200, 409, 422), r.text
-                done += 1
+    async def connection() -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for req in todo:
+            if time.perf_counter() >= end:
+                break
+            writer.write(req)
+            statuses[await _answer(reader)] += 1
+            done += 1
+        writer.close()
 
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(concurrency)))
-        return done / (time.perf_counter() - start)
+    start = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return done / (time.perf_counter() - start)
 
 
-async def _latency(base: str, path: str, bodies: list[bytes], rate: float, seconds: float) -> list[float]:
+async def _latency(port: int, requests: list[bytes], rate: float, seconds: float, statuses: Counter) -> list[float]:
+    """Open loop: request i is due at start + i/rate, whatever the answers; each time counts from when it was due."""
+    queue: asyncio.Queue = asyncio.Queue()
     times: list[float] = []
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=512)) as client:
 
-        async def one(body: bytes) -> None:
-            t = time.perf_counter()
-            r = await client.post(path, content=body, headers={"content-type": "application/json"})
-            assert r.status_code in (200, 409, 422), r.text
-            times.append(time.perf_counter() - t)
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while (item := await queue.get()) is not None:
+            due, req = item
+            writer.write(req)
+            statuses[await _answer(reader)] += 1
+            times.append(time.perf_counter() - due)
+        writer.close()
 
-        tasks = []
-        start = time.perf_counter()
-        for k in range(int(rate * seconds)):
-            delay = start + k / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(bodies[k])))
-        await asyncio.gather(*tasks)
+    tasks = [asyncio.create_task(connection()) for _ in range(64)]
+    start = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        due = start + i / rate
+        if (delay := due - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait((due, requests[i]))
+    for _ in tasks:
+        queue.put_nowait(None)
+    await asyncio.gather(*tasks)
     return times
 
 
@@ -113,20 +132,22 @@ def main() -> None:
         proc, base = start_server("--db", cluster.database("bench"), "--workers", str(args.workers))
         try:
             results = {}
+            port = int(base.rsplit(":", 1)[1])
             for name, path, wrap in (("/v1/adjudicate", "/v1/adjudicate", True), ("/v1/claims", "/v1/claims", False)):
-                sent = [b'{"claim":' + b + b"}" for b in bodies] if wrap else bodies
+                sent = [_request(path, b'{"claim":' + b + b"}" if wrap else b) for b in bodies]
                 half = len(sent) // 2
-                rps = asyncio.run(_throughput(base, path, sent[:half], args.concurrency, args.seconds))
-                times = asyncio.run(_latency(base, path, sent[half:], args.rate, args.seconds))
-                results[name] = (rps, _p(times, 50), _p(times, 99))
+                statuses: Counter = Counter()
+                rps = asyncio.run(_throughput(port, sent[:half], args.concurrency, args.seconds, statuses))
+                times = asyncio.run(_latency(port, sent[half:], args.rate, args.seconds, statuses))
+                results[name] = (rps, _p(times, 50), _p(times, 99), dict(sorted(statuses.items())))
         finally:
             stop_server(proc)
     finally:
         cluster.stop()
     print(f"{args.workers} workers, PostgreSQL (defaults), {args.concurrency} in flight for throughput, {args.rate:g}/s for latency, {args.seconds:g} s a phase")
-    print(f"{'endpoint':16} {'answers/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, (rps, p50, p99) in results.items():
-        print(f"{name:16} {rps:10,.0f} {p50:8.1f} {p99:8.1f}")
+    print(f"{'endpoint':16} {'answers/s':>10} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    for name, (rps, p50, p99, statuses) in results.items():
+        print(f"{name:16} {rps:10,.0f} {p50:8.1f} {p99:8.1f}  {statuses}")
     print(f"/v1/claims ÷ /v1/adjudicate: {results['/v1/claims'][0] / results['/v1/adjudicate'][0]:.2f}")
 
 
