@@ -101,6 +101,31 @@ def _serial(lines: list[bytes], url: str) -> tuple[list, dict]:
         ledger.close()
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _status(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f, open(f"/proc/{pid}/status") as g:
+            return f.read()[:120].decode(errors="replace") + " | " + " ".join(g.read().split("\n")[:8])
+    except OSError:
+        return "gone"
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``Z``: a zombie, already dead), or ``""`` once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
 class Service:
     """A ``serve --db`` with worker processes; one can be killed, and uvicorn's supervisor starts another."""
 
@@ -170,6 +195,7 @@ def _race(url: str, serial_url: str, workers: int, batches: int, tmp_path: Path,
     retried: list = []
     sent = [0]
     killed: list[int] = []
+    lanes_of_victim: list[int] = []
     lock = threading.Lock()
     try:
         with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=CLIENTS)) as client, ThreadPoolExecutor(CLIENTS) as pool:
@@ -183,6 +209,7 @@ def _race(url: str, serial_url: str, workers: int, batches: int, tmp_path: Path,
                         sent[0] += 1
                         if not killed and sent[0] >= len(lines) // 3:  # midway: SIGKILL one worker, mid-request
                             victim = service.busiest()
+                            lanes_of_victim.extend(_children(victim))  # its heavy lane: it must not outlive it
                             os.kill(victim, signal.SIGKILL)
                             killed.append(victim)
 
@@ -208,6 +235,11 @@ def _race(url: str, serial_url: str, workers: int, batches: int, tmp_path: Path,
                 run.wait()
     assert killed, "no worker was killed"
     assert retried, "the killed worker held no request: nothing was retried"
+    assert lanes_of_victim, "the killed worker had no heavy lane"
+    deadline = time.monotonic() + 10
+    while (orphans := [p for p in lanes_of_victim if os.path.exists(f"/proc/{p}") and _state(p) != "Z"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not orphans, f"the killed worker's heavy lane lives on: {[(p, _status(p)) for p in orphans]}"
     for k in range(batches):  # the batch processes' answers: each line as the serial run answered it
         out = (tmp_path / f"out{k}.jsonl").read_bytes().splitlines()
         assert len(out) == len(lines)

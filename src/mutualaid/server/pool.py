@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional, TypeVar
@@ -76,13 +77,28 @@ def _trimmer() -> Optional[Callable[[int], int]]:
 _TRIM = _trimmer()
 
 
-def _heavy_start(editions: tuple[str, ...], forked: bool) -> None:
+def _follow_the_worker(worker: int) -> None:
+    """End the heavy lane once its worker is gone. A worker killed outright (SIGKILL, the OOM killer)
+    never stops its lane, and the lane, blocked on its call queue, was seen to live on as an orphan."""
+    while os.getppid() == worker:
+        time.sleep(HEAVY_PARENT_CHECK)
+    os._exit(0)
+
+
+HEAVY_PARENT_CHECK = 0.5
+"""Seconds between the heavy lane's looks at whether its worker still runs."""
+
+
+def _heavy_start(editions: tuple[str, ...], forked: bool, worker: int) -> None:
     """The heavy lane's process, as it starts: low priority, no signal handling of the worker's
     (the worker stops it; a Ctrl-C is the worker's to handle), and, when it was spawned rather than
     forked from the warmed worker, the worker's edition files and the first decision's tables."""
     signal.set_wakeup_fd(-1)  # a forked copy of the worker's event loop's: never wake the worker's loop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # ``worker`` is the pid the worker gave, not os.getppid(): a worker stopped while its lane was still
+    # starting has left it to init already (seen: a lane that followed pid 1 for ever).
+    threading.Thread(target=_follow_the_worker, args=(worker,), name="heavy-lane-parent", daemon=True).start()
     try:
         os.nice(HEAVY_NICE)
     except OSError:  # pragma: no cover - not allowed here: it runs at the worker's priority
@@ -128,7 +144,7 @@ class DecisionPool:
             # lane whose process died), a thread may hold a lock: a clean process is spawned instead.
             method = "fork" if fork and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
             context = multiprocessing.get_context(method)
-            executor = ProcessPoolExecutor(1, mp_context=context, initializer=_heavy_start, initargs=(self.editions, method == "fork"))
+            executor = ProcessPoolExecutor(1, mp_context=context, initializer=_heavy_start, initargs=(self.editions, method == "fork", os.getpid()))
             self._heavy = _Lane(executor, 1 + HEAVY_QUEUE)
         return self._heavy
 
