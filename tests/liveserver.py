@@ -28,6 +28,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def children(pid: int) -> list[int]:
+    """A process's children, from /proc (Linux): [] once it is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
 def start_server(*args: str, env: dict | None = None, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
     """Start ``mutualaid serve`` on a free loopback port; (the process, its base URL) once it answers."""
     port = free_port()

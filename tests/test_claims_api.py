@@ -40,7 +40,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("sqlalchemy")
 import httpx  # noqa: E402
 from claimdata import base_claim, generated_stream  # noqa: E402
-from liveserver import ROOT, start_server, stop_server  # noqa: E402
+from liveserver import ROOT, children, start_server, stop_server  # noqa: E402
 
 from mutualaid.batch import route  # noqa: E402
 from mutualaid.edition import editions  # noqa: E402
@@ -99,14 +99,6 @@ def _serial(lines: list[bytes], url: str) -> tuple[list, dict]:
         return answers, {m: ledger.history(m) for m in ledger.members()}
     finally:
         ledger.close()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
 
 
 def _status(pid: int) -> str:
@@ -209,7 +201,7 @@ def _race(url: str, serial_url: str, workers: int, batches: int, tmp_path: Path,
                         sent[0] += 1
                         if not killed and sent[0] >= len(lines) // 3:  # midway: SIGKILL one worker, mid-request
                             victim = service.busiest()
-                            lanes_of_victim.extend(_children(victim))  # its heavy lane: it must not outlive it
+                            lanes_of_victim.extend(children(victim))  # its heavy lane: it must not outlive it
                             os.kill(victim, signal.SIGKILL)
                             killed.append(victim)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from claimdata import generated_stream
+from liveserver import children
 
 from mutualaid.errors import InvalidClaim
 from mutualaid.ledger import Ledger
@@ -34,14 +35,6 @@ def _write_stream(path: Path, claims: int, members: int, seed: int = 5) -> list[
     stream = generated_stream(claims, members, seed)
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in stream), encoding="utf-8")
     return stream
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
 
 
 # --- 1. a worker killed while it sends its answer ----------------------------------------------------
@@ -59,12 +52,12 @@ def test_a_worker_killed_while_it_sends_its_answer_ends_the_run_with_3_and_relea
     try:
         partial = Path(str(out) + ".partial")
         deadline = time.monotonic() + 60
-        while not (partial.exists() and partial.stat().st_size > 0 and len(_children(run.pid)) >= 2):
+        while not (partial.exists() and partial.stat().st_size > 0 and len(children(run.pid)) >= 2):
             assert run.poll() is None and time.monotonic() < deadline, "the run did not start answering"
             time.sleep(0.02)
         os.kill(run.pid, signal.SIGSTOP)
         time.sleep(1.5)  # the workers decide on, and block sending answers nobody reads
-        victim = _children(run.pid)[0]
+        victim = children(run.pid)[0]
         os.kill(victim, signal.SIGKILL)
         time.sleep(0.2)
         os.kill(run.pid, signal.SIGCONT)
