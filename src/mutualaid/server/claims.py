@@ -57,6 +57,11 @@ def open_store(url: str) -> Any:
     return ledger
 
 
+def unavailable() -> Refusal:
+    """503: the store could not be reached (nothing of it is shown to the caller)."""
+    return Refusal(503, "store_unavailable", [])
+
+
 def claim_body(ledger: Any, raw: bytes) -> Answer:
     """``POST /v1/claims``: the body read as ``/v1/adjudicate`` reads it, decided against the store and kept."""
     from ..ledger.store import StoreError
@@ -75,7 +80,7 @@ def claim_body(ledger: Any, raw: bytes) -> Answer:
             log["outcome"] = "invalid"
             raise invalid_claim(exc) from None
         except StoreError:
-            raise Refusal(503, "store_unavailable", []) from None
+            raise unavailable() from None
     except Refusal as exc:
         return _refused(exc, log)
     log["outcome"] = decided.decision.outcome
@@ -117,9 +122,6 @@ def claims_router(ledger: Any, body_limit: int) -> APIRouter:
 
     router = APIRouter()
 
-    def unavailable(exc: StoreError) -> Refusal:
-        return Refusal(503, "store_unavailable", [])
-
     @router.post(
         "/v1/claims",
         summary="Decide a claim against the stored history, and keep it (idempotent)",
@@ -147,8 +149,8 @@ def claims_router(ledger: Any, body_limit: int) -> APIRouter:
                 found = [] if stored is None else [(member_id, stored)]
             else:
                 found = await run_decision(request, ledger.stored_by_claim, claim_id)
-        except StoreError as exc:
-            raise unavailable(exc) from None
+        except StoreError:
+            raise unavailable() from None
         if not found:
             raise Refusal(404, "not_found", [])
         if len(found) > 1:
@@ -161,8 +163,8 @@ def claims_router(ledger: Any, body_limit: int) -> APIRouter:
             raise Refusal(404, "not_found", [])
         try:
             summary = await run_decision(request, member_summary, ledger, member_id)
-        except StoreError as exc:
-            raise unavailable(exc) from None
+        except StoreError:
+            raise unavailable() from None
         return json_response(summary)
 
     return router
