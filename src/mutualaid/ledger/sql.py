@@ -41,11 +41,12 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import re
 import threading
 import time
 from typing import Any, Callable, Iterator, NamedTuple, Optional, TypeVar
 
-from sqlalchemy import and_, bindparam, delete, event, func, insert, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -87,91 +88,179 @@ class Stored(NamedTuple):
     decision: str
 
 
-def _entry(row: Any) -> HistoryEntry:
+def _entry(claim_id: str, accident_id: str, day: Any, counted: int, paid: int, filed: Any) -> HistoryEntry:
     return build(
         HistoryEntry,
-        claim_id=row.claim_id,
-        accident_id=row.accident_id,
-        accident_occurred_on=row.accident_occurred_on,
-        counted_out_of_pocket=_yuan(row.counted_fen),
-        paid=_yuan(row.paid_fen),
-        filed_on=row.filed_on,
+        claim_id=claim_id,
+        accident_id=accident_id,
+        accident_occurred_on=day,
+        counted_out_of_pocket=_yuan(counted),
+        paid=_yuan(paid),
+        filed_on=filed,
     )
 
 
-_M: Any = bindparam("m")
-_C: Any = bindparam("c")
-_MEMBER_CLAIM = and_(pended.c.member_id == _M, pended.c.claim_id == _C)
-_Q = {  # built once: a statement built for every call costs SQLAlchemy more than the database's work
-    "history": select(history).where(history.c.member_id == _M).order_by(history.c.seq),
-    "remember": insert(history),
-    "holder": select(bindings.c.member_id).where(bindings.c.id_number == bindparam("n")),
-    "bind": insert(bindings),
-    "pended": select(pended.c.filed_on).where(_MEMBER_CLAIM),
-    "pend": insert(pended),
-    "unpend": delete(pended).where(_MEMBER_CLAIM),
-    "decisions": select(decisions.c.input_hash, decisions.c.outcome, decisions.c.decision)
-    .where(and_(decisions.c.member_id == _M, decisions.c.claim_id == _C))
-    .order_by(decisions.c.version),
-    "keep": insert(decisions),
-}
+def _statements(postgres: bool) -> dict[str, str]:
+    """The store's hot statements as the driver runs them (``:name`` parameters; ``%(name)s`` for psycopg)."""
+    texts = {
+        # One round trip reads all a decision asks (kind 0: the member's history by seq; 1: the claim's
+        # decisions by version; 2: its first filing; 3: the holder of the number). The first branch
+        # types every column (a NULL there would make PostgreSQL guess text for the whole column).
+        "read": "SELECT 0 AS k, seq AS v, claim_id AS a, accident_id AS b, accident_occurred_on AS d, counted_fen AS x,"
+        " paid_fen AS y, filed_on AS f, CAST(NULL AS TEXT) AS t FROM history WHERE member_id = :m"
+        " UNION ALL SELECT 1, version, input_hash, outcome, NULL, NULL, NULL, NULL, decision FROM decisions"
+        " WHERE member_id = :m AND claim_id = :c"
+        " UNION ALL SELECT 2, 0, NULL, NULL, NULL, NULL, NULL, filed_on, NULL FROM pended WHERE member_id = :m AND claim_id = :c"
+        " UNION ALL SELECT 3, 0, member_id, NULL, NULL, NULL, NULL, NULL, NULL FROM bindings WHERE id_number = :n"
+        " ORDER BY k, v",
+        "history": "SELECT claim_id, accident_id, accident_occurred_on, counted_fen, paid_fen, filed_on FROM history"
+        " WHERE member_id = :m ORDER BY seq",
+        "remember": "INSERT INTO history (member_id, claim_id, seq, accident_id, accident_occurred_on, counted_fen, paid_fen, filed_on)"
+        " VALUES (:m, :c, :seq, :a, :d, :x, :y, :f)",
+        "holder": "SELECT member_id FROM bindings WHERE id_number = :n",
+        "bind": "INSERT INTO bindings (id_number, member_id) VALUES (:n, :m)",
+        "pended": "SELECT filed_on FROM pended WHERE member_id = :m AND claim_id = :c",
+        "pend": "INSERT INTO pended (member_id, claim_id, filed_on) VALUES (:m, :c, :f)",
+        "unpend": "DELETE FROM pended WHERE member_id = :m AND claim_id = :c",
+        "decisions": "SELECT input_hash, outcome, decision FROM decisions WHERE member_id = :m AND claim_id = :c ORDER BY version",
+        "keep": "INSERT INTO decisions (member_id, claim_id, input_hash, version, outcome, payout_fen, decision)"
+        " VALUES (:m, :c, :h, :v, :o, :p, :t)",
+    }
+    if postgres:
+        texts = {k: re.sub(r":(\w+)", r"%(\1)s", v) for k, v in texts.items()}
+    return texts
+
+
+_TEXTS = {False: _statements(False), True: _statements(True)}
+
+
+def _iso_day(value: Any) -> Optional[dt.date]:
+    """A ``DATE`` as SQLite keeps it (SQLAlchemy's ``YYYY-MM-DD`` text) read back as a date."""
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class Tx:
-    """One transaction on the store: the questions and writes of one decision (or of one group of them)."""
+    """One transaction on the store: the questions and writes of one decision (or of one group of them).
+
+    The statements go to the driver's own connection (sqlite3, psycopg) inside the transaction
+    SQLAlchemy began: a statement through SQLAlchemy Core costs the worker more CPU than the
+    database's work (issue 22, measured), and a decision asks the store four questions, asked
+    in one round trip (:meth:`read`). Driver errors are raised as SQLAlchemy's, so that
+    :meth:`SqlStore.retrying` tells a constraint or a deadlock from a failure as ever.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._seq: dict[str, int] = {}  # member id → entries read by history(): the next entry's place
-        # What this transaction read or wrote already: a decision asks who holds a number, and
-        # whether a claim was pended, more than once; under the locks the answers cannot change.
+        self.postgres = conn.dialect.name == "postgresql"
+        self._raw: Any = conn.connection.driver_connection
+        self._error = conn.dialect.loaded_dbapi.Error
+        self._sql = _TEXTS[self.postgres]
+        self._day_in: Callable[[Any], Any] = _same if self.postgres else _iso_day
+        self._day_out: Callable[[Any], Any] = _same if self.postgres else (lambda d: None if d is None else d.isoformat())
+        self._seq: dict[str, int] = {}  # member id → entries in the history: the next entry's place
+        # What this transaction read or wrote already: under the locks (or SQLite's write lock, for a
+        # group) the answers cannot change but by this transaction's own writes, which update them.
+        self._history: dict[str, list[HistoryEntry]] = {}
         self._holders: dict[str, Optional[str]] = {}
         self._pended: dict[tuple[str, str], Optional[int]] = {}
         self.writes = 0  # statements that changed something: a decision that fails before any is harmless
 
-    def _write(self, statement: Any, values: dict) -> None:
+    def _run(self, name: str, values: dict) -> Any:
+        sql = self._sql[name]
+        try:
+            return self._raw.execute(sql, values)
+        except self._error as exc:
+            raise DBAPIError.instance(sql, values, exc, self._error) from exc
+
+    def _write(self, name: str, values: dict) -> None:
         self.writes += 1
-        self.conn.execute(statement, values)
+        self._run(name, values)
+
+    def lock(self, keys: list[int]) -> None:
+        """PostgreSQL: the transaction-scoped advisory locks of ``keys``, in their order, in one round trip."""
+        sql = _locking(len(keys))
+        values = {f"k{n}": key for n, key in enumerate(keys)}
+        try:
+            self._raw.execute(sql, values)
+        except self._error as exc:
+            raise DBAPIError.instance(sql, values, exc, self._error) from exc
 
     def forget(self) -> None:
         """Drop what this transaction remembers of its reads: a savepoint was rolled back."""
         self._seq.clear()
+        self._history.clear()
         self._holders.clear()
         self._pended.clear()
 
-    def history(self, member_id: str) -> tuple[HistoryEntry, ...]:
-        found = tuple(_entry(r) for r in self.conn.execute(_Q["history"], {"m": member_id}))
-        self._seq[member_id] = len(found)
+    def read(self, member_id: str, claim_id: str, number: Optional[str]) -> list[Stored]:
+        """The claim's decisions, first to last; and, remembered for the decision's questions, the
+        member's history, the claim's first filing and the number's holder: one statement."""
+        day = self._day_in
+        entries: list[HistoryEntry] = []
+        found: list[Stored] = []
+        filed = holder = None
+        for k, _, a, b, d, x, y, f, t in self._run("read", {"m": member_id, "c": claim_id, "n": number}).fetchall():
+            if k == 0:
+                entries.append(_entry(a, b, day(d), x, y, day(f)))
+            elif k == 1:
+                found.append(Stored(a, b, t))
+            elif k == 2:
+                filed = day(f).toordinal()
+            else:
+                holder = a
+        self._history[member_id] = entries
+        self._seq[member_id] = len(entries)
+        self._pended[(member_id, claim_id)] = filed
+        if number is not None:
+            self._holders[number] = holder
         return found
+
+    def history(self, member_id: str) -> tuple[HistoryEntry, ...]:
+        entries = self._history.get(member_id)
+        if entries is None:
+            day = self._day_in
+            rows = self._run("history", {"m": member_id}).fetchall()
+            entries = self._history[member_id] = [_entry(a, b, day(d), x, y, day(f)) for a, b, d, x, y, f in rows]
+            self._seq[member_id] = len(entries)
+        return tuple(entries)
 
     def remember(self, member_id: str, entry: HistoryEntry) -> None:
         seq = self._seq.get(member_id)
         if seq is None:
             seq = len(self.history(member_id))
+        out = self._day_out
         self._write(
-            _Q["remember"],
+            "remember",
             {
-                "member_id": member_id,
-                "claim_id": entry.claim_id,
+                "m": member_id,
+                "c": entry.claim_id,
                 "seq": seq + 1,
-                "accident_id": entry.accident_id,
-                "accident_occurred_on": entry.accident_occurred_on,
-                "counted_fen": fen(entry.counted_out_of_pocket),
-                "paid_fen": fen(entry.paid),
-                "filed_on": entry.filed_on,
+                "a": entry.accident_id,
+                "d": out(entry.accident_occurred_on),
+                "x": fen(entry.counted_out_of_pocket),
+                "y": fen(entry.paid),
+                "f": out(entry.filed_on),
             },
         )
         self._seq[member_id] = seq + 1
+        known = self._history.get(member_id)
+        if known is not None:
+            known.append(entry)
 
     def holder(self, id_number: str) -> Optional[str]:
         if id_number not in self._holders:
-            self._holders[id_number] = self.conn.execute(_Q["holder"], {"n": id_number}).scalar_one_or_none()
+            row = self._run("holder", {"n": id_number}).fetchone()
+            self._holders[id_number] = None if row is None else row[0]
         return self._holders[id_number]
 
     def bind(self, id_number: str, member_id: str) -> None:
         found = self.holder(id_number)
         if found is None:
-            self._write(_Q["bind"], {"id_number": id_number, "member_id": member_id})
+            self._write("bind", {"n": id_number, "m": member_id})
             self._holders[id_number] = member_id
         elif found != member_id:  # every caller checks first: a lock was missed, and the key refuses it
             raise IntegrityError("bind", None, Exception(f"{id_number} belongs to {found}"))
@@ -179,43 +268,35 @@ class Tx:
     def pended(self, member_id: str, claim_id: str) -> Optional[int]:
         key = (member_id, claim_id)
         if key not in self._pended:
-            day = self.conn.execute(_Q["pended"], {"m": member_id, "c": claim_id}).scalar_one_or_none()
-            self._pended[key] = None if day is None else day.toordinal()
+            row = self._run("pended", {"m": member_id, "c": claim_id}).fetchone()
+            self._pended[key] = None if row is None else self._day_in(row[0]).toordinal()
         return self._pended[key]
 
     def pend(self, member_id: str, claim_id: str, day: int) -> None:
         self.unpend(member_id, claim_id)
-        self._write(_Q["pend"], {"member_id": member_id, "claim_id": claim_id, "filed_on": dt.date.fromordinal(day)})
+        self._write("pend", {"m": member_id, "c": claim_id, "f": self._day_out(dt.date.fromordinal(day))})
         self._pended[(member_id, claim_id)] = day
 
     def unpend(self, member_id: str, claim_id: str) -> None:
         if self._pended.get((member_id, claim_id), 0) is not None:  # unknown (0) or pended: delete
-            self._write(_Q["unpend"], {"m": member_id, "c": claim_id})
+            self._write("unpend", {"m": member_id, "c": claim_id})
         self._pended[(member_id, claim_id)] = None
 
     def decisions(self, member_id: str, claim_id: str) -> list[Stored]:
         """Every decision of the member's claim, first to last."""
-        return [Stored(*row) for row in self.conn.execute(_Q["decisions"], {"m": member_id, "c": claim_id})]
+        return [Stored(*row) for row in self._run("decisions", {"m": member_id, "c": claim_id}).fetchall()]
 
     def keep(self, member_id: str, claim_id: str, digest: str, decision: Decision, answer: str, version: int) -> None:
         self._write(
-            _Q["keep"],
-            {
-                "member_id": member_id,
-                "claim_id": claim_id,
-                "input_hash": digest,
-                "version": version,
-                "outcome": decision.outcome,
-                "payout_fen": fen(decision.payout),
-                "decision": answer,
-            },
+            "keep",
+            {"m": member_id, "c": claim_id, "h": digest, "v": version, "o": decision.outcome, "p": fen(decision.payout), "t": answer},
         )
 
 
 @functools.lru_cache(maxsize=8)
-def _locking(n: int) -> Any:
-    """``SELECT pg_advisory_xact_lock(:k0), pg_advisory_xact_lock(:k1), …`` for ``n`` keys."""
-    return text("SELECT " + ", ".join(f"pg_advisory_xact_lock(:k{i})" for i in range(n)))
+def _locking(n: int) -> str:
+    """``SELECT pg_advisory_xact_lock(%(k0)s), pg_advisory_xact_lock(%(k1)s), …`` for ``n`` keys (psycopg's parameters)."""
+    return "SELECT " + ", ".join(f"pg_advisory_xact_lock(%(k{i})s)" for i in range(n))
 
 
 class SqlStore:
@@ -251,11 +332,12 @@ class SqlStore:
         Committed when the block ends, rolled back when it raises; the locks end with it.
         """
         with self.engine.begin() as conn:
+            tx = Tx(conn)
             if self.postgres:
                 locks = sorted({lock_key(kind, k) for kind, k in keys if k is not None})
                 if locks:  # one round trip; PostgreSQL evaluates the list in order, so every process locks in one order
-                    conn.execute(_locking(len(locks)), {f"k{n}": key for n, key in enumerate(locks)})
-            yield Tx(conn)
+                    tx.lock(locks)
+            yield tx
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Tx]:
@@ -263,6 +345,7 @@ class SqlStore:
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(mutualaid_read=True)  # SQLite: a deferred BEGIN, no write lock
+                conn.begin()  # the Tx speaks to the driver: SQLAlchemy's transaction is begun here, not by a statement
                 yield Tx(conn)
                 conn.rollback()
         except DBAPIError as exc:
@@ -458,7 +541,7 @@ class SqlLedger(Ledger):
     def _decide(self, model: Claim, member_id: str, number: Optional[str], digest: str) -> tuple[Decided, bytes]:
         nested = self._current is not None
         with self._holding(member_id, number) as tx, (self._savepoint(tx) if nested else contextlib.nullcontext()):
-            earlier = tx.decisions(member_id, model.claim_id)
+            earlier = tx.read(member_id, model.claim_id, number)
             for stored in earlier:
                 if stored.input_hash == digest:  # sent again: the decision it had, byte for byte
                     return Decided(Decision.model_validate_json(stored.decision)), stored.decision.encode("utf-8")
