@@ -132,6 +132,8 @@ def _statements(postgres: bool) -> dict[str, str]:
 
 
 _TEXTS = {False: _statements(False), True: _statements(True)}
+_TABLE = {"remember": "history", "bind": "bindings", "pend": "pended", "unpend": "pended", "keep": "decisions"}
+"""The table each write changes: one statement changes a table once (its parts see one snapshot)."""
 
 
 def _iso_day(value: Any) -> Optional[dt.date]:
@@ -168,9 +170,12 @@ class Tx:
         self._holders: dict[str, Optional[str]] = {}
         self._pended: dict[tuple[str, str], Optional[int]] = {}
         self.writes = 0  # statements that changed something: a decision that fails before any is harmless
+        self._queued: list[tuple[str, dict]] = []  # PostgreSQL: the writes not sent yet
 
     def _run(self, name: str, values: dict) -> Any:
-        sql = self._sql[name]
+        return self._send(self._sql[name], values)
+
+    def _send(self, sql: str, values: Optional[dict]) -> Any:
         try:
             return self._raw.execute(sql, values)
         except self._error as exc:
@@ -178,17 +183,56 @@ class Tx:
 
     def _write(self, name: str, values: dict) -> None:
         self.writes += 1
-        self._run(name, values)
+        if self.postgres:  # sent at the commit, a decision's writes as one statement (see commit)
+            self._queued.append((name, values))
+        else:
+            self._run(name, values)
 
-    def lock(self, keys: list[int]) -> None:
-        """PostgreSQL: the transaction-scoped advisory locks of ``keys``, in their order, in one round trip."""
-        sql = _locking(len(keys))
-        values = {f"k{n}": key for n, key in enumerate(keys)}
+    @contextlib.contextmanager
+    def locked(self, keys: list[int]) -> Iterator[None]:
+        """PostgreSQL: one transaction holding the advisory locks of ``keys``, begun and committed here.
+
+        psycopg would send its ``BEGIN`` in a round trip of its own; here the connection is in
+        autocommit for the while, and ``BEGIN; SELECT pg_advisory_xact_lock(k0), …`` is one simple
+        query (the keys are integers, written as such): one round trip. The writes go at the end
+        (:meth:`commit`), then the ``COMMIT``; whatever fails, the transaction is rolled back (and
+        the locks end with it), and SQLAlchemy's own commit or rollback after finds nothing to do.
+        """
+        raw = self._raw
+        raw.autocommit = True
         try:
-            self._raw.execute(sql, values)
-        except self._error as exc:
-            raise DBAPIError.instance(sql, values, exc, self._error) from exc
+            self._send("; ".join(["BEGIN", *(["SELECT " + ", ".join(f"pg_advisory_xact_lock({int(k)})" for k in keys)] if keys else [])]), None)
+            yield
+            self.commit()
+            self._driver(raw.commit)
+        except BaseException:
+            with contextlib.suppress(Exception):  # a connection already broken is thrown away by the pool
+                raw.rollback()
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                raw.autocommit = False
 
+    def _driver(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except self._error as exc:
+            raise DBAPIError.instance("COMMIT", None, exc, self._error) from exc
+
+    def commit(self) -> None:
+        """PostgreSQL: send the writes held back, those of one decision as one statement (its INSERTs
+        as the parts of a ``WITH``: one round trip, one statement to parse and run); SQLite: nothing
+        here, its writes ran as they came (in the process: no round trip to save)."""
+        queued, self._queued = self._queued, []
+        while queued:
+            part: list[tuple[str, dict]] = []
+            while queued and all(_TABLE[queued[0][0]] != _TABLE[name] for name, _ in part):  # a table twice: the next statement
+                part.append(queued.pop(0))
+            if len(part) == 1:
+                self._run(*part[0])
+                continue
+            values = {f"w{n}_{k}": v for n, (_, given) in enumerate(part) for k, v in given.items()}
+            self._send(_together(tuple(name for name, _ in part)), values)
     def forget(self) -> None:
         """Drop what this transaction remembers of its reads: a savepoint was rolled back."""
         self._seq.clear()
@@ -293,10 +337,12 @@ class Tx:
         )
 
 
-@functools.lru_cache(maxsize=8)
-def _locking(n: int) -> str:
-    """``SELECT pg_advisory_xact_lock(%(k0)s), pg_advisory_xact_lock(%(k1)s), …`` for ``n`` keys (psycopg's parameters)."""
-    return "SELECT " + ", ".join(f"pg_advisory_xact_lock(%(k{i})s)" for i in range(n))
+@functools.lru_cache(maxsize=64)
+def _together(names: tuple[str, ...]) -> str:
+    """PostgreSQL: the writes ``names`` (each table once) as one statement, ``WITH w0 AS (INSERT …), w1 AS (…) SELECT 1``,
+    each part's parameters prefixed ``w0_``, ``w1_``…"""
+    parts = [f"w{n} AS (" + re.sub(r"%\((\w+)\)s", rf"%(w{n}_\1)s", _TEXTS[True][name]) + ")" for n, name in enumerate(names)]
+    return "WITH " + ", ".join(parts) + " SELECT 1"
 
 
 class SqlStore:
@@ -333,11 +379,12 @@ class SqlStore:
         """
         with self.engine.begin() as conn:
             tx = Tx(conn)
-            if self.postgres:
-                locks = sorted({lock_key(kind, k) for kind, k in keys if k is not None})
-                if locks:  # one round trip; PostgreSQL evaluates the list in order, so every process locks in one order
-                    tx.lock(locks)
-            yield tx
+            if not self.postgres:
+                yield tx
+                return
+            # PostgreSQL evaluates the list in order, so every process locks in one order.
+            with tx.locked(sorted({lock_key(kind, k) for kind, k in keys if k is not None})):
+                yield tx
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Tx]:
