@@ -148,18 +148,19 @@ def _same(value: Any) -> Any:
 class Tx:
     """One transaction on the store: the questions and writes of one decision (or of one group of them).
 
-    The statements go to the driver's own connection (sqlite3, psycopg) inside the transaction
-    SQLAlchemy began: a statement through SQLAlchemy Core costs the worker more CPU than the
-    database's work (issue 22, measured), and a decision asks the store four questions, asked
+    The statements go to the driver's own connection (sqlite3, psycopg), taken from SQLAlchemy's
+    pool: a statement (and a transaction) through SQLAlchemy Core costs the worker more CPU than
+    the database's work (issue 22, measured), and a decision asks the store four questions, asked
     in one round trip (:meth:`read`). Driver errors are raised as SQLAlchemy's, so that
-    :meth:`SqlStore.retrying` tells a constraint or a deadlock from a failure as ever.
+    :meth:`SqlStore.retrying` tells a constraint or a deadlock from a failure as ever. ``conn``:
+    the SQLAlchemy connection of a :meth:`SqlStore.reading`, for its questions in SQLAlchemy Core.
     """
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.postgres = conn.dialect.name == "postgresql"
-        self._raw: Any = conn.connection.driver_connection
-        self._error = conn.dialect.loaded_dbapi.Error
+    def __init__(self, raw: Any, postgres: bool, error: type, conn: Optional[Connection] = None) -> None:
+        self.conn: Any = conn
+        self.postgres = postgres
+        self._raw = raw
+        self._error = error
         self._sql = _TEXTS[self.postgres]
         self._day_in: Callable[[Any], Any] = _same if self.postgres else _iso_day
         self._day_out: Callable[[Any], Any] = _same if self.postgres else (lambda d: None if d is None else d.isoformat())
@@ -177,8 +178,8 @@ class Tx:
 
     def _send(self, sql: str, values: Optional[dict]) -> Any:
         try:
-            return self._raw.execute(sql, values)
-        except self._error as exc:
+            return self._raw.execute(sql, values) if values is not None else self._raw.execute(sql)
+        except self._error as exc:  # type: ignore[misc]
             raise DBAPIError.instance(sql, values, exc, self._error) from exc
 
     def _write(self, name: str, values: dict) -> None:
@@ -189,34 +190,43 @@ class Tx:
             self._run(name, values)
 
     @contextlib.contextmanager
-    def locked(self, keys: list[int]) -> Iterator[None]:
-        """PostgreSQL: one transaction holding the advisory locks of ``keys``, begun and committed here.
+    def begun(self, keys: list[int]) -> Iterator[None]:
+        """The transaction, begun and committed here (rolled back when the block raises).
 
-        psycopg would send its ``BEGIN`` in a round trip of its own; here the connection is in
-        autocommit for the while, and ``BEGIN; SELECT pg_advisory_xact_lock(k0), …`` is one simple
-        query (the keys are integers, written as such): one round trip. The writes go at the end
-        (:meth:`commit`), then the ``COMMIT``; whatever fails, the transaction is rolled back (and
-        the locks end with it), and SQLAlchemy's own commit or rollback after finds nothing to do.
+        SQLite: ``BEGIN IMMEDIATE``, the database's write lock. PostgreSQL: the advisory locks of
+        ``keys``, in their order. psycopg would send its ``BEGIN`` in a round trip of its own; here
+        the connection is in autocommit for the while, and ``BEGIN; SELECT pg_advisory_xact_lock(k0),
+        …`` is one simple query (the keys are integers, written as such). The writes held back go
+        at the end (:meth:`commit`), then the ``COMMIT``. The locks end with the transaction.
         """
         raw = self._raw
-        raw.autocommit = True
+        if self.postgres:
+            raw.autocommit = True
+            head = ["BEGIN", *(["SELECT " + ", ".join(f"pg_advisory_xact_lock({int(k)})" for k in keys)] if keys else [])]
+        else:
+            head = ["BEGIN IMMEDIATE"]
         try:
-            self._send("; ".join(["BEGIN", *(["SELECT " + ", ".join(f"pg_advisory_xact_lock({int(k)})" for k in keys)] if keys else [])]), None)
+            self._send("; ".join(head), None)
             yield
             self.commit()
             self._driver(raw.commit)
         except BaseException:
-            with contextlib.suppress(Exception):  # a connection already broken is thrown away by the pool
+            with contextlib.suppress(Exception):  # a connection already broken is thrown away (see SqlStore.transaction)
                 raw.rollback()
             raise
         finally:
-            with contextlib.suppress(Exception):
-                raw.autocommit = False
+            if self.postgres:
+                with contextlib.suppress(Exception):
+                    raw.autocommit = False
+
+    def broken(self) -> bool:
+        """Whether the driver's connection is lost (the server went away): the pool must not keep it."""
+        return bool(getattr(self._raw, "broken", False) or getattr(self._raw, "closed", False))
 
     def _driver(self, call: Callable[[], Any]) -> Any:
         try:
             return call()
-        except self._error as exc:
+        except self._error as exc:  # type: ignore[misc]
             raise DBAPIError.instance("COMMIT", None, exc, self._error) from exc
 
     def commit(self) -> None:
@@ -368,6 +378,7 @@ class SqlStore:
         except DBAPIError as exc:
             raise StoreError(f"cannot open the store {_shown(url)}: {_reason(exc)}") from None
         self.postgres = self.engine.dialect.name == "postgresql"
+        self._error = self.engine.dialect.loaded_dbapi.Error
 
     @contextlib.contextmanager
     def transaction(self, *keys: tuple[str, Optional[str]]) -> Iterator[Tx]:
@@ -377,14 +388,21 @@ class SqlStore:
         PostgreSQL: ``pg_advisory_xact_lock`` on each key, in the order of their lock keys.
         Committed when the block ends, rolled back when it raises; the locks end with it.
         """
-        with self.engine.begin() as conn:
-            tx = Tx(conn)
-            if not self.postgres:
+        locks = sorted({lock_key(kind, k) for kind, k in keys if k is not None}) if self.postgres else []
+        try:
+            fairy = self.engine.raw_connection()  # the pool's: no SQLAlchemy Connection, no begin, no statement (see Tx)
+        except self._error as exc:  # type: ignore[misc]
+            raise DBAPIError.instance(None, None, exc, self._error) from exc
+        tx = Tx(fairy.driver_connection, self.postgres, self._error)
+        try:
+            with tx.begun(locks):  # PostgreSQL evaluates the list in order, so every process locks in one order
                 yield tx
-                return
-            # PostgreSQL evaluates the list in order, so every process locks in one order.
-            with tx.locked(sorted({lock_key(kind, k) for kind, k in keys if k is not None})):
-                yield tx
+        except BaseException:
+            if tx.broken():
+                fairy.invalidate()
+            raise
+        finally:
+            fairy.close()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Tx]:
@@ -393,7 +411,7 @@ class SqlStore:
             with self.engine.connect() as conn:
                 conn.execution_options(mutualaid_read=True)  # SQLite: a deferred BEGIN, no write lock
                 conn.begin()  # the Tx speaks to the driver: SQLAlchemy's transaction is begun here, not by a statement
-                yield Tx(conn)
+                yield Tx(conn.connection.driver_connection, self.postgres, self._error, conn)
                 conn.rollback()
         except DBAPIError as exc:
             raise StoreError(f"the store {_shown(self.url)} failed: {_reason(exc)}") from None
