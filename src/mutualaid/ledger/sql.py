@@ -8,8 +8,16 @@
 1. lock the member: on PostgreSQL a transaction-scoped advisory lock on the member id's key and
    on the claim's 身份证 number's key (taken in one order, so two decisions never wait on each
    other in a circle); on SQLite ``BEGIN IMMEDIATE``, which takes the database's write lock;
-2. read the member's history, the number's holder and the claim's first filing; decide; write
-   the history entry, the binding, the first filing and the decision with its record; commit.
+2. read the member's history, the number's holder, the claim's first filing and its earlier
+   decisions (one statement); decide; write the history entry, the binding, the first filing
+   and the decision with its record; commit.
+
+On PostgreSQL that is four round trips: ``BEGIN`` with the locks (one simple query), the read,
+the writes (one statement: a ``WITH`` of the INSERTs) and the ``COMMIT``. The statements go to the
+driver's own connection (psycopg, sqlite3; prepared by psycopg after a few uses), not through
+SQLAlchemy Core, whose CPU per statement was most of a decision's cost (issue 22, measured in
+``benchmarks/bench_store.py`` and ``bench_claims_api.py``); SQLAlchemy keeps the pool, the URL,
+the migrations and the questions outside a decision.
 
 The locks are released by the commit or the rollback, or by the database when a process dies
 holding them (its connection closes). Behind the locks, constraints (:mod:`mutualaid.ledger.schema`)
