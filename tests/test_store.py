@@ -148,6 +148,30 @@ def test_the_constraints_refuse_a_second_entry_or_binding_even_without_the_locks
         store.close()
 
 
+def test_a_write_the_constraints_refuse_rolls_back_its_whole_transaction_and_the_store_goes_on(url):
+    """A decision's statements go to the driver (sqlite3, psycopg; PostgreSQL's writes held back to the
+    commit, as one statement): a write a constraint refuses still raises SQLAlchemy's IntegrityError (what
+    ``SqlStore.retrying`` decides again), nothing of its transaction is kept, and the next decision is made."""
+    from sqlalchemy.exc import IntegrityError
+
+    ledger = SqlLedger(url)
+    try:
+        ledger.decide(base_claim())
+        entry = ledger.history("M-0001")[0]
+        with pytest.raises(IntegrityError), ledger.store.transaction(("m", "M-0002")) as tx:
+            tx.bind("a number of nobody", "M-0002")
+            tx.remember("M-0002", entry)
+            tx.remember("M-0002", entry)  # the primary key (member_id, claim_id) refuses it
+        with ledger.store.reading() as tx:
+            assert tx.holder("a number of nobody") is None and tx.history("M-0002") == ()
+        again = base_claim()
+        again["claim_id"] = "C-0002"
+        assert ledger.decide(again).outcome == "approved"
+        assert [e.claim_id for e in ledger.history("M-0001")] == ["C-0001", "C-0002"]
+    finally:
+        ledger.close()
+
+
 def test_the_schema_is_the_migrations_and_the_metadata_agrees(url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
