@@ -399,7 +399,7 @@ class SqlStore:
         locks = sorted({lock_key(kind, k) for kind, k in keys if k is not None}) if self.postgres else []
         try:
             fairy = self.engine.raw_connection()  # the pool's: no SQLAlchemy Connection, no begin, no statement (see Tx)
-        except self._error as exc:  # type: ignore[misc]
+        except self._error as exc:
             raise DBAPIError.instance(None, None, exc, self._error) from exc
         tx = Tx(fairy.driver_connection, self.postgres, self._error)
         try:
