@@ -467,9 +467,11 @@ def _claim_cross_checks(claim: Claim | _Lenient) -> list[FieldError]:
         errors.append(e)
     for i, t in enumerate(treatments):
         for j, it in enumerate(t.items):
-            if e := cost_after_filing(i, j, it.on, filed):
+            # Each check's function runs only where its cheap test trips (it returns None otherwise).
+            on, use = it.on, it.medication_use
+            if on is not None and filed is not None and on > filed and (e := cost_after_filing(i, j, on, filed)):
                 errors.append(e)
-            if e := medication_use_off_medication(i, j, it.category, it.medication_use):
+            if use is not None and (e := medication_use_off_medication(i, j, it.category, use)):
                 errors.append(e)
     return errors
 
@@ -520,16 +522,20 @@ def _history_checks(
     paid_by_accident: dict[Any, int] = {}  # fen
     paid_by_edition: dict[str, int] = {}  # fen
 
-    period = edition.period if edition is not None else None
+    # The usual entry is new, of a known accident date, filed after it and in the deciding
+    # edition's period: each of validate's own checks runs only where its cheap test trips (each
+    # returns None otherwise). The top tier and the cap are art5's to judge, entry by entry.
+    start, end = (edition.period.start, edition.period.end) if edition is not None else (None, None)
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
-        if cid in ids and (e := claim_twice_in_history(n, cid, ids)):  # `in` first: the usual entry is new
+        if cid in ids and (e := claim_twice_in_history(n, cid, ids)):
             errors.append(e)
         if cid is not None:
             ids.add(cid)
         if aid is None or day is None:
             continue
-        if e := filed_before_accident(h.filed_on, day, f"history.{n}.filed_on"):
+        filed = h.filed_on
+        if filed is not None and filed < day and (e := filed_before_accident(filed, day, f"history.{n}.filed_on")):
             errors.append(e)
         known = accident_dates.setdefault(aid, day)
         if known != day and (e := accident_dates_differ(n, aid, known, day)):
@@ -537,15 +543,15 @@ def _history_checks(
         paid = h.paid
         if paid is None:
             continue
-        ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
+        ed = edition if start is not None and start <= day <= end else editions.for_history_day(day)
         if ed is None:
             continue
         fen = int(paid.scaleb(2))
-        paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
-        if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed):
+        on_accident = paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
+        if e := art5.history_above_top_tier(n, aid, on_accident, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
-        paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
-        if e := art5.history_above_cap(n, paid_by_edition[ed.id], ed):
+        on_edition = paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
+        if e := art5.history_above_cap(n, on_edition, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)
     if e := claim_already_decided(claim.claim_id, ids):
         errors.insert(0, e)
