@@ -20,74 +20,19 @@ from dataclasses import replace
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
 from pydantic import Field, TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
 
 from .edition import Edition, editions
-from .errorcodes import PYDANTIC_TYPES
-from .errors import ERRORS_LISTED, MISSING, BadValue, FieldError, InvalidClaim, quote, shown
+from .errors import ERRORS_LISTED, MISSING, FieldError, InvalidClaim, quote, shown
 from .idcard import birth_date, normalize_id_number
 from .model import DIAGNOSES_MAX, HISTORY_MAX, ITEMS_MAX, LIST_MAX, TREATMENTS_MAX, Claim, HistoryEntry, Item
+from .plan import UnknownEdition, resolve
+from .pydantic_errors import _field_error  # noqa: F401 - the service codes its own pydantic errors with it
+from .pydantic_errors import pydantic_errors as _pydantic_errors, pydantic_errors_up_to as _pydantic_errors_up_to
 from .rules import art5
 from .values import to_date, to_money
 
 _entry_adapter = TypeAdapter(HistoryEntry)
 _history_adapter = TypeAdapter(Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_MAX)])
-
-
-def _path(loc: tuple, prefix: str = "") -> str:
-    parts = [prefix] if prefix else []
-    parts += [str(p) for p in loc]
-    return ".".join(parts) or "claim"
-
-
-def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
-    """pydantic's errors as :class:`FieldError` objects, each with its code (:mod:`mutualaid.errorcodes`).
-
-    A check of the library's own raised a :class:`~mutualaid.errors.BadValue`, which pydantic hands
-    on in the error's context with its code and both messages; pydantic's own checks are coded by
-    their type. The English message is what it has always been.
-    """
-    return _pydantic_errors_up_to(exc, prefix)[0]
-
-
-def _pydantic_errors_up_to(exc: ValidationError, prefix: str = "", limit: int | None = None) -> tuple[list[FieldError], int]:
-    """The first ``limit`` of pydantic's errors as :class:`FieldError` objects (all without a
-    limit), and how many more there are: counted, never built (building one costs some 20 µs)."""
-    out: list[FieldError] = []
-    more = 0
-    errs = exc.errors(include_url=False)
-    deeper = {e["loc"][:k] for e in errs for k in range(len(e["loc"]))}
-    for e in errs:
-        if e["type"] == "too_short" and e["loc"] in deeper:
-            continue  # "at least 1 item after validation": only because an item inside was bad
-        if limit is not None and len(out) >= limit:
-            more += 1
-        else:
-            out.append(_field_error(_path(e["loc"], prefix), e))
-    return out, more
-
-
-def _field_error(field: str, e: ErrorDetails) -> FieldError:
-    kind, ctx = e["type"], e.get("ctx") or {}
-    value = MISSING if kind == "missing" else e.get("input", MISSING)
-    error = ctx.get("error")
-    if isinstance(error, BadValue):
-        return FieldError.from_exception(field, error, value)
-    msg = e["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    code = PYDANTIC_TYPES.get(kind, "field.invalid")
-    params = {k: v for k, v in ctx.items() if k != "error"}
-    if kind == "literal_error":
-        params["expected"] = _ALTERNATIVES.sub("、", str(params.get("expected", "")))
-    params["detail"] = ctx.get("error", msg) if kind == "json_invalid" else msg
-    coded = FieldError.of(field, code, value, **params)
-    if kind == "string_unicode":  # pydantic's words would not say what is wrong
-        return coded
-    return FieldError(field, msg, code, coded.message_zh, coded.value)
-
-
-_ALTERNATIVES = re.compile(r",\s|\sor\s")
 
 
 def _get(obj: Any, *path: Any) -> Any:
@@ -330,8 +275,6 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
         return editions.for_accident(claim.accident.occurred_on), []
     wanted = plan if plan is not None else _get(claim, "plan")
     if wanted is not None:
-        from .plan import UnknownEdition, resolve  # only when a plan is named, not on the usual path
-
         try:
             return resolve(wanted, files=False), []
         except UnknownEdition as exc:
