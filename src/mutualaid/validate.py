@@ -15,7 +15,6 @@ no copy of the checks runs only for it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import replace
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
@@ -25,7 +24,7 @@ from .edition import Edition, editions
 from .errors import ERRORS_LISTED, MISSING, FieldError, InvalidClaim, quote, shown
 from .idcard import birth_date, normalize_id_number
 from .model import DIAGNOSES_MAX, HISTORY_MAX, ITEMS_MAX, LIST_MAX, TREATMENTS_MAX, Claim, HistoryEntry, Item
-from .plan import UnknownEdition, resolve
+from . import plan as _plan  # _plan.resolve, looked up when called (tests/test_plan_resolve.py spies on it)
 from .pydantic_errors import _field_error  # noqa: F401 - the service codes its own pydantic errors with it
 from .pydantic_errors import pydantic_errors as _pydantic_errors, pydantic_errors_up_to as _pydantic_errors_up_to
 from .rules import art5
@@ -96,6 +95,10 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
         too_big, items = _oversized(claim, history) if type(claim) is dict else (_long_history(history), 0)
         if too_big:  # refused before the rest is read
             raise InvalidClaim(too_big)
+    # The edition is resolved once, from the claim as given, before the claim is validated against
+    # it; an unknown plan is listed after the fields' own errors, as it always was.
+    edition, plan_errors = _edition(claim, plan)
+    if model is None:
         if items > ITEMS_MAX:  # a big claim: validated in parts, its errors listed up to the cap
             errors, unlisted = _validate_big(claim)
         if not errors:
@@ -127,7 +130,6 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
                 errors += more
                 unlisted += uncounted
 
-    edition, plan_errors = _edition(model if model is not None else claim, plan)
     errors += plan_errors
     if unlisted:  # past the cap already: the checks across fields would only add to the count
         raise InvalidClaim(errors, total=len(errors) + unlisted)
@@ -276,8 +278,8 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
     wanted = plan if plan is not None else _get(claim, "plan")
     if wanted is not None:
         try:
-            return resolve(wanted, files=False), []
-        except UnknownEdition as exc:
+            return _plan.resolve(wanted, files=False), []
+        except _plan.UnknownEdition as exc:
             return None, [FieldError.from_exception("plan", exc, wanted)]
     occurred = _date(_get(claim, "accident", "occurred_on"))
     return (editions.for_accident(occurred) if occurred else None), []
@@ -468,7 +470,7 @@ def _history_checks(
     # The usual entry is new, of a known accident date, filed after it and in the deciding
     # edition's period: each of validate's own checks runs only where its cheap test trips (each
     # returns None otherwise). The top tier and the cap are art5's to judge, entry by entry.
-    start, end = (edition.period.start, edition.period.end) if edition is not None else (None, None)
+    period = edition.period if edition is not None else None
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
         if cid in ids and (e := claim_twice_in_history(n, cid, ids)):
@@ -486,7 +488,7 @@ def _history_checks(
         paid = h.paid
         if paid is None:
             continue
-        ed = edition if start is not None and start <= day <= end else editions.for_history_day(day)
+        ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
         if ed is None:
             continue
         fen = int(paid.scaleb(2))
