@@ -3,6 +3,7 @@
     python benchmarks/outputs_snapshot.py generate --claims 100000 INPUTS.jsonl
     python benchmarks/outputs_snapshot.py decide INPUTS.jsonl OUTPUTS.txt
     cmp OUTPUTS-before.txt OUTPUTS-after.txt
+    python benchmarks/outputs_snapshot.py freeze --every 10 INPUTS.jsonl tests/data/outputs_frozen.jsonl.gz
 
 ``generate`` draws the inputs once (``mutualaid.testing``: claims with histories, one member's
 streams of claims, bad claims each breaking one rule, plus ``bench_yardstick.py``'s realistic mix
@@ -11,7 +12,8 @@ library it runs on and writes, per line, the decision's JSON (``model_dump_json`
 its ``model_dump(mode="json")`` as JSON, and the decision without a record; or the refusal's
 ``InvalidClaim.as_json()``. A stream is decided claim by claim, each decision fed back as the next
 claim's history. Run ``decide`` on the same inputs before and after a change: the two output files
-must be identical.
+must be identical. ``freeze`` keeps a sample of the inputs with their outputs for the suite
+(``tests/test_outputs_frozen.py`` decides them again and compares).
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def _draw_all(kind: str, strategy, count: int, put) -> None:
     draw()
 
 
-def decide(inputs: str, path: str) -> None:
+def outputs(kind: str, data) -> list[str]:
+    """The outputs of one input line, as text lines: for a stream, those of each of its claims in order."""
     from mutualaid import adjudicate
     from mutualaid.errors import InvalidClaim
     from mutualaid.testing import history_entry
@@ -101,27 +104,40 @@ def decide(inputs: str, path: str) -> None:
         bare = adjudicate(claim, history, plan=plan, record=False)
         return "\n".join((d.model_dump_json(), json.dumps(d.model_dump(mode="json"), ensure_ascii=False), bare.model_dump_json())), d
 
+    if kind == "stream":
+        out, history = [], []
+        for c in data:
+            text, d = one(c, history)
+            out.append(text)
+            if d is not None:
+                history.append(history_entry(c, d))
+        return out
+    if kind == "pair":
+        return [one(data[0], data[1])[0]]
+    try:
+        return [one(data["claim"], data["history"], data.get("plan"))[0]]
+    except Exception as exc:  # a case naming an edition file, say: its kind is the output
+        return [type(exc).__name__]
+
+
+def decide(inputs: str, path: str) -> None:
     with open(inputs, encoding="utf-8") as fp, open(path, "w", encoding="utf-8") as out:
         for n, line in enumerate(fp):
             x = json.loads(line)
-            kind, data = x["kind"], x["data"]
-            if kind == "stream":
-                history: list = []
-                for c in data:
-                    text, d = one(c, history)
-                    out.write(text + "\n")
-                    if d is not None:
-                        history.append(history_entry(c, d))
-            elif kind == "pair":
-                out.write(one(data[0], data[1])[0] + "\n")
-            else:
-                plan = data.get("plan")
-                try:
-                    out.write(one(data["claim"], data["history"], plan)[0] + "\n")
-                except Exception as exc:  # a case naming an edition file, say: its kind is the output
-                    out.write(f"{type(exc).__name__}\n")
+            out.writelines(text + "\n" for text in outputs(x["kind"], x["data"]))
             if n % 20000 == 0:
                 print(f"  {n:,} lines …", file=sys.stderr, flush=True)
+
+
+def freeze(inputs: str, path: str, every: int) -> None:
+    """Every ``every``-th input line with its outputs, gzipped: the suite's frozen expectations."""
+    import gzip
+
+    with open(inputs, encoding="utf-8") as fp, gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as out:
+        for n, line in enumerate(fp):
+            x = json.loads(line)
+            if n % every == 0 or x["kind"] == "case":
+                out.write(json.dumps({**x, "outputs": outputs(x["kind"], x["data"])}, ensure_ascii=False) + "\n")
 
 
 def main() -> None:
@@ -134,9 +150,15 @@ def main() -> None:
     d = sub.add_parser("decide")
     d.add_argument("inputs")
     d.add_argument("path")
+    f = sub.add_parser("freeze", help="every N-th input with its outputs, gzipped (tests/data/outputs_frozen.jsonl.gz)")
+    f.add_argument("--every", type=int, default=10)
+    f.add_argument("inputs")
+    f.add_argument("path")
     args = ap.parse_args()
     if args.cmd == "generate":
         generate(args.claims, args.path, args.seed)
+    elif args.cmd == "freeze":
+        freeze(args.inputs, args.path, args.every)
     else:
         decide(args.inputs, args.path)
 
