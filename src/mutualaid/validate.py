@@ -275,6 +275,10 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
         return plan, []
     if plan is None and isinstance(claim, Claim) and claim.plan is None:  # the usual case
         return editions.for_accident(claim.accident.occurred_on), []
+    if plan is None and type(claim) is dict and claim.get("plan") is None:  # the usual case, as plain data
+        accident = claim.get("accident")
+        occurred = _date(accident.get("occurred_on")) if type(accident) is dict else None
+        return (editions.for_accident(occurred) if occurred else None), []
     wanted = plan if plan is not None else _get(claim, "plan")
     if wanted is not None:
         try:
