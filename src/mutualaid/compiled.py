@@ -9,7 +9,7 @@ edition, one Python function that does the same steps in one walk of the claim:
 - each fact's fields are computed into local variables, exactly as :func:`mutualaid.facts.derive`
   computes them, and what the articles derive (:data:`mutualaid.facts.DERIVED`) is added to the
   claim's fact;
-- every rule's bound condition (:meth:`mutualaid.rule.Rule.pattern`, the same linted JSON subset
+- every rule's bound condition (:func:`mutualaid.engine.bound_pattern`, the same linted JSON subset
   both engines receive) is tested right there, on the locals;
 - a fact's dict is built only when a rule bites on it (the explanations read it), and the
   claim's, which every explanation may read;
