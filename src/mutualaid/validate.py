@@ -27,11 +27,16 @@ from .model import DIAGNOSES_MAX, HISTORY_MAX, ITEMS_MAX, LIST_MAX, TREATMENTS_M
 from . import plan as _plan  # _plan.resolve, looked up when called (tests/test_plan_resolve.py spies on it)
 from .pydantic_errors import _field_error  # noqa: F401 - the service codes its own pydantic errors with it
 from .pydantic_errors import pydantic_errors as _pydantic_errors, pydantic_errors_up_to as _pydantic_errors_up_to
+from .quick_schema import quick
 from .rules import art5
 from .values import to_date, to_money
 
 _entry_adapter = TypeAdapter(HistoryEntry)
 _history_adapter = TypeAdapter(Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_MAX)])
+# The usual claim and history read in pydantic-core alone; what these refuse is read again by the
+# models' own validators, whose errors are the ones listed (mutualaid.quick_schema).
+_quick_claim = quick(Claim)
+_quick_history = quick(_history_adapter.core_schema)
 
 
 def _get(obj: Any, *path: Any) -> Any:
@@ -103,6 +108,11 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
             errors, unlisted = _validate_big(claim)
         if not errors:
             try:
+                model = _quick_claim.validate_python(claim)
+            except ValidationError:
+                pass
+        if not errors and model is None:
+            try:
                 model = Claim.model_validate(claim)
             except ValidationError as exc:
                 # Past the cap, the rest are counted, not built (1,000 empty items: 3,000 errors).
@@ -120,6 +130,11 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
     elif all(isinstance(h, HistoryEntry) for h in history):
         entries = tuple(history)
     else:
+        try:
+            entries = _quick_history.validate_python(tuple(history))
+        except ValidationError:
+            pass
+    if entries is None and history:
         try:
             entries = _history_adapter.validate_python(tuple(history))
         except ValidationError as exc:
