@@ -25,8 +25,10 @@ from .vocabulary import NAMES
 _PARSER = string.Formatter()
 
 
+@lru_cache(maxsize=65536)
 def _yuan(fen: int) -> str:
-    """Fen as the two-place yuan string of a hint's data (``"9999.99"``, ``"10000.00"``)."""
+    """Fen as the two-place yuan string of a hint's data (``"9999.99"``, ``"10000.00"``; cached: a
+    stream of claims names the same amounts again, and a hint's data is written for every decision)."""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
