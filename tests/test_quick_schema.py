@@ -5,6 +5,7 @@ validators accept with the same models; what they refuse still reaches those, wh
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import pytest
 from pydantic import ValidationError
@@ -67,3 +68,30 @@ def test_the_record_writes_the_history_as_its_adapter_does():
     assert all(type(h) is HistoryEntry for h in history)
     written = _history_json(history, exclude_none=True)
     assert written == _history_adapter.dump_json(history) and written.count(b'"filed_on"') == 1
+
+
+class _Text(str):
+    pass
+
+
+class _Id(str, enum.Enum):
+    A = "A-0001"
+
+
+class _Grade(enum.IntEnum):
+    THREE = 3
+
+
+@pytest.mark.parametrize(
+    "path,value",
+    [(("filed_on",), _Text("2022-04-10")), (("accident", "accident_id"), _Id.A), (("accident", "accident_id"), _Text("A-0001")), (("treatments", 0, "hospital", "grade"), _Grade.THREE)],
+)
+def test_a_subclass_of_str_or_int_is_read_by_its_value_on_both_paths(path, value):
+    """pydantic-core reads a str or int subclass by its value; so do the models' own checks, so a
+    claim reads the same whether or not another field sends it down their path."""
+    claim = base_claim()
+    where = claim
+    for key in path[:-1]:
+        where = where[key]
+    where[path[-1]] = value
+    _same(_quick_claim.validate_python(claim), Claim.model_validate(claim))
