@@ -5,7 +5,7 @@ The ``assessment`` fact is the sum of the countable fen, which the shared assemb
 what each :class:`~mutualaid.rule.Assessed` declared in an article's module adds to it: the tier,
 what is due and the next tier in rules/art5_2.py, the cap left and the payout in rules/art5_3.py.
 The edition's values that only messages say (超过两年, 二级, 公立) come from the article modules'
-``message_params``, merged into :attr:`Edition.params`.
+``message_params``, merged with :attr:`Edition.params` by :func:`mutualaid.rules.params_of`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import os
 import pkgutil
 import subprocess
 import sys
@@ -24,7 +25,8 @@ import mutualaid.rules
 from mutualaid import adjudicate, decide, edition as edition_module, editions
 from mutualaid.facts import ASSESSED, BASE, SCHEMA, _schema, summary
 from mutualaid.rule import Assessed
-from mutualaid.rules import art5, art5_2, art5_3, art5_4, art5_5
+from mutualaid import rules as rules_module
+from mutualaid.rules import art5, art5_2, art5_3, art5_4, art5_5, params_of
 from mutualaid.validate import parse
 
 from claimdata import claim_with, hist, item, treatment
@@ -114,7 +116,6 @@ def test_each_assessment_gives_its_fields_and_the_decision_reads_them(edition, p
 def test_the_tier_edges_read_at_least_inclusive_and_over_exclusive(edition, cases):
     for fen, pays in cases:
         assert art5_2.tier_fen(edition, fen) == pays, fen
-        assert edition.tier_fen(fen) == pays, fen  # the edition's method is art5.2's
 
 
 @pytest.mark.parametrize(
@@ -162,7 +163,8 @@ def test_the_message_params_come_from_the_article_modules(edition):
     for module, names in MESSAGE_PARAMS.items():
         own = module.message_params(edition)
         assert set(own) == names, module.__name__
-        assert {k: edition.params[k] for k in own} == own, module.__name__
+        assert {k: params_of(edition)[k] for k in own} == own, module.__name__
+        assert not set(own) & set(edition.params), "the edition's own params know no rule"
     assert not hasattr(art5, "message_params"), "art5 re-exports rules, not a second copy of the params"
     edition_source = (SRC / "edition.py").read_text(encoding="utf-8")
     for name in set().union(*MESSAGE_PARAMS.values()):
@@ -171,29 +173,32 @@ def test_the_message_params_come_from_the_article_modules(edition):
 
 def test_a_what_if_edition_s_messages_say_its_own_values():
     two = E2022.replace(id="two-years", filing={"years": 2, "filing_deadline_moves_to_workday": False}, hospital={"min_grade": 3, "excluded_kinds": []})
-    p = two.params
+    p = params_of(two)
     assert (p["filing_years"], p["filing_years_zh"], p["filing_moves_zh"], p["filing_moves_en"]) == (2, "两", "", "")
     assert (p["hospital_min_grade_zh"], p["hospital_excluded_kinds_zh"], p["hospital_excluded_kinds_en"]) == ("三", "无", "none")
-    p = E2022.params
+    p = params_of(E2022)
     assert (p["filing_years_zh"], p["hospital_min_grade_zh"], p["hospital_ownership_zh"], p["first_tier_edge"]) == ("一", "二", "公立", 20000)
     assert p["filing_moves_zh"] == "（逢节假日已顺延至工作日）"
 
 
 def test_a_message_param_may_not_shadow_an_edition_value(monkeypatch):
-    providers = edition_module._message_params()
-    monkeypatch.setattr(edition_module, "_MESSAGE_PARAMS", (*providers, ("tests.clash", lambda e: {"cap_fen": 1})))
+    monkeypatch.setattr(rules_module, "MESSAGE_PARAMS", (*rules_module.MESSAGE_PARAMS, ("tests.clash", lambda e: {"cap_fen": 1})))
     fresh = E2022.replace(id="fresh")
     with pytest.raises(ValueError, match="tests.clash declares message parameters the edition already has: cap_fen"):
-        fresh.params
+        params_of(fresh)
 
 
-def test_importing_the_edition_module_does_not_import_the_rules():
-    """The merge imports the rule modules lazily, on the first params: no cycle, and no weight on import."""
+def test_an_edition_is_data_and_needs_no_rule():
+    """An edition loads, validates itself and gives its params without the rules (issue 23): the
+    rules read the edition, never the other way round."""
     code = (
         "import sys, mutualaid, mutualaid.edition as e\n"
-        "assert 'mutualaid.rules' not in sys.modules, 'rules imported eagerly'\n"
-        "p = e.editions.get('gd-nef-2022').params\n"
-        "assert p['filing_years_zh'] == '一' and 'mutualaid.rules.art5_4' in sys.modules\n"
+        "ed = e.editions.get('gd-nef-2022')\n"
+        "ed.replace(id='x', cap={'amount': '8000.00'})\n"
+        "p = ed.params\n"
+        "assert p['cap_fen'] == 1000000 and 'filing_years_zh' not in p\n"
+        "assert not any(m == 'mutualaid.rules' or m.startswith(('mutualaid.rules.', 'mutualaid.rule')) for m in sys.modules), sorted(sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr

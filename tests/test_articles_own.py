@@ -22,7 +22,7 @@ import mutualaid.rules
 from mutualaid import adjudicate, editions
 from mutualaid.facts import BASE, DERIVED, NO_HISTORY, SCHEMA, _schema, derive, summary
 from mutualaid.rule import Derived
-from mutualaid.rules import art5, art5_1, art5_4, rules_for
+from mutualaid.rules import art5, art5_1, art5_4, params_of, rules_for
 from mutualaid.validate import parse
 
 from claimdata import base_claim, hist
@@ -56,7 +56,7 @@ def test_every_field_a_rule_names_is_declared(edition):
     declared derived field), a field of the claim's fact (messages may name the claim's values),
     or one of the edition's parameters. A message naming an undeclared field would only fail when
     its rule fires; this finds it for every rule at once."""
-    params = edition.params
+    params = params_of(edition)
     for rule in rules_for(edition):
         own, claim = SCHEMA[rule.on], SCHEMA["claim"]
         for name in _names_in_condition(rule.when):

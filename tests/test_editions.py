@@ -10,6 +10,7 @@ import pytest
 
 from mutualaid import Edition, InvalidClaim, adjudicate, editions, load_edition, register
 from mutualaid.edition import Cap
+from mutualaid.rules import art5_2
 
 from claimdata import base_claim, claim_with, edition_data, hist, item, treatment
 
@@ -62,7 +63,7 @@ def test_the_shipped_edition():
      (500000, 200000), (500001, 500000), (1000000, 500000), (1000001, 600000)],
 )  # fmt: skip
 def test_tier_lookup(fen, pays):
-    assert editions.get("gd-nef-2022").tier_fen(fen) == pays
+    assert art5_2.tier_fen(editions.get("gd-nef-2022"), fen) == pays
 
 
 @pytest.mark.parametrize("day", ["2022-01-01", "2022-06-15", "2022-12-31", "2021-12-31", "2023-01-01", "1990-01-01", "2099-01-01"])

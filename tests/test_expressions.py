@@ -19,7 +19,7 @@ from mutualaid.conditions import ConditionError, compile_condition, lint, parse,
 from mutualaid.engine import NativeEngine, bound_patterns
 from mutualaid.facts import SCHEMA
 from mutualaid.rulebook import markdown, rule_table
-from mutualaid.rules import rules_for
+from mutualaid.rules import params_of, rules_for
 from mutualaid.testing import editions as drawn_editions
 
 from test_conditions import reference
@@ -248,7 +248,7 @@ def test_an_expression_means_the_same_as_text_as_json_and_as_python(text, facts)
 def test_every_shipped_rule_is_an_expression_and_says_what_it_compiles_to():
     """Each shipped condition, compiled under 2022, agrees with its own text on facts near its thresholds."""
     edition = editions.get("gd-nef-2022")
-    params = edition.params
+    params = params_of(edition)
     for rule, pattern in zip(mutualaid.RULES, bound_patterns(mutualaid.RULES, edition)):
         assert isinstance(rule.when, str), rule.id
         cond = pattern["$and"][1]
@@ -277,9 +277,9 @@ def test_every_shipped_rule_compiles_for_any_edition(edition):
     patterns = bound_patterns(rules, edition)
     assert len(patterns) == len(rules)
     for rule, pattern in zip(rules, patterns):
-        assert pattern == {"$and": [{"t": rule.on}, to_subset(rule.when, SCHEMA[rule.on], edition.params)]}
+        assert pattern == {"$and": [{"t": rule.on}, to_subset(rule.when, SCHEMA[rule.on], params_of(edition))]}
     kind = next(p for r, p in zip(rules, patterns) if r.id == "hospital.excluded_kind")["$and"][1]
-    kinds = edition.params["hospital_excluded_kinds"]
+    kinds = params_of(edition)["hospital_excluded_kinds"]
     assert kind == ({"$or": [{"kind": k} for k in kinds]} if kinds else {"$neq": {"kind": {"$m": "kind"}}})
     window = next(p for r, p in zip(rules, patterns) if r.id == "window.outside")["$and"][1]
     assert window == {"$or": [{"$lt": {"day": 0}}, {"$gt": {"day": edition.window.days}}]}
@@ -304,7 +304,7 @@ def test_a_condition_written_as_json_is_still_accepted_and_shown_as_json():
 # --- the durable engine, fed the same declarations ------------------------------------------------
 
 EDITION = editions.get("gd-nef-2022")
-SMALL = {k: EDITION.params[k] for k in ("window_days", "hospital_min_grade", "hospital_ownership", "hospital_excluded_kinds")}
+SMALL = {k: params_of(EDITION)[k] for k in ("window_days", "hospital_min_grade", "hospital_ownership", "hospital_excluded_kinds")}
 """Parameters whose products stay far inside durable_rules' 64-bit integers."""
 
 
@@ -318,7 +318,7 @@ def test_durable_rules_and_the_native_engine_fire_alike_on_drawn_expressions(tex
         Rule(id=f"drawn.{i}", clause="art5.1", effect="note", scope="item", when=text, message_zh="x", message_en="x")
         for i, text in enumerate(texts)
     )
-    params = EDITION.params
+    params = params_of(EDITION)
     expected = sorted((i, j) for i, text in enumerate(texts) for j, fact in enumerate(facts) if meaning(text, fact, params))
     assert NativeEngine(rules, EDITION).fire(facts) == expected
     assert DurableEngine(rules, EDITION).fire(facts) == expected

@@ -21,7 +21,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import yamlio
+from .decide import adjudicate
 from .errors import InvalidClaim, quote
+from .yamlio import refuse_repeated_keys
 
 _CASE_KEYS = {"name", "claim", "history", "expect", "plan"}
 _BASE_KEYS = {"claim", "history", "plan"}
@@ -62,8 +65,6 @@ def _found(paths: list[str | Path]) -> list[tuple[Path, bool]]:
 
 
 def _read(path: Path):
-    from . import yamlio
-
     try:
         return yamlio.load_case_file(path.read_text(encoding="utf-8"))  # a case's repeated key: run_case
     except (OSError, UnicodeDecodeError, yamlio.YAMLError) as exc:
@@ -213,9 +214,6 @@ def _unset(claim: dict, path: str, where: str) -> None:
 
 
 def run_case(case: dict, file: str = "", engine: str = "native") -> CaseResult:
-    from .decide import adjudicate
-    from .yamlio import refuse_repeated_keys
-
     name, expect = str(case["name"]), case["expect"]
     try:
         refuse_repeated_keys(case)  # CONTRACT §7, revision 3 (the file is read keeping them)

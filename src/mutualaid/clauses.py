@@ -7,7 +7,10 @@ says which, so that ``docs/rules.md`` can account for the whole plan, clause by 
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
+
+from .errors import BadValue
 
 
 class Clause(NamedTuple):
@@ -65,3 +68,37 @@ PLAN: tuple[Clause, ...] = (
         "`out_of_pocket` (个人自付, inside the insurance scope) counts and `self_funded` (个人自费) never does.",
     ),
 )
+
+
+_CN = "〇一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    """0 to 99 in Chinese numerals (``2`` → ``二``, ``12`` → ``十二``), for clause labels and messages."""
+    if not 0 <= n < 100:
+        raise ValueError(f"{n} is outside 0..99")
+    if n <= 10:
+        return _CN[n]
+    return ("十" if n < 20 else _CN[n // 10] + "十") + (_CN[n % 10] if n % 10 else "")
+
+
+_KEY = re.compile(r"^art(\d+)(?:\.(\d+))?$")
+
+
+def clause_label(key: str) -> tuple[str, str]:
+    """The clause key as a reader cites it: ``art6.3`` → ``第六条第(3)项`` / ``Art. 6(3)``.
+
+    第六条 numbers its items (项) with Arabic numerals in brackets, 第九条 lists them as 1., 2., and
+    the other articles number their paragraphs (款) (一), (二) (CONTRACT: "`art5.2` is 第五条第(二)款").
+    """
+    m = _KEY.match(key)
+    if not m:
+        raise BadValue("edition.clause_key", key=repr(key))
+    art, sub = int(m.group(1)), m.group(2)
+    zh = f"第{chinese_number(art)}条"
+    en = f"Art. {art}"
+    if sub is not None:
+        n = int(sub)
+        zh += f"第({n})项" if art == 6 else (f"第{n}项" if art == 9 else f"第({chinese_number(n)})款")
+        en += f"({n})"
+    return zh, en

@@ -16,6 +16,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel
 
+from .model import Claim, HistoryEntry
+
 
 def chinese() -> bool:
     """Whether the locale asks for Chinese (the first of LC_ALL, LC_MESSAGES, LANG that is set)."""
@@ -39,8 +41,6 @@ def _model_in(annotation: Any) -> Optional[type[BaseModel]]:
 
 def _fields_at(path: list[str]) -> list[str]:
     """The field names of the object at ``path`` (keys and list indexes) of a claim file."""
-    from .model import Claim, HistoryEntry
-
     model: Optional[type[BaseModel]] = Claim
     if path and path[0] == "history":
         model, path = HistoryEntry, [p for p in path[1:] if not p.isdigit()]

@@ -9,7 +9,7 @@ edition, one Python function that does the same steps in one walk of the claim:
 - each fact's fields are computed into local variables, exactly as :func:`mutualaid.facts.derive`
   computes them, and what the articles derive (:data:`mutualaid.facts.DERIVED`) is added to the
   claim's fact;
-- every rule's bound condition (:meth:`mutualaid.rule.Rule.pattern`, the same linted JSON subset
+- every rule's bound condition (:func:`mutualaid.engine.bound_pattern`, the same linted JSON subset
   both engines receive) is tested right there, on the locals;
 - a fact's dict is built only when a rule bites on it (the explanations read it), and the
   claim's, which every explanation may read;
@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from .conditions import expression
+from .engine import bound_patterns
 from .facts import ASSESSED, DERIVED, NO_HISTORY, SCHEMA, Facts, claim_fact, summary
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
@@ -201,8 +202,6 @@ def _data(edition: "Edition") -> dict[str, Any]:
 
 def source(rules: Sequence["Rule"], edition: "Edition") -> str:
     """The Python source of ``edition``'s compiled pass (``mutualaid rules --compiled``)."""
-    from .engine import bound_patterns
-
     return _Writer(rules, bound_patterns(rules, edition)).source(edition)
 
 
@@ -212,8 +211,6 @@ def compile_pass(rules: Sequence["Rule"], edition: "Edition", patterns: Sequence
     The source is generated from linted conditions only (field names are identifiers of the fact
     schema, values go through ``repr``), so nothing a rule says can run as code.
     """
-    from .engine import bound_patterns
-
     text = _Writer(rules, patterns if patterns is not None else bound_patterns(rules, edition)).source(edition)
     namespace: dict[str, Any] = {
         **_data(edition),

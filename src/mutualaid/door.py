@@ -34,7 +34,8 @@ from typing import Any, Callable, NamedTuple, Optional
 
 from pydantic import TypeAdapter, ValidationError
 
-from .model import Claim
+from .model import ITEMS_MAX, Claim
+from .validate import _oversized as too_long
 from .values import Id, IdNumber
 
 __all__ = ["Keys", "read", "keys_of", "id_key", "member_key", "number_key"]
@@ -120,8 +121,5 @@ def _oversized(claim: dict) -> bool:
     """Whether a list of the claim is longer than CONTRACT §7 allows, or it holds more items than
     one treatment may: pydantic validates every element of a list before its length, so such a
     claim is left to ``adjudicate``, which refuses it by its lengths, or validates it in parts."""
-    from .model import ITEMS_MAX
-    from .validate import _oversized as too_long
-
     errors, items = too_long(claim, ())
     return bool(errors) or items > ITEMS_MAX

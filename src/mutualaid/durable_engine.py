@@ -37,7 +37,7 @@ from .errors import UnknownEngine
 from .explain import Explainer
 from .facts import SCHEMA
 from .rule import Rule
-from .rules import as_ruleset
+from .rules import as_ruleset, params_of
 
 INSTALL_HINT = (
     "the durable engine needs durable_rules: pip install 'mutualaid[durable]' "
@@ -77,7 +77,7 @@ class DurableEngine:
     def __init__(self, rules: Sequence[Rule], edition: Edition):
         self.rules = as_ruleset(rules)  # with the row of each rule, for the reasons' order
         self.edition = edition
-        self.explain = Explainer(self.rules, edition.params)
+        self.explain = Explainer(self.rules, params_of(edition))
         self._ruleset = f"mutualaid_{re.sub(r'[^A-Za-z0-9_]', '_', edition.id)}_{next(_names)}"
         self._sids = itertools.count(1)
         self._fired: Fired = []

@@ -18,8 +18,13 @@ from typing import Any, Callable, Literal, Mapping, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import yamlio
+from .clauses import clause_label
 from .errors import BadValue, InvalidClaim
+from .exclusions import BY_CLAUSE
+from .icd10 import CodeGroups, check_entry
 from .model import Circumstance, Document, HospitalKind, Ownership
+from .pydantic_errors import pydantic_errors
 from .values import Day, Id, Money, PlainInt
 
 
@@ -117,8 +122,6 @@ class DiagnosisGroup(_Data):
     @field_validator("include", "except_", "unless_with")
     @classmethod
     def _codes(cls, v):
-        from .icd10 import check_entry
-
         for entry in v:
             check_entry(entry)
         return v
@@ -138,8 +141,6 @@ class Exclusions(_Data):
     @field_validator("circumstances", "diagnoses")
     @classmethod
     def _clauses(cls, v):
-        from .exclusions import BY_CLAUSE
-
         unknown = [k for k in v if k not in BY_CLAUSE]
         if unknown:
             raise BadValue("edition.unknown_exclusion", keys=", ".join(map(repr, unknown)), known=", ".join(BY_CLAUSE))
@@ -171,8 +172,6 @@ class Reference(_Data):
     @field_validator("clause")
     @classmethod
     def _key(cls, v):
-        from .rule import clause_label
-
         clause_label(v)
         return v
 
@@ -266,13 +265,6 @@ class Edition(_Data):
     def top_tier_fen(self) -> int:
         return max(int(t.pays * 100) for t in self.tiers)
 
-    def tier_fen(self, amount_fen: int) -> int:
-        """What the tier table pays for an accident's countable out-of-pocket, in fen: art5.2's
-        :func:`~mutualaid.rules.art5_2.tier_fen`, which owns the table's reading (以上 and 超过)."""
-        from .rules.art5_2 import tier_fen
-
-        return tier_fen(self, amount_fen)
-
     @cached_property
     def memo(self) -> dict:
         """What :func:`per_edition` functions computed from this edition, each once (a copy starts empty)."""
@@ -295,12 +287,12 @@ class Edition(_Data):
 
     @cached_property
     def params(self) -> dict[str, object]:
-        """The edition's values as the rule conditions see them: flat, integers and strings only.
+        """The edition's own values as the rule conditions see them: flat, integers and strings only.
 
         Dates become day numbers (``date.toordinal()``), money becomes fen. What the messages and
         hints say of the edition in words (``filing_years_zh``, ``hospital_ownership_en``) is each
-        article's: a rule module that declares ``message_params(edition) -> dict``
-        (:mod:`mutualaid.rules.art5_4`, :mod:`mutualaid.rules.art5_5`) adds its own here.
+        article's, added by the rules: :func:`mutualaid.rules.params_of` gives both. An edition is
+        data, and knows no rule.
         """
         params: dict[str, object] = {
             "period_start": self.period.start.toordinal(),
@@ -311,12 +303,6 @@ class Edition(_Data):
             "hospital_excluded_kinds": tuple(self.hospital.excluded_kinds),
             "cap_fen": self.cap_fen,
         }
-        for module, message_params in _message_params():
-            more = message_params(self)
-            twice = sorted(set(more) & set(params))
-            if twice:
-                raise ValueError(f"{module} declares message parameters the edition already has: {', '.join(twice)}")
-            params.update(more)
         return params
 
     @cached_property
@@ -325,8 +311,6 @@ class Edition(_Data):
 
     @cached_property
     def diagnosis_groups(self):
-        from .icd10 import CodeGroups
-
         return CodeGroups({k: (g.include, g.except_, g.unless_with) for k, g in self.exclusions.diagnoses.items()})
 
     def __hash__(self) -> int:  # frozen data: hashable by its id, equal by its values
@@ -339,36 +323,6 @@ class Edition(_Data):
 
     def __deepcopy__(self, memo=None):
         return _without_derived(super().__deepcopy__(memo))
-
-
-_PARAMS_LOCK = threading.Lock()
-_MESSAGE_PARAMS: tuple | None = None
-
-
-def _message_params() -> tuple[tuple[str, Any], ...]:
-    """(module name, its ``message_params``) for each rule module that declares one, in name order.
-
-    Found once a process, on the first edition's :attr:`Edition.params`: the rule modules are
-    imported here lazily, so that ``import mutualaid.edition`` (and ``import mutualaid``) stays light
-    and the rule modules, which import this one's neighbours, make no cycle.
-    """
-    global _MESSAGE_PARAMS
-    if _MESSAGE_PARAMS is None:
-        with _PARAMS_LOCK:
-            if _MESSAGE_PARAMS is None:
-                import importlib
-                import pkgutil
-
-                from . import rules
-
-                found = []
-                for info in sorted(pkgutil.iter_modules(rules.__path__), key=lambda i: i.name):
-                    module = importlib.import_module(f"{rules.__name__}.{info.name}")
-                    declared = module.__dict__.get("message_params")
-                    if declared is not None and getattr(declared, "__module__", None) == module.__name__:
-                        found.append((module.__name__, declared))
-                _MESSAGE_PARAMS = tuple(found)
-    return _MESSAGE_PARAMS
 
 
 _T = TypeVar("_T")
@@ -420,15 +374,11 @@ def _validated(data: Any) -> Edition:
     try:
         return Edition.model_validate(data)
     except ValidationError as exc:
-        from .validate import _pydantic_errors
-
-        raise InvalidEdition(_pydantic_errors(exc)) from None
+        raise InvalidEdition(pydantic_errors(exc)) from None
 
 
 def load_edition(path: str | Path) -> Edition:
     """Read an edition from a YAML or JSON file; a broken one raises :class:`InvalidEdition`."""
-    from . import yamlio
-
     try:
         data = yamlio.load(Path(path).read_text(encoding="utf-8"))
     except InvalidClaim as exc:  # a repeated key (yamlio.DuplicateKeys), named by its path
@@ -491,8 +441,6 @@ class Registry:
         if self._editions is None:
             with self._lock:
                 if self._editions is None:
-                    from . import yamlio
-
                     shipped: dict[str, Edition] = {}
                     for f in sorted(resources.files(__package__).joinpath("editions").iterdir(), key=lambda p: p.name):
                         if f.name.endswith(".yaml"):

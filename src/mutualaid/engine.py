@@ -14,8 +14,10 @@ import threading
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
-from .conditions import lint
+from .conditions import ConditionError, bind, lint, to_subset
+from .errors import UnknownEngine
 from .facts import SCHEMA
+from .rules import params_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .edition import Edition
@@ -55,16 +57,36 @@ def bound_patterns(rules: Sequence[Rule], edition: Edition) -> list[dict]:
     """Every rule's pattern bound to ``edition`` and linted: what any engine receives.
 
     Each rule's expression is bound to the edition's parameters and compiled into durable_rules'
-    JSON subset (:meth:`Rule.pattern`), and linted again as a whole. Raises
+    JSON subset (:func:`bound_pattern`), and linted again as a whole. Raises
     :class:`~mutualaid.conditions.ConditionError` naming the rule whose condition lies outside the
     safe subset, names something that is neither a field nor a parameter, or does not fit its facts.
     """
+    params = params_of(edition)
     patterns = []
     for rule in rules:
-        pattern = rule.pattern(edition.params)
+        pattern = bound_pattern(rule, params)
         lint(pattern, SCHEMA[rule.on], where=rule.id)
         patterns.append(pattern)
     return patterns
+
+
+def bound_pattern(rule: Rule, params: Mapping[str, Any]) -> dict:
+    """``rule``'s condition bound to an edition's parameters, with its type test first, as both
+    engines receive it.
+
+    Raises :class:`~mutualaid.conditions.ConditionError` naming the rule when a name is neither a
+    field of its facts nor one of the edition's parameters, or a comparison does not fit the facts.
+    """
+    try:
+        if rule.on not in SCHEMA:
+            raise ConditionError(f"no fact type {rule.on!r} (types: {', '.join(SCHEMA)})")
+        if isinstance(rule.when, str):
+            cond = to_subset(rule.when, SCHEMA[rule.on], params, on=rule.on)
+        else:
+            cond = bind(dict(rule.when), params)
+    except ConditionError as exc:
+        raise ConditionError(f"{rule.id}: {exc}") from None
+    return {"$and": [{"t": rule.on}, cond]}
 
 
 _cache: dict[tuple, Any] = {}
@@ -128,8 +150,6 @@ def _imported(where: str) -> type:
 
 
 def _unknown(name: str) -> Exception:
-    from .errors import UnknownEngine
-
     return UnknownEngine(f"unknown engine {name!r}; the engines are {', '.join(ENGINES)}")
 
 

@@ -19,6 +19,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+QUOTE_LIMIT = 40
+"""At most this many characters of a bad value are quoted in a message (issue 13, finding 9)."""
+QUOTE_MAX = QUOTE_LIMIT + 8
+"""The longest text :func:`mutualaid.errors.quote` gives (a long value is cut to a prefix and ``...``)."""
+
 
 class Code(NamedTuple):
     zh: str
@@ -257,8 +262,6 @@ def fill(template: str, params: dict) -> str:
 
 def markdown() -> str:
     """``docs/errors.md``: every code with its Chinese and English text, from :data:`CODES`."""
-    from .errors import QUOTE_MAX
-
     lines = [
         "# Error codes",
         "",

@@ -12,12 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .errorcodes import CODES, fill
-
-QUOTE_LIMIT = 40
-"""At most this many characters of a bad value are quoted in a message (issue 13, finding 9)."""
-QUOTE_MAX = QUOTE_LIMIT + 8
-"""The longest text :func:`quote` gives (a long value is cut to a prefix and ``...``)."""
+from .errorcodes import CODES, QUOTE_LIMIT, QUOTE_MAX, fill  # noqa: F401 - QUOTE_LIMIT and QUOTE_MAX are this module's API too
 
 
 def _quoter() -> reprlib.Repr:

@@ -17,6 +17,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
+from .facts import SCHEMA
 from .model import Hint, Reason, build
 from .rule import Rule, amount_text, clause_label, day_text_en, day_text_zh
 from .vocabulary import NAMES
@@ -24,8 +25,10 @@ from .vocabulary import NAMES
 _PARSER = string.Formatter()
 
 
+@lru_cache(maxsize=65536)
 def _yuan(fen: int) -> str:
-    """Fen as the two-place yuan string of a hint's data (``"9999.99"``, ``"10000.00"``)."""
+    """Fen as the two-place yuan string of a hint's data (``"9999.99"``, ``"10000.00"``; cached: a
+    stream of claims names the same amounts again, and a hint's data is written for every decision)."""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
@@ -78,8 +81,6 @@ class Explainer:
         ]
         self.ending = frozenset(i for i, r in enumerate(self.rules) if r.ends_cover)
         """The rules that end the cover when they bite (:attr:`mutualaid.rule.Rule.ends_cover`)."""
-        from .facts import SCHEMA
-
         self._getters = [self._getter(i, SCHEMA) for i in range(len(self.rules))]
         self._writers = [self._writer(i) for i in range(len(self.rules))]
         self.explained = lru_cache(maxsize=4096)(self._explained)

@@ -21,6 +21,7 @@ compares it with a value of another type.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from .edition import Edition
@@ -159,7 +160,13 @@ class Facts(NamedTuple):
     def subject(self, j: int) -> str:
         """``claim``, ``T1``, or ``T1/2`` for the second item of T1 (CONTRACT §7, "Reason order")."""
         s = self.subjects[j]
-        return s if type(s) is str else f"{s[0]}/{s[1]}"
+        return s if type(s) is str else _item_subject(s)
+
+
+@lru_cache(maxsize=16384)
+def _item_subject(s: tuple) -> str:
+    """``T1/2`` for (``T1``, 2), written once for the few treatment ids and item numbers a stream repeats."""
+    return f"{s[0]}/{s[1]}"
 
 
 _DERIVE = tuple(d.derive for d in DERIVED)

@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .rule import HintKind
+from .render import decision_html, decision_text
 from .values import AccountNumber, Day, FreeText, HolderName, HospitalName, Icd10Code, Id, IdNumber, Money, Name, Ws218Code, to_plain_int
+from .vocabulary import HintKind
 
 Occupation = Literal[
     "truck_driver",  # 货车司机
@@ -302,11 +303,7 @@ class Decision(BaseModel):
         return super().model_dump(mode=mode, **options)
 
     def __str__(self) -> str:
-        from .render import decision_text
-
         return decision_text(self)
 
     def _repr_html_(self) -> str:
-        from .render import decision_html
-
         return decision_html(self)

@@ -20,7 +20,7 @@ from .edition import Edition
 from .engine import Fired, bound_patterns
 from .explain import Explainer
 from .rule import Rule
-from .rules import as_ruleset
+from .rules import as_ruleset, params_of
 
 
 def _matcher(tests: list[tuple[int, str]]) -> Callable[[Mapping, int, list], None]:
@@ -48,7 +48,7 @@ class NativeEngine:
         for i, (rule, pattern) in enumerate(zip(self.rules, patterns)):
             tests.setdefault(rule.on, []).append((i, expression(pattern["$and"][1])))
         self._match = {t: _matcher(ts) for t, ts in tests.items()}
-        self.explain = Explainer(self.rules, edition.params)
+        self.explain = Explainer(self.rules, params_of(edition))
         self.match = compile_pass(self.rules, edition, patterns)
         """``match(claim, history) -> Matched``: the edition's compiled pass (``mutualaid rules --compiled``)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Union
 
+from . import yamlio
 from .edition import Edition, InvalidEdition, editions, load_edition
 from .errors import BadValue, FieldError, quote
 
@@ -63,8 +64,6 @@ def resolve(plan: EditionArg, *, files: bool = True) -> Edition | None:
 
 def _read(path: str | os.PathLike[str]) -> Edition:
     """An edition file; data that is no edition, or no text, raises InvalidEdition. OSError passes."""
-    from . import yamlio
-
     try:
         return load_edition(os.fspath(path))
     except yamlio.YAMLError as exc:

@@ -21,6 +21,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator, Optional
 
+from .clauses import clause_label
+from .errors import BadValue
+from .vocabulary import NAMES
+
 CJK_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
     "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN",
@@ -76,9 +80,6 @@ def style() -> Iterator[None]:
 
 def clause_text(label: str) -> str:
     """A clause label of a cost (``art5.2 + art6.8``, ``input``) in a reader's words."""
-    from .errors import BadValue
-    from .rule import clause_label
-
     def one(key: str) -> str:
         if key == "input":
             return "bad input"
@@ -93,6 +94,4 @@ def clause_text(label: str) -> str:
 
 def code_name(code: str) -> str:
     """A code of the contract by its English name (``delivery_rider`` → ``delivery rider``), else as it is."""
-    from .vocabulary import NAMES
-
     return NAMES.get(code, (code, code))[1]

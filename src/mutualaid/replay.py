@@ -20,9 +20,12 @@ from hashlib import sha256
 from types import ModuleType
 from typing import Any
 
+from . import __version__
+from .decide import adjudicate, canonical_input
 from .edition import Edition, editions
 from .errors import quote
 from .model import Decision
+from .validate import _pydantic_errors, parse
 
 
 def store(decision: Decision, claim: Any, history: Any = (), *, plan: Edition | str | None = None) -> dict:
@@ -31,9 +34,6 @@ def store(decision: Decision, claim: Any, history: Any = (), *, plan: Edition | 
     ``plan`` is the edition it was decided under, when that is not one the library knows by id (an
     edition file an analyst wrote); it must carry the decision's edition id.
     """
-    from .decide import canonical_input
-    from .validate import parse
-
     given = plan.id if isinstance(plan, Edition) else plan
     if given is not None and given != decision.plan:
         raise ValueError(f"the decision was made under edition {quote(decision.plan)}, not {quote(given)}")
@@ -96,24 +96,17 @@ def replay(stored: Any, *, plan: Edition | None = None) -> Replay:
     """
     from pydantic import ValidationError
 
-    from .decide import adjudicate, canonical_input
-    from .validate import parse
-
     if not isinstance(stored, dict) or not isinstance(stored.get("input"), dict) or "decision" not in stored:
         raise RecordError("a stored record is an object with 'input' ({claim, history}) and 'decision'")
     try:
         old = Decision.model_validate(stored["decision"])
     except ValidationError as exc:  # each bad field by its path, at most a few, without pydantic's links
-        from .validate import _pydantic_errors
-
         bad = _pydantic_errors(exc, "decision")
         shown = "; ".join(str(e) for e in bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise RecordError(f"the stored decision is not a decision: {shown}") from None
     if old.record is None:
         raise RecordError("the stored decision has no record (library version, edition and input hashes)")
     claim, history = stored["input"].get("claim"), stored["input"].get("history") or ()
-
-    from . import __version__
 
     causes = []
     if old.record.library_version != __version__:

@@ -8,24 +8,16 @@ edition, lints it, compiles it and reports which facts it matched (:mod:`mutuala
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Literal, Mapping
 
+from .clauses import chinese_number, clause_label  # noqa: F401 - the rules' modules cite them from here
+from .conditions import ConditionError, parse
+from .vocabulary import HintKind
+
 Effect = Literal["deny", "exclude", "pend", "note"]
 Scope = Literal["claim", "treatment", "item"]
-
-_CN = "〇一二三四五六七八九十"
-
-
-def chinese_number(n: int) -> str:
-    """0 to 99 in Chinese numerals (``2`` → ``二``, ``12`` → ``十二``), for clause labels and messages."""
-    if not 0 <= n < 100:
-        raise ValueError(f"{n} is outside 0..99")
-    if n <= 10:
-        return _CN[n]
-    return ("十" if n < 20 else _CN[n // 10] + "十") + (_CN[n % 10] if n % 10 else "")
 
 
 def chinese_count(n: int) -> str:
@@ -57,37 +49,6 @@ def day_text_en(day: int) -> str:
     """Days since the accident as the English messages say it: "on day N after the accident", or
     "N day(s) before the accident" for a day before it (never a negative count)."""
     return f"{-day} day(s) before the accident" if day < 0 else f"on day {day} after the accident"
-
-
-
-_KEY = re.compile(r"^art(\d+)(?:\.(\d+))?$")
-
-
-def clause_label(key: str) -> tuple[str, str]:
-    """The clause key as a reader cites it: ``art6.3`` → ``第六条第(3)项`` / ``Art. 6(3)``.
-
-    第六条 numbers its items (项) with Arabic numerals in brackets, 第九条 lists them as 1., 2., and
-    the other articles number their paragraphs (款) (一), (二) (CONTRACT: "`art5.2` is 第五条第(二)款").
-    """
-    m = _KEY.match(key)
-    if not m:
-        from .errors import BadValue  # only for a bad key: the usual call imports nothing
-
-        raise BadValue("edition.clause_key", key=repr(key))
-    art, sub = int(m.group(1)), m.group(2)
-    zh = f"第{chinese_number(art)}条"
-    en = f"Art. {art}"
-    if sub is not None:
-        n = int(sub)
-        zh += f"第({n})项" if art == 6 else (f"第{n}项" if art == 9 else f"第({chinese_number(n)})款")
-        en += f"({n})"
-    return zh, en
-
-
-HintKind = Literal[
-    "eligibility", "period", "not_covered", "filing_deadline", "window", "qualifying_hospital",
-    "not_counted", "next_tier", "cap_left", "missing_document", "payee",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -146,8 +107,6 @@ class Rule:
     other hints of the decision take their cover-ended words (:attr:`HintTemplate.ended_zh`)."""
 
     def __post_init__(self) -> None:
-        from .conditions import ConditionError, parse
-
         clause_label(self.clause)  # a bad key fails at import
         if not self.on:
             object.__setattr__(self, "on", self.scope)
@@ -158,26 +117,6 @@ class Rule:
                 raise ConditionError(f"{self.id}: {exc}") from None
         elif not isinstance(self.when, Mapping):
             raise ConditionError(f"{self.id}: when is an expression (a string), not {self.when!r}")
-
-    def pattern(self, params: Mapping[str, Any]) -> dict:
-        """The condition bound to an edition, with its type test first, as both engines receive it.
-
-        Raises :class:`~mutualaid.conditions.ConditionError` naming the rule when a name is neither a
-        field of its facts nor one of the edition's parameters, or a comparison does not fit the facts.
-        """
-        from .conditions import ConditionError, bind, to_subset
-        from .facts import SCHEMA
-
-        try:
-            if self.on not in SCHEMA:
-                raise ConditionError(f"no fact type {self.on!r} (types: {', '.join(SCHEMA)})")
-            if isinstance(self.when, str):
-                cond = to_subset(self.when, SCHEMA[self.on], params, on=self.on)
-            else:
-                cond = bind(dict(self.when), params)
-        except ConditionError as exc:
-            raise ConditionError(f"{self.id}: {exc}") from None
-        return {"$and": [{"t": self.on}, cond]}
 
     @property
     def condition(self) -> str:

@@ -19,7 +19,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from .cases import case_files, load_cases
 from .clauses import PLAN
+from .edition import _at, editions
 from .rule import Rule, clause_label
 
 if TYPE_CHECKING:
@@ -104,8 +106,6 @@ def _edition_values() -> dict[str, list[tuple[str, str, str, "Reference"]]]:
     """
     import json
 
-    from .edition import _at, editions
-
     out: dict[str, list[tuple[str, str, str, Reference]]] = defaultdict(list)
     for edition_id in editions.ids():
         edition = editions.get(edition_id)
@@ -137,8 +137,6 @@ def _pins(rules: tuple[Rule, ...], tests: Path) -> tuple[dict, dict]:
     by_cases: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cases_dir = tests / "cases"
     if cases_dir.is_dir():
-        from .cases import case_files, load_cases
-
         for f in case_files([cases_dir]):
             rel = f.relative_to(tests.parent).as_posix()
             for case in load_cases(f):

@@ -15,79 +15,28 @@ no copy of the checks runs only for it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import replace
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
 from pydantic import Field, TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
 
 from .edition import Edition, editions
-from .errorcodes import PYDANTIC_TYPES
-from .errors import ERRORS_LISTED, MISSING, BadValue, FieldError, InvalidClaim, quote, shown
+from .errors import ERRORS_LISTED, MISSING, FieldError, InvalidClaim, quote, shown
 from .idcard import birth_date, normalize_id_number
 from .model import DIAGNOSES_MAX, HISTORY_MAX, ITEMS_MAX, LIST_MAX, TREATMENTS_MAX, Claim, HistoryEntry, Item
+from . import plan as _plan  # _plan.resolve, looked up when called (tests/test_plan_resolve.py spies on it)
+from .pydantic_errors import _field_error  # noqa: F401 - the service codes its own pydantic errors with it
+from .pydantic_errors import pydantic_errors as _pydantic_errors, pydantic_errors_up_to as _pydantic_errors_up_to
+from .quick_schema import quick
 from .rules import art5
 from .values import to_date, to_money
 
 _entry_adapter = TypeAdapter(HistoryEntry)
 _history_adapter = TypeAdapter(Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_MAX)])
-
-
-def _path(loc: tuple, prefix: str = "") -> str:
-    parts = [prefix] if prefix else []
-    parts += [str(p) for p in loc]
-    return ".".join(parts) or "claim"
-
-
-def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
-    """pydantic's errors as :class:`FieldError` objects, each with its code (:mod:`mutualaid.errorcodes`).
-
-    A check of the library's own raised a :class:`~mutualaid.errors.BadValue`, which pydantic hands
-    on in the error's context with its code and both messages; pydantic's own checks are coded by
-    their type. The English message is what it has always been.
-    """
-    return _pydantic_errors_up_to(exc, prefix)[0]
-
-
-def _pydantic_errors_up_to(exc: ValidationError, prefix: str = "", limit: int | None = None) -> tuple[list[FieldError], int]:
-    """The first ``limit`` of pydantic's errors as :class:`FieldError` objects (all without a
-    limit), and how many more there are: counted, never built (building one costs some 20 µs)."""
-    out: list[FieldError] = []
-    more = 0
-    errs = exc.errors(include_url=False)
-    deeper = {e["loc"][:k] for e in errs for k in range(len(e["loc"]))}
-    for e in errs:
-        if e["type"] == "too_short" and e["loc"] in deeper:
-            continue  # "at least 1 item after validation": only because an item inside was bad
-        if limit is not None and len(out) >= limit:
-            more += 1
-        else:
-            out.append(_field_error(_path(e["loc"], prefix), e))
-    return out, more
-
-
-def _field_error(field: str, e: ErrorDetails) -> FieldError:
-    kind, ctx = e["type"], e.get("ctx") or {}
-    value = MISSING if kind == "missing" else e.get("input", MISSING)
-    error = ctx.get("error")
-    if isinstance(error, BadValue):
-        return FieldError.from_exception(field, error, value)
-    msg = e["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    code = PYDANTIC_TYPES.get(kind, "field.invalid")
-    params = {k: v for k, v in ctx.items() if k != "error"}
-    if kind == "literal_error":
-        params["expected"] = _ALTERNATIVES.sub("、", str(params.get("expected", "")))
-    params["detail"] = ctx.get("error", msg) if kind == "json_invalid" else msg
-    coded = FieldError.of(field, code, value, **params)
-    if kind == "string_unicode":  # pydantic's words would not say what is wrong
-        return coded
-    return FieldError(field, msg, code, coded.message_zh, coded.value)
-
-
-_ALTERNATIVES = re.compile(r",\s|\sor\s")
+# The usual claim and history read in pydantic-core alone; what these refuse is read again by the
+# models' own validators, whose errors are the ones listed (mutualaid.quick_schema).
+_quick_claim = quick(Claim)
+_quick_history = quick(_history_adapter.core_schema)
 
 
 def _get(obj: Any, *path: Any) -> Any:
@@ -151,9 +100,18 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
         too_big, items = _oversized(claim, history) if type(claim) is dict else (_long_history(history), 0)
         if too_big:  # refused before the rest is read
             raise InvalidClaim(too_big)
+    # The edition is resolved once, from the claim as given, before the claim is validated against
+    # it; an unknown plan is listed after the fields' own errors, as it always was.
+    edition, plan_errors = _edition(claim, plan)
+    if model is None:
         if items > ITEMS_MAX:  # a big claim: validated in parts, its errors listed up to the cap
             errors, unlisted = _validate_big(claim)
         if not errors:
+            try:
+                model = _quick_claim.validate_python(claim)
+            except ValidationError:
+                pass
+        if not errors and model is None:
             try:
                 model = Claim.model_validate(claim)
             except ValidationError as exc:
@@ -173,6 +131,11 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
         entries = tuple(history)
     else:
         try:
+            entries = _quick_history.validate_python(tuple(history))
+        except ValidationError:
+            pass
+    if entries is None and history:
+        try:
             entries = _history_adapter.validate_python(tuple(history))
         except ValidationError as exc:
             if exc.error_count() <= ERRORS_LISTED - len(errors):
@@ -182,7 +145,6 @@ def parse(claim: Any, history: Any = (), plan: Edition | str | None = None) -> t
                 errors += more
                 unlisted += uncounted
 
-    edition, plan_errors = _edition(model if model is not None else claim, plan)
     errors += plan_errors
     if unlisted:  # past the cap already: the checks across fields would only add to the count
         raise InvalidClaim(errors, total=len(errors) + unlisted)
@@ -328,13 +290,15 @@ def _edition(claim: Any, plan: Edition | str | None) -> tuple[Edition | None, li
         return plan, []
     if plan is None and isinstance(claim, Claim) and claim.plan is None:  # the usual case
         return editions.for_accident(claim.accident.occurred_on), []
+    if plan is None and type(claim) is dict and claim.get("plan") is None:  # the usual case, as plain data
+        accident = claim.get("accident")
+        occurred = _date(accident.get("occurred_on")) if type(accident) is dict else None
+        return (editions.for_accident(occurred) if occurred else None), []
     wanted = plan if plan is not None else _get(claim, "plan")
     if wanted is not None:
-        from .plan import UnknownEdition, resolve  # only when a plan is named, not on the usual path
-
         try:
-            return resolve(wanted, files=False), []
-        except UnknownEdition as exc:
+            return _plan.resolve(wanted, files=False), []
+        except _plan.UnknownEdition as exc:
             return None, [FieldError.from_exception("plan", exc, wanted)]
     occurred = _date(_get(claim, "accident", "occurred_on"))
     return (editions.for_accident(occurred) if occurred else None), []
@@ -467,9 +431,11 @@ def _claim_cross_checks(claim: Claim | _Lenient) -> list[FieldError]:
         errors.append(e)
     for i, t in enumerate(treatments):
         for j, it in enumerate(t.items):
-            if e := cost_after_filing(i, j, it.on, filed):
+            # Each check's function runs only where its cheap test trips (it returns None otherwise).
+            on, use = it.on, it.medication_use
+            if on is not None and filed is not None and on > filed and (e := cost_after_filing(i, j, on, filed)):
                 errors.append(e)
-            if e := medication_use_off_medication(i, j, it.category, it.medication_use):
+            if use is not None and (e := medication_use_off_medication(i, j, it.category, use)):
                 errors.append(e)
     return errors
 
@@ -520,16 +486,20 @@ def _history_checks(
     paid_by_accident: dict[Any, int] = {}  # fen
     paid_by_edition: dict[str, int] = {}  # fen
 
+    # The usual entry is new, of a known accident date, filed after it and in the deciding
+    # edition's period: each of validate's own checks runs only where its cheap test trips (each
+    # returns None otherwise). The top tier and the cap are art5's to judge, entry by entry.
     period = edition.period if edition is not None else None
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
-        if cid in ids and (e := claim_twice_in_history(n, cid, ids)):  # `in` first: the usual entry is new
+        if cid in ids and (e := claim_twice_in_history(n, cid, ids)):
             errors.append(e)
         if cid is not None:
             ids.add(cid)
         if aid is None or day is None:
             continue
-        if e := filed_before_accident(h.filed_on, day, f"history.{n}.filed_on"):
+        filed = h.filed_on
+        if filed is not None and filed < day and (e := filed_before_accident(filed, day, f"history.{n}.filed_on")):
             errors.append(e)
         known = accident_dates.setdefault(aid, day)
         if known != day and (e := accident_dates_differ(n, aid, known, day)):
@@ -541,11 +511,11 @@ def _history_checks(
         if ed is None:
             continue
         fen = int(paid.scaleb(2))
-        paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
-        if e := art5.history_above_top_tier(n, aid, paid_by_accident[aid], ed):
+        on_accident = paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
+        if e := art5.history_above_top_tier(n, aid, on_accident, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
-        paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
-        if e := art5.history_above_cap(n, paid_by_edition[ed.id], ed):
+        on_edition = paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
+        if e := art5.history_above_cap(n, on_edition, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)
     if e := claim_already_decided(claim.claim_id, ids):
         errors.insert(0, e)

@@ -206,6 +206,8 @@ def to_date(value: object) -> dt.date:
     """
     if type(value) is str:
         return _date_text(value)
+    if isinstance(value, str):  # a str subclass (an enum's member): its text, as pydantic-core reads it
+        return _date_text(str.__str__(value))
     if isinstance(value, dt.datetime):
         raise BadValue("date.has_time")
     if isinstance(value, dt.date):
@@ -309,7 +311,7 @@ def to_id(value: object) -> str:
         raise BadValue("id.not_a_string")
     if not 0 < len(value) <= ID_MAX:
         raise BadValue("id.length", limit=ID_MAX, length=len(value))
-    return _id_text(value if type(value) is str else str(value))
+    return _id_text(value if type(value) is str else str.__str__(value))  # a subclass's text, not its __str__
 
 
 def _id_refusal(value: str) -> BadValue | None:
@@ -346,9 +348,13 @@ def _id_text(value: str) -> str:
 def to_plain_int(value: object) -> int:
     """An integer given as an integer (CONTRACT §7, revision 3): ``true``, ``3.0``, ``"3"`` and ``1_0``
     are bad input (code ``number.not_an_integer``). A bool is an int in Python, and pydantic's lax
-    mode reads ``true`` as 1 and ``"3"`` as 3: a hospital ``grade: true`` was decided as grade 1."""
+    mode reads ``true`` as 1 and ``"3"`` as 3: a hospital ``grade: true`` was decided as grade 1.
+    An ``int`` subclass other than ``bool`` (an ``IntEnum``) is read as its value, as pydantic-core's
+    strict integer reads it (:mod:`mutualaid.quick_schema`)."""
     if type(value) is int:
         return value
+    if isinstance(value, int) and not isinstance(value, bool):  # an int subclass (IntEnum): its value
+        return int(value)
     raise BadValue("number.not_an_integer")
 
 

@@ -6,6 +6,14 @@ value up here. A value missing from this table is shown as it is.
 
 from __future__ import annotations
 
+from typing import Literal
+
+HintKind = Literal[
+    "eligibility", "period", "not_covered", "filing_deadline", "window", "qualifying_hospital",
+    "not_counted", "next_tier", "cap_left", "missing_document", "payee",
+]  # fmt: skip
+"""What a hint is about (:class:`mutualaid.model.Hint`, :class:`mutualaid.rule.HintTemplate`)."""
+
 NAMES: dict[str | int, tuple[str, str]] = {
     # hospital ownership and grade (art5.5); grade 0 is 未定级 (ungraded)
     "public": ("公立", "public"),

@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from .errors import DuplicateKeys, quote
+from .errors import DuplicateKeys, FieldError, InvalidClaim, quote
 from .values import Repeated, duplicate_key, repeated_keys  # noqa: F401 - repeated_keys is this module's API too
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -301,8 +301,6 @@ def split_claim_document(doc: Any) -> tuple[Any, Any]:
     if isinstance(doc, dict) and "claim" in doc:
         extra = sorted(set(doc) - {"claim", "history", "expect"}, key=str)
         if extra:
-            from .errors import FieldError, InvalidClaim
-
             raise InvalidClaim([FieldError.of(quote(k), "claim_file.unknown_key", doc[k]) for k in extra])
         return doc["claim"], doc.get("history") or ()
     return doc, ()

@@ -12,14 +12,14 @@ edition's rules.
 
 from __future__ import annotations
 
+import pkgutil
 import threading
-from typing import TYPE_CHECKING
+from importlib import import_module
+from typing import Any
 
+from ..edition import Edition, per_edition
 from ..rule import Rule
 from . import art1, art4, art5, art6, art7, art8, art9
-
-if TYPE_CHECKING:
-    from ..edition import Edition
 
 
 def _rows(circumstances: tuple[Rule, ...], diagnoses: tuple[Rule, ...]) -> tuple[tuple[Rule, ...], ...]:
@@ -88,4 +88,39 @@ def rules_for(edition: "Edition") -> RuleSet:
     return found
 
 
-__all__ = ["RULES", "Rule", "RuleSet", "as_ruleset", "rules_for"]
+def _message_params() -> tuple[tuple[str, Any], ...]:
+    """(module name, its ``message_params``) for each article module that declares one, in name order."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = import_module(f"{__name__}.{info.name}")  # each is imported above already, through its article
+        declared = module.__dict__.get("message_params")
+        if declared is not None and getattr(declared, "__module__", None) == module.__name__:
+            found.append((module.__name__, declared))
+    return tuple(found)
+
+
+MESSAGE_PARAMS = _message_params()
+"""Each article module's ``message_params(edition) -> dict``: what its messages and hints say of the
+edition in words (``filing_years_zh``, ``hospital_ownership_en``), found once, when the rules load."""
+
+
+@per_edition
+def params_of(edition: Edition) -> dict[str, object]:
+    """The edition's values as the rule conditions and messages see them: :attr:`Edition.params`
+    (its own data, flat: day numbers, fen, codes) and what each article module that declares
+    ``message_params`` (:mod:`~mutualaid.rules.art5_2`, :mod:`~mutualaid.rules.art5_4`,
+    :mod:`~mutualaid.rules.art5_5`) adds in words. Computed once per edition.
+
+    The edition is data and knows no rule; the rules read it, and add their words here.
+    """
+    params = dict(edition.params)
+    for module, message_params in MESSAGE_PARAMS:
+        more = message_params(edition)
+        twice = sorted(set(more) & set(params))
+        if twice:
+            raise ValueError(f"{module} declares message parameters the edition already has: {', '.join(twice)}")
+        params.update(more)
+    return params
+
+
+__all__ = ["MESSAGE_PARAMS", "RULES", "Rule", "RuleSet", "as_ruleset", "params_of", "rules_for"]

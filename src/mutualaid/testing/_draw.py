@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from ..edition import Edition
 from ._vocabulary import PERIOD_END, PERIOD_START
 
 
@@ -133,7 +134,5 @@ def check_part(name: str, value: Any, keys: tuple[str, ...]) -> None:
 
 
 def check_edition(name: str, value: Any) -> None:
-    from ..edition import Edition
-
     if value is not None and not isinstance(value, Edition):
         raise InvalidArgument(f"{name}={value!r} must be None or a mutualaid.Edition (load one with mutualaid.load_edition)")

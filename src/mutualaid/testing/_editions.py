@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 from hypothesis import strategies as st
 
+from ..edition import Edition, without_stale_references
+from ..edition import editions as registry
 from ._draw import _choose, _int, _pick, check_bool, check_edition, yuan
 from ._vocabulary import DOCUMENTS, EDGES_FEN, TOP_TIER_FEN
 
@@ -49,8 +51,6 @@ def edition_from_data(data: dict) -> Any:
     The library compiles an edition's rules once per edition object; what-if properties that draw
     the same variant again then reuse it instead of compiling it anew.
     """
-    from ..edition import Edition, without_stale_references
-
     data = without_stale_references(data)  # a variant that left an exclusion out drops its citation
     key = json.dumps(data, sort_keys=True, default=str)
     found = _EDITIONS.get(key)
@@ -65,8 +65,6 @@ _BASE_DATA: dict[int, Any] = {}
 
 
 def _base_data(base) -> dict:
-    from ..edition import editions as registry
-
     base = base or registry.get("gd-nef-2022")
     text = _BASE_DATA.get(id(base))
     if text is None or text[0] is not base:

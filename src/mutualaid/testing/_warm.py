@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import time
 
+from ..decide import adjudicate
+from ..errors import InvalidClaim
+
 _WARM: list[float] = []
 
 
@@ -60,9 +63,6 @@ def warm_up() -> float:
     rules, the ICD-10 table, the holiday calendar (a deadline moved by the Spring Festival), the
     身份证 check, the hints and the record's hash.
     """
-    from ..decide import adjudicate
-    from ..errors import InvalidClaim
-
     start = time.perf_counter()
     history = [
         {"claim_id": "H-1", "accident_id": "A-WARM", "accident_occurred_on": "2022-01-23", "counted_out_of_pocket": "300.00", "paid": "200.00"},
