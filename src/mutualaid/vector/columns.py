@@ -167,6 +167,13 @@ class Source:
     total: int
     misfits: frozenset = frozenset()
     given: Optional[list] = field(default=None, repr=False)
+    _collected: Optional[pl.DataFrame] = field(default=None, repr=False)
+
+    def collected(self) -> pl.DataFrame:
+        """The frame read into memory, once (a Parquet file is decoded once for the bulk path and the per-claim rows)."""
+        if self._collected is None:
+            self._collected = self.frame.collect()
+        return self._collected
 
     def raw(self, places: Iterable[int]) -> dict[int, Any]:
         places = sorted(set(places))
@@ -174,7 +181,7 @@ class Source:
             return {}
         if self.given is not None:
             return {n: self.given[n] for n in places}
-        rows = self.frame.filter(pl.col("n").is_in(places)).collect()
+        rows = self.collected().filter(pl.col("n").is_in(places))
         return {row.pop("n"): _without_nulls(row) for row in rows.iter_rows(named=True)}
 
 

@@ -119,8 +119,11 @@ def _field(struct: str, name: str) -> pl.Expr:
 
 
 def flatten(source: Source) -> Flat:
-    """The claims of ``source`` as three frames and the bulk checks' verdict, in one lazy query each."""
-    lf = source.frame
+    """The claims of ``source`` as three frames and the bulk checks' verdict.
+
+    The source is read once (a Parquet file is decoded once, and kept for the per-claim path's rows);
+    a list is exploded beside the range of its places (``t``, ``i``), so no window per claim is needed."""
+    lf = source.collected().lazy()
     day = checks.day
     claims = lf.select(
         "n", "claim_id", "plan", "filed_on",
@@ -138,9 +141,8 @@ def flatten(source: Source) -> Flat:
         day(pl.col("real_name_verified_on")).alias("real_name_verified_day_abs"),
     )  # fmt: skip
     treatments = (
-        lf.select("n", "treatments")
-        .explode("treatments")
-        .with_columns(pl.int_range(pl.len()).over("n").alias("t"))
+        lf.select("n", "treatments", pl.int_ranges(0, pl.col("treatments").list.len(), dtype=pl.Int64).alias("t"))
+        .explode("treatments", "t")
         .select(
             "n", "t",
             pl.col("treatments").is_not_null().alias("treatment_ok"),
@@ -155,9 +157,8 @@ def flatten(source: Source) -> Flat:
         )
     )  # fmt: skip
     items = (
-        treatments.select("n", "t", "items")
-        .explode("items")
-        .with_columns((pl.int_range(pl.len()).over("n", "t") + 1).alias("i"))
+        treatments.select("n", "t", "items", pl.int_ranges(1, pl.col("items").list.len() + 1, dtype=pl.Int64).alias("i"))
+        .explode("items", "i")
         .select(
             "n", "t", "i",
             pl.col("items").is_not_null().alias("item_ok"),
@@ -185,7 +186,9 @@ def flatten(source: Source) -> Flat:
         ).alias("ok")
     )
     i_checked = i.join(c.select("n", "filed_day"), on="n", how="left").with_columns(checks.items_ok().alias("ok"))
-    c_checked = c.with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
+    c_checked = c.with_columns(
+        *(checks.born_days(c.get_column(name)).alias(f"{name}_born") for name in ("id_number", "payee_holder_id_number"))
+    ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
     bad_t = t_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     bad_i = i_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     item_total = t_real.group_by("n").agg(pl.col("item_count").sum().alias("items_expected"))
