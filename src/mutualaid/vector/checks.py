@@ -76,11 +76,12 @@ def born_day(col: pl.Expr) -> pl.Expr:
     return pl.when(col.str.contains(ID_NUMBER) & (col.str.slice(17, 1) == check)).then(born)
 
 
-def born_days(values: pl.Series) -> pl.Series:
-    """:func:`born_day` of each number, worked out once a distinct number (a member's claims repeat it)."""
-    distinct = values.drop_nulls().unique()
+def born_days(*columns: pl.Series) -> list[pl.Series]:
+    """:func:`born_day` of each number of each column, named ``<column>_born``, worked out once a
+    distinct number (a member's claims repeat it, and a payee is most often the member)."""
+    distinct = pl.concat([c.drop_nulls() for c in columns]).unique()
     days = pl.select(born_day(pl.lit(distinct))).to_series()
-    return values.replace_strict(distinct, days, default=None, return_dtype=pl.Int64)
+    return [c.replace_strict(distinct, days, default=None, return_dtype=pl.Int64).alias(f"{c.name}_born") for c in columns]
 
 
 def id_number_ok(born: pl.Expr, filed_day: pl.Expr) -> pl.Expr:

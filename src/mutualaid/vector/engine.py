@@ -170,10 +170,11 @@ def flatten(source: Source) -> Flat:
         )
     )  # fmt: skip
     c, t, i = pl.collect_all([claims, treatments.drop("items"), items])
-    # An empty or null list explodes to one null row, which is no treatment or item: its list's length
-    # (0 or null) says so. A null inside a list is kept, and fails the checks.
-    i = i.join(t.select("n", "t", "item_count"), on=["n", "t"], how="left").filter((pl.col("item_count") > 0) | pl.col("item_ok")).drop("item_count")
-    t_real = t.join(c.select("n", "treatment_count"), on="n", how="left").filter((pl.col("treatment_count") > 0) | pl.col("treatment_ok")).drop("treatment_count")
+    # An empty or null list explodes to one null row, which is no treatment or item: its place (the
+    # range of an empty list's places exploded) is null. A null inside a list has a place; it is kept,
+    # and fails the checks.
+    i = i.filter(pl.col("i").is_not_null())
+    t_real = t.filter(pl.col("t").is_not_null())
 
     # the bulk checks
     codes = checks.diagnosis_codes_ok(t_real.get_column("diagnoses").explode().unique())
@@ -187,7 +188,7 @@ def flatten(source: Source) -> Flat:
     )
     i_checked = i.join(c.select("n", "filed_day"), on="n", how="left").with_columns(checks.items_ok().alias("ok"))
     c_checked = c.with_columns(
-        *(checks.born_days(c.get_column(name)).alias(f"{name}_born") for name in ("id_number", "payee_holder_id_number"))
+        checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
     ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
     bad_t = t_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     bad_i = i_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
@@ -359,7 +360,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
-        .with_columns((pl.int_range(pl.len()).over("n") + 1).alias("j"))
+        .with_columns((_place_in_run("n") + 1).alias("j"))
     )
     circ_count = circumstance.group_by("n").agg(pl.len().alias("circumstances"))
     documents = claims.select("n", "documents").join(circ_count, on="n", how="left").with_columns(pl.col("circumstances").fill_null(0))
@@ -376,7 +377,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         t.join(first_treatment, on="n", how="left")
         .join(item_sums, on=["n", "t"], how="left")
         .with_columns(
-            (pl.col("first") + pl.col("t") + (pl.col("item_count") + 0).cum_sum().over("n") - pl.col("item_count")).alias("j"),
+            (pl.col("first") + pl.col("t") + _before_in_run("item_count", "n")).alias("j"),
         )
         .select(
             "n", "t", "j", pl.col("treatment_id").alias("subject"),
@@ -492,6 +493,9 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
         pl.any_horizontal(pl.col(f"pend_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("pend_rows"),
         pl.any_horizontal(pl.col(f"exclude_{on}").fill_null(False) for on in ("circumstance", "document")).alias("exclude_claim_rows"),
     ).drop([f"{x}_{on}" for x in ("deny", "pend", "exclude") for on in ("circumstance", "document", "treatment", "item")])
+    # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
+    # every running sum is over small contiguous groups.
+    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
     flat.cache[key] = (rows, static, row_fired)
     return static, row_fired
 
@@ -512,50 +516,36 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     static, row_fired = _row_rules(flat, rows, edition, rules)
     start, end = edition.period.start.toordinal(), edition.period.end.toordinal()
     in_scope = pl.lit(True) if edition.cap.scope == "member" else pl.col("accident_day").is_between(start, end)
-    static = static.with_columns(in_scope.alias("in_scope")).sort("n")
+    static = static.with_columns(in_scope.alias("in_scope"))
+    orders = _orders(flat, rows, static)
 
-    # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
-    # every running sum below is over small contiguous groups.
-    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
-
-    # Round 0: every claim entered that no row rule pends, nothing paid; from then on each round's guess of what was paid
-    # is the issue's arithmetic over that round's tiers (_telescoped), and a round that reproduces
-    # its own guess ends it. Past ACCELERATED rounds the guess is the round's own output, which
-    # settles by the induction of the module docstring.
-    first_guess = _claim_rules_alone(static, edition, rules)
-    state = static.with_columns(first_guess.alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"), pl.lit(False).alias("err"))
+    # The first guess is the issue's arithmetic over what the row and claim rules say without a
+    # history (_first_guess, _guess); each round decides against the guess, and a round that
+    # reproduces its guess ends it for its members. The members whose guess moved are decided again,
+    # for ACCELERATED rounds against the arithmetic over their round's tiers, and past that against
+    # the round's own output, which settles by the induction of the module docstring.
+    state = _guess(_first_guess(static, edition, rules, orders), static.columns, edition, orders)
     done: list[pl.DataFrame] = []
     longest: int = cast(int, static.group_by("m").len().get_column("len").max() or 0)
     rounds = 0
     while True:
-        out = _round(state, edition, rules)
+        out = _round(state, edition, rules, orders if state.height == static.height else None)
         rounds += 1
         new_entered = pl.col("outcome").is_in(["approved", "denied"])
         new_err = pl.col("outcome") == "error"
-        if rounds > 1:
-            same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
-            moved = out.filter(~same).get_column("m").unique().implode()
-            if moved.list.len().item() == 0:
-                done.append(out)
-                break
-            if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
-                raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
-            done.append(out.filter(~pl.col("m").is_in(moved)))
-            out = out.filter(pl.col("m").is_in(moved))
-        if rounds <= ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
-            err = out.select(new_err).to_series()
-            decided = out.select(pl.col("decided_as").is_in(["approved", "denied"])).to_series() & ~err
-            paid, denied = _telescoped(out, edition, decided)
-            waits = out.select((pl.col("pend_rows") | pl.col("pend_claim")) & ~(pl.col("deny_rows") | pl.col("deny_claim"))).to_series()
-            decided = out.with_columns(denied.alias("denied"), decided.alias("decided")).select(
-                pl.when(waits).then(pl.col("denied")).otherwise(pl.col("decided"))).to_series()  # fmt: skip
-            by_send = _Order(out, "s")
-            for _ in range(2):  # the sends refused, given the sends guessed to enter, and again
-                err = _refused(out, by_send, decided & ~err, err).is_not_null()
-            guess: list[Any] = [(decided & ~err).alias("entered"), err.alias("err")]
+        same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
+        moved = out.filter(~same).get_column("m").unique().implode()
+        if moved.list.len().item() == 0:
+            done.append(out)
+            break
+        if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
+            raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
+        done.append(out.filter(~pl.col("m").is_in(moved)))
+        out = out.filter(pl.col("m").is_in(moved))
+        if rounds < ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
+            state = _guess(out, static.columns, edition, None)
         else:
-            guess, paid = [new_entered.alias("entered"), new_err.alias("err")], out.get_column("payout_out")
-        state = out.select([*static.columns, *guess]).with_columns(paid.alias("paid"))
+            state = out.select([*static.columns, new_entered.alias("entered"), new_err.alias("err")]).with_columns(pl.col("payout_out").alias("paid"))
     result = pl.concat(done, how="diagonal_relaxed").sort("n")
 
     # The reasons: the row rules', the claim's and the assessment's, in reason order.
@@ -642,26 +632,63 @@ class _Order:
         return out.gather(self.back)
 
 
-def _claim_rules_alone(static: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.Series:
-    """Whether each claim enters the history, as far as the row and claim rules tell without a history
-    (a claim that one of them pends and none denies waits): round 0's guess."""
-    frame = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
-    days = static.select("accident_day")
+def _orders(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> tuple["_Order", "_Order"]:
+    """The running sums' permutations of the whole frame (by accident, by claim id), once for the rows:
+    every edition's frame holds them in the same order."""
+    key = ("orders", id(rows))
+    found = flat.cache.get(key)
+    if found is None or found[0] is not rows:
+        found = flat.cache[key] = (rows, _Order(static, "a"), _Order(static, "s"))
+    return found[1], found[2]
+
+
+def _claim_rules(frame: pl.LazyFrame, days: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.LazyFrame:
+    """What the articles derive (in the declared order) and the claim rules: ``counted_fen``, ``deny_claim``, ``pend_claim``."""
     for derived in DERIVED:
         frame = frame.with_columns(**vectorised(derived)(days, edition))
     frame = rules.tested(frame, "claim")
-    deny = pl.col("deny_rows") | rules.any_of("claim", "deny")
-    pend = pl.col("pend_rows") | rules.any_of("claim", "pend")
-    return frame.select(deny | ~pend).collect().to_series()
+    counted = pl.when(pl.col("exclude_claim_rows") | rules.any_of("claim", "exclude")).then(0).otherwise(pl.col("counted_base"))
+    return frame.with_columns(
+        counted.alias("counted_fen"), rules.any_of("claim", "deny").alias("deny_claim"), rules.any_of("claim", "pend").alias("pend_claim")
+    )
 
 
-def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series) -> tuple[pl.Series, pl.Series]:
+def _first_guess(static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
+    """A round's output as far as the row and claim rules tell without a history (nothing paid, no
+    earlier filing), each claim guessed to enter unless they pend it and deny nothing; the sends
+    refused given that guess. What :func:`_guess` reads to make the first round's history."""
+    lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
+    frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
+    deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
+    entered = frame.select(deny | ~pend).to_series()
+    error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
+    decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+    return frame.with_columns(error.alias("error"), decided_as.alias("decided_as")).with_columns(
+        pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as")).alias("outcome"))  # fmt: skip
+
+
+def _guess(out: pl.DataFrame, columns: list, edition: Edition, orders: Optional[tuple]) -> pl.DataFrame:
+    """The next round's history guessed from a round's output ``out``: which claims enter (decided
+    and not refused), which are refused, and what each was paid, by the issue's arithmetic
+    (:func:`_telescoped`). ``orders``: the permutations of ``out``'s rows when it is the whole frame."""
+    by_accident, by_send = orders or (_Order(out, "a"), _Order(out, "s"))
+    err = out.select(pl.col("outcome") == "error").to_series()
+    decided = out.select(pl.col("decided_as").is_in(["approved", "denied"])).to_series() & ~err
+    paid, denied = _telescoped(out, edition, decided, by_accident)
+    waits = out.select((pl.col("pend_rows") | pl.col("pend_claim")) & ~(pl.col("deny_rows") | pl.col("deny_claim"))).to_series()
+    decided = out.with_columns(denied.alias("denied"), decided.alias("decided")).select(
+        pl.when(waits).then(pl.col("denied")).otherwise(pl.col("decided"))).to_series()  # fmt: skip
+    for _ in range(2):  # the sends refused, given the sends guessed to enter, and again
+        err = _refused(out, by_send, decided & ~err, err).is_not_null()
+    return out.select([*columns, (decided & ~err).alias("entered"), err.alias("err")]).with_columns(paid.alias("paid"))
+
+
+def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series, by_accident: "_Order") -> tuple[pl.Series, pl.Series]:
     """What each claim was paid, by the issue's arithmetic over a round's output: a claim that nothing
     but the tier and the cap can stop (``payable``) is due its tier less the largest tier due before
     it for the accident (the top-ups telescope), and the cap clips the member's dues once. And whether
     the tier or the cap would deny each claim."""
     payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim") | (pl.col("outcome") == "error"))
-    by_accident = _Order(out, "a")
     if edition.accumulate_same_accident:  # the accident's totals again, over the claims now guessed to enter
         mine = out.select(pl.when(entered).then(pl.col("counted_fen")).otherwise(0)).to_series()
         accident = out.select(pl.col("counted_fen")).to_series() + by_accident.before_sum(mine)
@@ -683,10 +710,22 @@ def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series) -> tupl
     return paid, denied
 
 
+def _before_in_run(name: str, key: str) -> pl.Expr:
+    """The sum of the earlier values of the run of equal ``key`` a row is in (rows sorted by ``key``):
+    one cumulative sum less its value where the run starts (a window per run costs ten times as much)."""
+    c = pl.col(name).cum_sum() - pl.col(name)
+    return c - pl.when(pl.col(key).is_first_distinct()).then(c).otherwise(None).forward_fill()
+
+
+def _place_in_run(key: str) -> pl.Expr:
+    """A row's place in its run of equal ``key`` (rows sorted by ``key``), from 0."""
+    place = pl.int_range(pl.len(), dtype=pl.Int64)
+    return place - pl.when(pl.col(key).is_first_distinct()).then(place).otherwise(None).forward_fill()
+
+
 def _member_before_sum(name: str) -> pl.Expr:
     """The sum of the member's earlier values: the rows are sorted by member, so each member is one run."""
-    c = pl.col(name).cum_sum() - pl.col(name)
-    return c - pl.when(pl.col("m").is_first_distinct()).then(c).otherwise(None).forward_fill()
+    return _before_in_run(name, "m")
 
 
 _NONE_DAY = (1 << 21) - 1
@@ -707,9 +746,10 @@ def _refused(frame: pl.DataFrame, by_send: _Order, entered: pl.Series, err: pl.S
     ).to_series()  # fmt: skip
 
 
-def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFrame:
-    """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make."""
-    by_accident, by_send = _Order(state, "a"), _Order(state, "s")
+def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Optional[tuple]) -> pl.DataFrame:
+    """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make
+    (``orders``: the permutations of its rows when it is the whole frame)."""
+    by_accident, by_send = orders or (_Order(state, "a"), _Order(state, "s"))
     filed = state.select(pl.when(pl.col("entered")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first = by_accident.before_extreme(filed, low=True, none=_NONE_DAY, width=21)
     frame = state.with_columns(
@@ -719,14 +759,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
         pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
     ).with_columns(_member_before_sum("paid_scope").alias("past_paid_in_cap_scope_fen"))  # fmt: skip
     days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
-    lazy = frame.lazy()
-    for derived in DERIVED:  # what the articles derive, in the declared order
-        lazy = lazy.with_columns(**vectorised(derived)(days, edition))
-    lazy = rules.tested(lazy, "claim")
-    counted = pl.when(pl.col("exclude_claim_rows") | rules.any_of("claim", "exclude")).then(0).otherwise(pl.col("counted_base"))
-    frame = lazy.with_columns(
-        counted.alias("counted_fen"), rules.any_of("claim", "deny").alias("deny_claim"), rules.any_of("claim", "pend").alias("pend_claim")
-    ).collect()
+    frame = _claim_rules(frame.lazy(), days, edition, rules).collect()
     if edition.accumulate_same_accident:
         mine = frame.select(pl.when(pl.col("entered")).then(pl.col("counted_fen")).otherwise(0)).to_series()
         frame = frame.with_columns(by_accident.before_sum(mine).alias("past_counted_fen"))
