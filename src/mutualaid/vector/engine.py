@@ -144,7 +144,7 @@ def flatten(source: Source) -> Flat:
         lf.select("n", "treatments", pl.int_ranges(0, pl.col("treatments").list.len(), dtype=pl.Int64).alias("t"))
         .explode("treatments", "t")
         .select(
-            "n", "t",
+            "n", "t", pl.int_range(pl.len(), dtype=pl.Int64).alias("tr"),
             pl.col("treatments").is_not_null().alias("treatment_ok"),
             _field("treatments", "treatment_id").alias("treatment_id"),
             _field("treatments", "hospital").is_not_null().alias("hospital_ok"),
@@ -157,10 +157,10 @@ def flatten(source: Source) -> Flat:
         )
     )  # fmt: skip
     items = (
-        treatments.select("n", "t", "items", pl.int_ranges(1, pl.col("items").list.len() + 1, dtype=pl.Int64).alias("i"))
+        treatments.select("n", "t", "tr", "items", pl.int_ranges(1, pl.col("items").list.len() + 1, dtype=pl.Int64).alias("i"))
         .explode("items", "i")
         .select(
-            "n", "t", "i",
+            "n", "t", "tr", "i",
             pl.col("items").is_not_null().alias("item_ok"),
             day(_field("items", "on")).alias("on_day"),
             _field("items", "category").alias("category"),
@@ -338,7 +338,8 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
 
     Each field is computed as :mod:`mutualaid.compiled` computes it per claim (its ``_FIELDS``) and
     :func:`mutualaid.facts.derive` for the durable engine; tests/test_vector.py holds the three alike."""
-    claims = flat.claims.join(rows.select("n"), on="n", how="semi").sort("n")
+    chosen = pl.col("n").is_in(rows.get_column("n").implode())
+    claims = flat.claims.filter(chosen)  # each frame of flat is in place order (n, then t, then i)
     since, verified = pl.col("union_member_since_day_abs"), pl.col("real_name_verified_day_abs")
     claim = claims.select(
         "n", "claim_id", "member_id", "accident_id",
@@ -354,6 +355,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         pl.col("payee_holder_id_number").fill_null("").alias("payee_holder_id_number"),
         pl.col("payee_account_number").fill_null("").alias("payee_account_number"),
     )  # fmt: skip
+    claim_n = claims.get_column("n")
 
     circumstance = (
         claims.select("n", pl.col("circumstances").alias("code"))
@@ -362,20 +364,22 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
         .with_columns((_place_in_run("n") + 1).alias("j"))
     )
-    circ_count = circumstance.group_by("n").agg(pl.len().alias("circumstances"))
-    documents = claims.select("n", "documents").join(circ_count, on="n", how="left").with_columns(pl.col("circumstances").fill_null(0))
-    first_treatment = documents.select("n", (1 + pl.col("circumstances")).alias("first"))
+    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), _parent(claim_n, circumstance.get_column("n")), claims.height)
+    documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
 
-    t = flat.treatments.join(rows.select("n"), on="n", how="semi").sort("n", "t")
+    t = flat.treatments.filter(chosen)
     keys = t.get_column("diagnoses").list.join("\x00").unique().to_list()
     primary = {key: who_code(key.split("\x00")[0]) for key in keys}
     kinds = {code: kind_of_ws218(code) for code in t.get_column("ws218").unique().to_list() if code is not None}
-    items = flat.items.join(rows.select("n"), on="n", how="semi").sort("n", "t", "i")
-    item_sums = items.group_by("n", "t").agg(pl.col("out_of_pocket_fen").sum().alias("out_of_pocket_fen"))
+    items = flat.items.filter(chosen)
+    of_treatment = _parent(t.get_column("tr"), items.get_column("tr"))
+    of_claim = _parent(claim_n, t.get_column("n"))
     key = pl.col("diagnoses").list.join("\x00")
     treatment = (
-        t.join(first_treatment, on="n", how="left")
-        .join(item_sums, on=["n", "t"], how="left")
+        t.with_columns(
+            (1 + circ_count.gather(of_claim)).alias("first"),
+            _sums_by_parent(items.get_column("out_of_pocket_fen").fill_null(0), of_treatment, t.height).alias("out_of_pocket_fen"),
+        )
         .with_columns(
             (pl.col("first") + pl.col("t") + _before_in_run("item_count", "n")).alias("j"),
         )
@@ -387,12 +391,15 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             .otherwise(pl.col("hospital_kind").fill_null("general")).alias("kind"),
             key.replace_strict(primary, return_dtype=pl.String).alias("primary_diagnosis"),
             key.alias("diagnosis_key"),
-            pl.col("out_of_pocket_fen").fill_null(0),
+            pl.col("out_of_pocket_fen"),
         )
     )  # fmt: skip
     item = (
-        items.join(treatment.select("n", "t", pl.col("j").alias("tj"), pl.col("subject").alias("tid")), on=["n", "t"], how="left")
-        .join(claims.select("n", "accident_day"), on="n", how="left")
+        items.with_columns(
+            treatment.get_column("j").gather(of_treatment).alias("tj"),
+            treatment.get_column("subject").gather(of_treatment).alias("tid"),
+            claims.get_column("accident_day").gather(of_claim.gather(of_treatment)).alias("accident_day"),
+        )
         .select(
             "n", "t", (pl.col("tj") + pl.col("i")).alias("j"),
             (pl.col("tid") + "/" + pl.col("i").cast(pl.String)).alias("subject"),
@@ -526,7 +533,8 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     # the round's own output, which settles by the induction of the module docstring.
     state = _guess(_first_guess(static, edition, rules, orders), static.columns, edition, orders)
     done: list[pl.DataFrame] = []
-    longest: int = cast(int, static.group_by("m").len().get_column("len").max() or 0)
+    longest = _longest(flat, rows, static)
+    kept = [*_KEPT, *(f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ()))]  # what the table reads
     rounds = 0
     while True:
         out = _round(state, edition, rules, orders if state.height == static.height else None)
@@ -536,11 +544,11 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
         same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
         moved = out.filter(~same).get_column("m").unique().implode()
         if moved.list.len().item() == 0:
-            done.append(out)
+            done.append(out.select(kept))
             break
         if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
             raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
-        done.append(out.filter(~pl.col("m").is_in(moved)))
+        done.append(out.select("m", *kept).filter(~pl.col("m").is_in(moved)).drop("m"))
         out = out.filter(pl.col("m").is_in(moved))
         if rounds < ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
             state = _guess(out, static.columns, edition, None)
@@ -632,6 +640,20 @@ class _Order:
         return out.gather(self.back)
 
 
+_KEPT = ("n", "claim_id", "member_id", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen",
+         "accident_id", "accident_day", "filed_day")  # fmt: skip
+"""What an edition's table is made of (with the claim and assessment rules' columns), once its rounds are done."""
+
+
+def _longest(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> int:
+    """The most claims of one member (the rounds' bound), once for the rows."""
+    key = ("longest", id(rows))
+    found = flat.cache.get(key)
+    if found is None or found[0] is not rows:
+        found = flat.cache[key] = (rows, cast(int, static.group_by("m").len().get_column("len").max() or 0))
+    return found[1]
+
+
 def _orders(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> tuple["_Order", "_Order"]:
     """The running sums' permutations of the whole frame (by accident, by claim id), once for the rows:
     every edition's frame holds them in the same order."""
@@ -715,6 +737,20 @@ def _before_in_run(name: str, key: str) -> pl.Expr:
     one cumulative sum less its value where the run starts (a window per run costs ten times as much)."""
     c = pl.col(name).cum_sum() - pl.col(name)
     return c - pl.when(pl.col(key).is_first_distinct()).then(c).otherwise(None).forward_fill()
+
+
+def _parent(parent_keys: pl.Series, child_keys: pl.Series) -> pl.Series:
+    """Each child row's place among its parents (a treatment's claim, an item's treatment), by the key
+    both hold, rising in both: a binary search and a gather where a join would hash both sides."""
+    return parent_keys.search_sorted(child_keys, side="left").cast(pl.Int64)
+
+
+def _sums_by_parent(values: pl.Series, parents: pl.Series, count: int) -> pl.Series:
+    """The sum of ``values`` over the children of each of ``count`` parents (``parents`` rising: each
+    parent's children one run), 0 for a parent without any: differences of one cumulative sum."""
+    total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
+    bounds = parents.search_sorted(pl.int_range(count + 1, eager=True, dtype=pl.Int64), side="left").cast(pl.Int64)
+    return total.gather(bounds.slice(1)) - total.gather(bounds.slice(0, count))
 
 
 def _place_in_run(key: str) -> pl.Expr:
