@@ -109,7 +109,7 @@ class Flat:
     ok: pl.DataFrame
     """``n`` and ``ok`` for every row of the frame."""
     keys: pl.DataFrame
-    """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id."""
+    """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id; ``resent``: the member sent that claim id more than once."""
     cache: dict = field(default_factory=dict)
     """The edition-independent facts of a set of rows (:func:`_base_facts`), shared by the editions of a comparison."""
 
@@ -216,7 +216,7 @@ def flatten(source: Source) -> Flat:
         pl.col("member_id").rank("dense").alias("m"),
         pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
         pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
-    )
+    ).with_columns(pl.col("s").is_duplicated().alias("resent"))
     return Flat(c, t_real, i_checked.drop("ok"), ok, keys)
 
 
@@ -654,13 +654,13 @@ def _longest(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> int:
     return found[1]
 
 
-def _orders(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> tuple["_Order", "_Order"]:
-    """The running sums' permutations of the whole frame (by accident, by claim id), once for the rows:
-    every edition's frame holds them in the same order."""
+def _orders(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> tuple["_Order", "_Sends"]:
+    """The running sums' permutations of the whole frame (by accident; the claim ids sent again), once
+    for the rows: every edition's frame holds them in the same order."""
     key = ("orders", id(rows))
     found = flat.cache.get(key)
     if found is None or found[0] is not rows:
-        found = flat.cache[key] = (rows, _Order(static, "a"), _Order(static, "s"))
+        found = flat.cache[key] = (rows, _Order(static, "a"), _Sends(static))
     return found[1], found[2]
 
 
@@ -693,7 +693,7 @@ def _guess(out: pl.DataFrame, columns: list, edition: Edition, orders: Optional[
     """The next round's history guessed from a round's output ``out``: which claims enter (decided
     and not refused), which are refused, and what each was paid, by the issue's arithmetic
     (:func:`_telescoped`). ``orders``: the permutations of ``out``'s rows when it is the whole frame."""
-    by_accident, by_send = orders or (_Order(out, "a"), _Order(out, "s"))
+    by_accident, by_send = orders or (_Order(out, "a"), _Sends(out))
     err = out.select(pl.col("outcome") == "error").to_series()
     decided = out.select(pl.col("decided_as").is_in(["approved", "denied"])).to_series() & ~err
     paid, denied = _telescoped(out, edition, decided, by_accident)
@@ -768,24 +768,40 @@ _NONE_DAY = (1 << 21) - 1
 """No filing day (above every day number up to 2199-12-31, 802,938)."""
 
 
-def _refused(frame: pl.DataFrame, by_send: _Order, entered: pl.Series, err: pl.Series) -> pl.Series:
+class _Sends:
+    """The rows of a frame whose claim id their member sent more than once (``resent``), in their
+    order by claim id: only those can be refused as sent again, so only those are read."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.height = frame.height
+        self.rows = frame.select(pl.arg_where(pl.col("resent"))).to_series()
+        self.sub = frame.select(pl.col("n", "s", "filed_day").gather(self.rows))
+        self.order = _Order(self.sub, "s")
+
+
+def _refused(frame: pl.DataFrame, sends: _Sends, entered: pl.Series, err: pl.Series) -> pl.Series:
     """Each claim's error when its claim id was sent before: ``claim_id`` if an earlier send entered the
     history, ``filed_on`` if the earlier sends were pended with another filing day (it keeps its first
     filing: every earlier send that was not refused has that day, so it is their least); else null."""
-    decided_before = by_send.before_sum(entered)
-    ok_filed = frame.select(pl.when(~err).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
+    none = pl.repeat(None, sends.height, dtype=pl.String, eager=True)
+    if sends.rows.len() == 0:
+        return none
+    by_send = sends.order
+    decided_before = by_send.before_sum(entered.gather(sends.rows))
+    ok_filed = sends.sub.select(pl.when(~err.gather(sends.rows)).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first_send = by_send.before_extreme(ok_filed, low=True, none=_NONE_DAY, width=21)
-    return frame.select(
+    found = sends.sub.select(
         pl.when(decided_before > 0).then(pl.lit("claim_id"))
         .when((first_send != _NONE_DAY) & (first_send != pl.col("filed_day"))).then(pl.lit("filed_on"))
         .otherwise(pl.lit(None, dtype=pl.String))
     ).to_series()  # fmt: skip
+    return none.scatter(sends.rows, found)
 
 
 def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Optional[tuple]) -> pl.DataFrame:
     """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make
     (``orders``: the permutations of its rows when it is the whole frame)."""
-    by_accident, by_send = orders or (_Order(state, "a"), _Order(state, "s"))
+    by_accident, by_send = orders or (_Order(state, "a"), _Sends(state))
     filed = state.select(pl.when(pl.col("entered")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first = by_accident.before_extreme(filed, low=True, none=_NONE_DAY, width=21)
     frame = state.with_columns(
