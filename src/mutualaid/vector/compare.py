@@ -47,9 +47,9 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     """For each row that moved between ``first`` and ``second`` (same rows, same order): ``n`` and
     ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them."""
     base, other = _filled(first.frame), _filled(second.frame)
-    both = base.select("n", "outcome", "payout_fen", "tier_amount_fen", "error").join(
-        other.select("n", "outcome", "payout_fen", "tier_amount_fen", "error"), on="n", suffix="_b"
-    )
+    columns = ("outcome", "payout_fen", "tier_amount_fen", "error")
+    assert base.height == other.height  # the same rows in the same order: side by side, no join
+    both = base.select("n", *columns).hstack(other.select(pl.col(columns).name.suffix("_b")))
     moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
     ids = moved.get_column("n")
     a, b = _pairs(first, ids), _pairs(second, ids)
@@ -88,11 +88,10 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
             .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error_b"), under=pl.lit("B"))]))
             .when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes")
         )  # bad input under one edition only names it (whatif._why)
-        .with_columns(pl.col("causes").list.unique().list.sort())
-        .select("n", "causes", pl.col("payout_fen_b") - pl.col("payout_fen"))
-        .rename({"payout_fen_b": "change_fen"})
+        .select("n", "causes", (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
     )
-    return out
+    several = pl.col("causes").list.len() > 1  # a list of one cause is its own sorted set: only the others are sorted
+    return pl.concat([out.filter(~several), out.filter(several).with_columns(pl.col("causes").list.unique().list.sort())]).sort("n")
 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:
