@@ -557,7 +557,7 @@ def _run(comparison: Comparison, chunks: Iterable, engine: str, jobs: int, each:
     return comparison
 
 
-def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1) -> Comparison:
+def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1, parts: int = 1) -> Comparison:
     """Decide the same claims under two or more editions; what moved, by how much, and why.
 
     ``claims``: an iterable of claim dicts (or :class:`~mutualaid.Claim` models), a pandas DataFrame
@@ -570,7 +570,9 @@ def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1) 
     ``engine="polars"`` (``pip install 'mutualaid[polars]'``) decides every edition over whole
     columns (:mod:`mutualaid.vector`) and gives the same comparison; ``claims`` may then also be a
     polars frame or a Parquet file (``.parquet``) in :data:`mutualaid.vector.CLAIM_SCHEMA`, which is
-    read lazily. Its causes are worked out for the claims that moved.
+    read lazily. Its causes are worked out for the claims that moved. ``parts``: a Parquet file (or a
+    polars frame) is decided in that many parts by member, one after another, so that memory holds one
+    part's claims at a time (ten million claims: docs/performance.md); the comparison is the same.
 
     Bad input is never raised: it is outcome ``error`` under the editions that refuse it, as in
     ``mutualaid batch``. An unknown edition raises ``UnknownEdition``; a broken file ``InvalidEdition``.
@@ -582,22 +584,26 @@ def compare(claims: Any, *editions: Any, engine: str = "native", jobs: int = 1) 
     if engine == "polars":
         if jobs != 1:
             raise ValueError("compare: engine='polars' spreads its own work over the cores; jobs is the per-claim engines'")
+        if type(parts) is not int or parts < 1:
+            raise ValueError(f"compare: parts is a number of parts (1 or more), not {parts!r}")
         try:
             from .vector.compare import compare as compare_polars
         except ImportError as exc:
             raise ImportError("engine='polars' needs polars: pip install 'mutualaid[polars]'") from exc
-        return compare_polars(claims, _resolved(editions))
+        return compare_polars(claims, _resolved(editions), parts)
+    if parts != 1:
+        raise ValueError("compare: parts= is for engine='polars'; the per-claim engines read their claims as a stream")
     return _run(Comparison(_resolved(editions)), _items(claims), engine, jobs)
 
 
-def sweep(claims: Any, *editions: Any) -> Any:
+def sweep(claims: Any, *editions: Any, parts: int = 1) -> Any:
     """Many candidate editions over the same claims, one row an edition: what each would pay, and whom it moves.
 
     The polars engine decides every edition (``pip install 'mutualaid[polars]'``): a million claims
     under twenty editions in about four minutes of one core (docs/performance.md), where the native
     engine would take hours. ``claims`` as for
     :func:`compare` with ``engine="polars"`` (a Parquet file is read lazily); the first edition is the
-    baseline. Returns a pandas DataFrame: ``edition`` (label), ``paid_fen`` and ``paid`` (yuan),
+    baseline; ``parts`` as for :func:`compare`. Returns a pandas DataFrame: ``edition`` (label), ``paid_fen`` and ``paid`` (yuan),
     ``change_fen`` and ``change`` (against the baseline), ``approved`` (claims), ``claims_changed``
     (outcome or payout), ``members_paid``, ``members_affected`` (paid another total than under the
     baseline), ``members_paid_more`` and ``members_paid_less``.
@@ -610,7 +616,7 @@ def sweep(claims: Any, *editions: Any) -> Any:
         raise ImportError("whatif.sweep needs polars: pip install 'mutualaid[polars]'") from exc
     from .frame import FEN, TEXT, YUAN, pd, yuan_array
 
-    table = sweep_polars(claims, _resolved(editions)).to_arrow()
+    table = sweep_polars(claims, _resolved(editions), parts).to_arrow()
     data = {"edition": pd.Series(table.column("edition").to_pylist(), dtype=TEXT)}
     for name in ("paid", "change"):
         fen_column = table.column(f"{name}_fen").combine_chunks()

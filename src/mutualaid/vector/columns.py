@@ -19,7 +19,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import polars as pl
 
@@ -200,6 +200,8 @@ def _parquet(path: Any) -> bool:
 
 def read_claims(claims: Any) -> Source:
     """The claims as a :class:`Source`; see the module docstring for what is taken."""
+    if isinstance(claims, Source):
+        return claims
     if _parquet(claims):
         lf = pl.scan_parquet(claims)
         _same_schema(lf.collect_schema())
@@ -228,6 +230,46 @@ def read_claims(claims: Any) -> Source:
     frame = pl.DataFrame(rows, schema=CLAIM_SCHEMA) if rows else CLAIM_SCHEMA.to_frame()
     frame = frame.with_columns(pl.Series("n", places, dtype=pl.Int64))
     return Source(frame.lazy(), len(given), frozenset(misfits), given)
+
+
+def read_parts(claims: Any, parts: int) -> Iterator[Source]:
+    """The claims of a Parquet file or a polars frame in ``parts`` :class:`Source` parts, one member's
+    claims all in one part, each read from the file only when its turn comes: what one part holds
+    in memory bounds what a comparison holds (ten million claims on a machine that cannot hold them
+    at once).
+
+    A member's part is a hash of its member id as written. Members that share a 身份证 number (which a
+    ledger binds to one member) are all put in part 0, found by a first pass over the two columns.
+    Each row keeps its place ``n`` in the whole file.
+    """
+    if type(parts) is not int or parts < 1:
+        raise ValueError(f"parts is a number of parts (1 or more), not {parts!r}")
+    if _parquet(claims):
+        lf = pl.scan_parquet(claims)
+    elif isinstance(claims, (pl.DataFrame, pl.LazyFrame)):
+        lf = claims.lazy()
+    else:
+        raise ValueError("parts= reads a Parquet file or a polars frame in mutualaid.vector.CLAIM_SCHEMA")
+    _same_schema(lf.collect_schema())
+    lf = lf.select(list(CLAIM_SCHEMA)).with_row_index("n").with_columns(pl.col("n").cast(pl.Int64))
+    member = pl.col("member").struct.field("member_id")
+    number = pl.col("member").struct.field("id_number").str.to_uppercase()
+    shared = (
+        lf.select(member.alias("m"), number.alias("k"))
+        .drop_nulls()
+        .unique()
+        .filter(pl.len().over("k") > 1)
+        .select("m")
+        .unique()
+        .collect()
+        .get_column("m")
+    )
+    part = pl.when(member.is_null() | member.is_in(shared.implode())).then(0).otherwise((member.hash(2022) % parts).cast(pl.Int64))
+    for k in range(parts):
+        frame = lf.filter(part == k)
+        source = Source(frame, 0)
+        source.total = source.collected().height
+        yield source
 
 
 def _json_lines(source: Any) -> Iterable[Any]:

@@ -1,6 +1,6 @@
 """``whatif.compare(..., engine="polars")``: the comparison's totals and causes worked out over whole columns.
 
-Each edition decides the same claims (:func:`.run.compare_frames`); the claims that moved against
+Each edition decides the same claims (:func:`.run.compare_frames`, part by part with ``parts``: :func:`.run.compare_parts`); the claims that moved against
 the baseline, and why, are found by joins rather than claim by claim. :func:`mutualaid.whatif.causes`
 is read as it is written, over the reasons' (rule, subject) pairs of the two editions:
 
@@ -25,7 +25,7 @@ import polars as pl
 from ..rules import rules_for
 from ..whatif import Compared, Comparison, Side
 from .engine import Decided
-from .run import compare_frames
+from .run import compare_parts
 
 _CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
 
@@ -177,10 +177,10 @@ def _add_bulk(comparison: PolarsComparison) -> None:
             cost[label] = cost.get(label, 0) + int(change)
 
 
-def compare(claims: Any, editions: tuple) -> PolarsComparison:
-    """``whatif.compare(claims, *editions, engine="polars")``: see the module docstring."""
+def compare(claims: Any, editions: tuple, parts: int = 1) -> PolarsComparison:
+    """``whatif.compare(claims, *editions, engine="polars", parts=parts)``: see the module docstring."""
     meaning = _meaning(editions)
-    compared = compare_frames(claims, editions, lambda first, other: causes_frame(first, other, meaning))
+    compared = compare_parts(claims, editions, lambda first, other: causes_frame(first, other, meaning), parts)
     sides = [_filled(s) for s in compared.sides]
     causes = compared.against
     comparison = PolarsComparison(editions, sides, compared.by_hand, causes)
@@ -190,14 +190,14 @@ def compare(claims: Any, editions: tuple) -> PolarsComparison:
     return comparison
 
 
-def sweep(claims: Any, editions: tuple) -> pl.DataFrame:
+def sweep(claims: Any, editions: tuple, parts: int = 1) -> pl.DataFrame:
     """Each edition's totals over the same claims, against the first: one row an edition (``whatif.sweep``).
 
     Columns: ``edition`` (label), ``paid_fen``, ``change_fen`` (against the first), ``approved``,
     ``claims_changed`` (outcome or payout), ``members_paid`` (paid anything), ``members_affected``
     (paid another total than under the first edition), ``members_paid_more``, ``members_paid_less``.
     """
-    compared = compare_frames(claims, editions)
+    compared = compare_parts(claims, editions, parts=parts)
     labels = Comparison(editions).labels
     rows = []
     for k, side in enumerate(compared.sides):

@@ -142,6 +142,22 @@ SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen"
 """What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
 
 
+def compare_parts(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None, parts: int = 1) -> Compared:
+    """:func:`compare_frames` over the claims in ``parts`` parts by member (:func:`.columns.read_parts`),
+    decided one after another, put together in the claims' order: what ``parts=1`` gives, in the memory
+    of a part (and what the comparison keeps of every claim: :data:`SLIM` columns an edition)."""
+    if parts == 1:
+        return compare_frames(claims, editions_, against)
+    from .columns import read_parts
+
+    done = [compare_frames(source, editions_, against) for source in read_parts(claims, parts)]
+    sides = [pl.concat([d.sides[k] for d in done], how="vertical_relaxed").sort("n") for k in range(len(editions_))]
+    found = [pl.concat([d.against[k] for d in done], how="vertical_relaxed").sort("n") for k in range(len(editions_) - 1)] if against else []
+    by_hand = {n: c for d in done for n, c in d.by_hand.items()}
+    members = {n: m for d in done for n, m in d.members.items()}
+    return Compared(sides, by_hand, sum(d.total for d in done), members, found)
+
+
 def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None) -> Compared:
     """Each edition's decisions of the same claims: the bulk rows by the polars engine, the rest by the
     per-claim comparer (``engine="native"``), which words bad input and its causes as ever.
@@ -173,4 +189,4 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
 
 
-__all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS"]
+__all__ = ["Table", "Compared", "decide_table", "compare_frames", "compare_parts", "FEN_COLUMNS"]
