@@ -600,7 +600,7 @@ def sweep(claims: Any, *editions: Any, parts: int = 1) -> Any:
     """Many candidate editions over the same claims, one row an edition: what each would pay, and whom it moves.
 
     The polars engine decides every edition (``pip install 'mutualaid[polars]'``): a million claims
-    under twenty editions in about four minutes of one core (docs/performance.md), where the native
+    under twenty editions in about two minutes of one core (docs/performance.md), where the native
     engine would take hours. ``claims`` as for
     :func:`compare` with ``engine="polars"`` (a Parquet file is read lazily); the first edition is the
     baseline; ``parts`` as for :func:`compare`. Returns a pandas DataFrame: ``edition`` (label), ``paid_fen`` and ``paid`` (yuan),

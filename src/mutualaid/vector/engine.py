@@ -22,7 +22,10 @@ The first guess is the arithmetic of issue 24, which is exact unless a pending o
 changes what later ones read: the accident's total is a cumulative sum over its claims; a top-up's
 due telescopes (the tier of the running total less the largest tier paid before, a shifted
 cumulative maximum); and the cap clips once (a member's payout is ``min(due, max(0, cap − the
-member's earlier dues)))``. So a year of claims is decided in one round, checked by a second.
+member's earlier dues)))``, worked out over what the row and claim rules say of each claim without a
+history (no round is spent on it). So a year of claims is decided in one round, which confirms the
+guess for all but a few members (a claim pended then sent again, a top-up after a denial); those are
+decided again.
 
 **The reasons** are the rules that bit, in the contract's order (CONTRACT §7, "Reason order": the
 table's row, the subject, the rule), as lists of rule ids and subjects; the bilingual message is
