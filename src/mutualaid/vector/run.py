@@ -142,6 +142,19 @@ SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen"
 """What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
 
 
+def _validated(claim: Any) -> Any:
+    """A claim for the per-claim comparer: validated once (:func:`mutualaid.door.read`), so that each
+    edition's ledger takes the model as it is, as a ledger hands its own validated model to
+    ``adjudicate``; a claim that is bad input is handed over as it came, to be refused with its words."""
+    from ..door import read
+
+    try:
+        model, _ = read(claim)
+    except Exception:  # noqa: BLE001 - whatever the reading raises, the ledger raises it again and words it
+        return claim
+    return claim if model is None else model
+
+
 def compare_parts(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None, parts: int = 1) -> Compared:
     """:func:`compare_frames` over the claims in ``parts`` parts by member (:func:`.columns.read_parts`),
     decided one after another, put together in the claims' order: what ``parts=1`` gives, in the memory
@@ -183,7 +196,7 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     del first
     raw = source.raw(aside)
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
-    by_hand = {c.line - 1: c for c in worker([(n + 1, raw[n]) for n in sorted(raw)])}
+    by_hand = {c.line - 1: c for c in worker([(n + 1, _validated(raw[n])) for n in sorted(raw)])}
     from ..ledger import member_of
 
     return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
