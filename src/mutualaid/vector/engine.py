@@ -125,7 +125,9 @@ def flatten(source: Source) -> Flat:
     """The claims of ``source`` as three frames and the bulk checks' verdict.
 
     The source is read once (a Parquet file is decoded once, and kept for the per-claim path's rows);
-    a list is exploded beside the range of its places (``t``, ``i``), so no window per claim is needed."""
+    a list is exploded beside the range of its places (``t``, ``i``), so no window per claim is needed.
+    ``tr`` numbers the treatment rows (rising, an item carries its treatment's), so that a fact finds
+    its parent row by a binary search (:func:`_parent`)."""
     lf = source.collected().lazy()
     day = checks.day
     claims = lf.select(
