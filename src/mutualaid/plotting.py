@@ -21,6 +21,10 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator, Optional
 
+from .errors import BadValue
+from .rule import clause_label
+from .vocabulary import NAMES
+
 CJK_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
     "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN",
@@ -34,7 +38,7 @@ _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\
 @lru_cache(maxsize=1)
 def cjk_font() -> Optional[str]:
     """The name of an installed font family with Chinese glyphs (see :data:`CJK_FAMILIES`), or None."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # the notebook extra (matplotlib)
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
@@ -64,7 +68,7 @@ def shown(text: str) -> str:
 @contextmanager
 def style() -> Iterator[None]:
     """Draw with the CJK font first (when there is one), for what is drawn inside the block."""
-    import matplotlib
+    import matplotlib  # the notebook extra
 
     family = cjk_font()
     if family is None:
@@ -76,9 +80,6 @@ def style() -> Iterator[None]:
 
 def clause_text(label: str) -> str:
     """A clause label of a cost (``art5.2 + art6.8``, ``input``) in a reader's words."""
-    from .errors import BadValue
-    from .rule import clause_label
-
     def one(key: str) -> str:
         if key == "input":
             return "bad input"
@@ -93,6 +94,4 @@ def clause_text(label: str) -> str:
 
 def code_name(code: str) -> str:
     """A code of the contract by its English name (``delivery_rider`` → ``delivery rider``), else as it is."""
-    from .vocabulary import NAMES
-
     return NAMES.get(code, (code, code))[1]

@@ -23,6 +23,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 import polars as pl
 
+from ..values import read_json
+
 HOSPITAL = pl.Struct({"name": pl.String, "grade": pl.Int64, "ownership": pl.String, "kind": pl.String, "ws218": pl.String})
 ITEM = pl.Struct({"on": pl.String, "category": pl.String, "out_of_pocket": pl.String, "self_funded": pl.String, "medication_use": pl.String})
 TREATMENT = pl.Struct(
@@ -213,7 +215,7 @@ def read_claims(claims: Any) -> Source:
         total = lf.select(pl.len()).collect().item()
         return Source(lf.select(list(CLAIM_SCHEMA)).with_row_index("n").with_columns(pl.col("n").cast(pl.Int64)), total)
     if type(claims).__module__.split(".")[0] == "pandas":
-        from ..frame import claims_of
+        from ..frame import claims_of  # the frame extra (pandas, pyarrow): the claims are a pandas DataFrame
 
         claims = claims_of(claims)
     elif isinstance(claims, (str, os.PathLike)) or hasattr(claims, "read"):
@@ -274,8 +276,6 @@ def read_parts(claims: Any, parts: int) -> Iterator[Source]:
 
 def _json_lines(source: Any) -> Iterable[Any]:
     """A JSON-lines file (a path or a binary stream), a claim a line; a line that is not JSON is kept as its text (bad input)."""
-    from ..values import read_json
-
     def lines(fp) -> Iterable[Any]:
         for raw in fp:
             if not raw.strip():

@@ -23,7 +23,8 @@ from typing import Any, Optional
 import polars as pl
 
 from ..rules import rules_for
-from ..whatif import Compared, Comparison, Side
+from ..whatif.comparison import Comparison
+from ..whatif.rows import Compared, Side
 from .engine import Decided
 from .run import compare_parts
 
@@ -87,7 +88,7 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
             .when(pl.col("error").is_null() & pl.col("error_b").is_not_null())
             .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error_b"), under=pl.lit("B"))]))
             .when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes")
-        )  # bad input under one edition only names it (whatif._why)
+        )  # bad input under one edition only names it (whatif.why.why)
         .select("n", "causes", (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
     )
     several = pl.col("causes").list.len() > 1  # a list of one cause is its own sorted set: only the others are sorted

@@ -35,6 +35,7 @@ built for the rows a reader looks at (:class:`mutualaid.frame.Deferred`), by the
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any, Callable, Optional, Sequence, cast
@@ -42,11 +43,12 @@ from typing import Any, Callable, Optional, Sequence, cast
 import polars as pl
 
 from ..conditions import ARITHMETIC, COMBINATIONS, COMPARISONS
-from ..edition import Edition
+from ..edition import Edition, editions
 from ..engine import bound_patterns
 from ..facts import ASSESSED, DERIVED
 from ..hospitals import kind_of_ws218
 from ..icd10 import who_code
+from ..ledger import member_of
 from ..rules import rules_for
 from . import checks
 from .columns import Source
@@ -243,8 +245,6 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     # none (a claim of no member, alone), so no member of a bad row stays in bulk.
     bad_members = set(c.filter(~pl.col("ok")).get_column("member_id").drop_nulls().to_list())
     if source.misfits:
-        from ..ledger import member_of
-
         bad_members |= {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
     c = c.with_columns(edition_of(c).alias("edition"))
     number = pl.col("id_number").str.to_uppercase()
@@ -515,8 +515,6 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
 def _row_key(edition: Edition, rules: _Compiled) -> str:
     """What the row rules and their facts read of an edition: their bound conditions, the documents required,
     the circumstance and diagnosis groups."""
-    import json
-
     row = [(r.id, p) for r, p in zip(rules.rules, rules.patterns) if r.on not in ("claim", "assessment")]
     data = edition.model_dump(mode="json", include={"documents", "exclusions"})
     return json.dumps([row, data], sort_keys=True, default=str)
@@ -839,8 +837,6 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
 def edition_of_rows(plan: Optional[Edition]):
     """The edition of each bulk row: ``plan``, else the edition whose period holds its accident (a claim's own
     ``plan`` sends it to the per-claim path)."""
-    from ..edition import editions
-
     def of(c: pl.DataFrame) -> pl.Expr:
         if plan is not None:
             return pl.lit(plan.id)
@@ -866,7 +862,5 @@ def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Deci
         return []
     if plan is not None:
         return [decide_edition(flat, keep, plan)]
-    from ..edition import editions
-
     return [decide_edition(flat, keep.filter(pl.col("edition") == eid), cast(Edition, editions.get(eid)))
             for eid in keep.get_column("edition").unique().sort().to_list()]  # fmt: skip
