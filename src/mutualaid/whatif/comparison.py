@@ -10,14 +10,12 @@ sums its totals over columns). It reads its :class:`~.totals.Totals` as yuan, by
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
+from ..edition import Edition
 from . import plot, tables
 from .rows import Compared
 from .totals import Totals, money
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..edition import Edition
 
 __all__ = ["Change", "Comparison"]
 
@@ -56,7 +54,7 @@ class Comparison:
     """
 
     def __init__(self, editions: tuple, *, keep: bool = True) -> None:
-        self.editions: tuple["Edition", ...] = editions
+        self.editions: tuple[Edition, ...] = editions
         ids = [e.id for e in editions]
         self.labels: tuple[str, ...] = tuple(i if ids.count(i) == 1 else f"{i}#{k + 1}" for k, i in enumerate(ids))
         self.totals = Totals(len(editions))
@@ -137,7 +135,7 @@ class Comparison:
         baseline), ``changed`` (outcome or payout moved), ``causes`` (``clause rule``, ``; ``-joined,
         ``(under X only)`` for a rule that bit under one edition only) and ``error`` (bad fields).
         """
-        return tables.comparison_frame(self)
+        return tables.comparison_frame(self.labels, self.rows)
 
     def plot(self, axes: Any = None, *, share: float = 0.01) -> Any:
         """Two panels with matplotlib: the payout distribution under each edition, and the cost change by clause.
@@ -153,4 +151,4 @@ class Comparison:
         ``axes``: two matplotlib Axes to draw on; by default a new figure (``pyplot``, so a notebook
         shows it). Returns the Figure. Needs matplotlib: ``pip install 'mutualaid[notebook]'``.
         """
-        return plot.draw(self, axes, share)
+        return plot.draw(self.labels, self.totals, axes, share)

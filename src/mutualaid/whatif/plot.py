@@ -8,34 +8,31 @@ reader's words) is :mod:`mutualaid.plotting`. Needs matplotlib (``pip install
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..plotting import clause_text, shown, style
-from .totals import money
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .comparison import Comparison
+from .totals import Totals, money
 
 __all__ = ["draw", "yuan_label"]
 
 
-def draw(comparison: "Comparison", axes: Any = None, share: float = 0.01) -> Any:
-    """See :meth:`Comparison.plot <mutualaid.whatif.Comparison.plot>`; returns the Figure."""
+def draw(labels: tuple, totals: Totals, axes: Any = None, share: float = 0.01) -> Any:
+    """The ``totals`` of the editions ``labels`` drawn, as :meth:`Comparison.plot <mutualaid.whatif.Comparison.plot>`
+    describes; returns the Figure."""
     try:
         from matplotlib.ticker import FuncFormatter  # the notebook extra (matplotlib)
     except ImportError as exc:
         raise ImportError("Comparison.plot needs matplotlib: pip install 'mutualaid[notebook]'") from exc
 
     with style():  # a font with Chinese for the editions' labels, when one is installed
-        return _draw(comparison, axes, share, FuncFormatter)
+        return _draw(labels, totals, axes, share, FuncFormatter)
 
 
-def _draw(comparison: "Comparison", axes: Any, share: float, FuncFormatter: Any) -> Any:  # noqa: N803 - the class, imported by draw()
+def _draw(labels: tuple, totals: Totals, axes: Any, share: float, FuncFormatter: Any) -> Any:  # noqa: N803 - the class, imported by draw()
     if axes is None:
         import matplotlib.pyplot as plt  # the notebook extra (matplotlib)
 
         fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
-    labels, totals = comparison.labels, comparison.totals
     left, right = axes
     fig = left.figure
     n = len(labels)

@@ -8,24 +8,21 @@ when called, so that a comparison is made, printed and drawn without it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .totals import money
 from .why import cause_text
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .comparison import Comparison
-
 __all__ = ["comparison_frame", "sweep_frame"]
 
 
-def comparison_frame(comparison: "Comparison") -> Any:
-    """:meth:`Comparison.to_frame <mutualaid.whatif.Comparison.to_frame>`: one row per (claim, edition)."""
+def comparison_frame(labels: tuple, rows: list) -> Any:
+    """:meth:`Comparison.to_frame <mutualaid.whatif.Comparison.to_frame>`: one row per (claim, edition), of
+    the :class:`~.rows.Compared` ``rows`` under the editions ``labels``."""
     from ..frame import FEN, TEXT, YUAN, pa, pd  # the frame extra (pandas, pyarrow)
 
-    labels = comparison.labels
     cols: dict[str, list] = {n: [] for n in ("line", "claim_id", "edition", "outcome", "payout_fen", "change_fen", "changed", "causes", "error")}
-    for c in comparison.rows:
+    for c in rows:
         base = c.sides[0]
         for k, side in enumerate(c.sides):
             moved = k > 0 and c.moved(k)
