@@ -20,6 +20,12 @@ size match. Then, each in a fresh process (so that each peak memory is its own),
 ``--threads 1`` (the default) pins polars to one thread (``POLARS_MAX_THREADS``), so the figures are
 those of one core; the load average is printed beside them. Targets: compare ≥ 100× native, peak
 memory < 4 GB, the 20-edition sweep under a minute. The file is never committed.
+
+Ten million claims (issue 24): ``--claims 10000000 --members 3000000 --replicate FILE --modes parts
+--parts 10`` writes the file as ten copies of a million-claim ``FILE``, each copy's members made new
+(:func:`replicate`: writing ten million claims with the claim generator takes hours), and measures
+``whatif.compare(..., engine="polars", parts=10)``: the members decided a tenth after another, with
+the peak memory of the process.
 """
 
 from __future__ import annotations
@@ -100,6 +106,47 @@ def sweep_editions() -> list:
     return out
 
 
+def _renumbered(number, k: int):
+    """A 身份证 number of copy ``k`` (1-9): its region code's first two digits made ``9k`` (no original
+    number begins with 9) and the check digit worked out again, so that each copy's members hold numbers
+    of their own; a number that did not hold (bad input) is kept as it was."""
+    import polars as pl
+
+    from mutualaid.vector.checks import _CHECK, _WEIGHTS, born_day
+
+    body = pl.lit(f"9{k}") + number.str.slice(2, 15)
+    total = pl.lit(0, dtype=pl.Int64)
+    for i, w in enumerate(_WEIGHTS):
+        total = total + body.str.slice(i, 1).cast(pl.Int64) * w
+    return pl.when(born_day(number).is_not_null()).then(body + pl.lit(_CHECK).str.slice(total % 11, 1)).otherwise(number)
+
+
+def replicate(source: Path, path: Path, times: int) -> None:
+    """``source`` written ``times`` times over into ``path``: copy k's member ids end in ``~k`` and its
+    身份证 numbers are its own (:func:`_renumbered`), so each copy is as many new members with the same
+    claims, top-ups, caps, resends and typos (a bad member id stays bad)."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".part")
+    writer = None
+    for k in range(times):
+        frame = pl.scan_parquet(source)
+        if k:
+            frame = frame.with_columns(
+                pl.col("member").struct.with_fields(
+                    (pl.field("member_id") + f"~{k}").alias("member_id"), _renumbered(pl.field("id_number"), k).alias("id_number")),
+                pl.col("payee").struct.with_fields(_renumbered(pl.field("holder_id_number"), k).alias("holder_id_number")),
+            )
+        table = frame.collect().to_arrow()
+        writer = writer or pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table, row_group_size=100_000)
+        print(f"  copy {k + 1} of {times} written", file=sys.stderr)
+    assert writer is not None
+    writer.close()
+    tmp.replace(path)
+
+
 def child(mode: str, path: str, sample_ids: str) -> None:
     """One measurement in this process: prints a JSON line."""
     import resource
@@ -114,6 +161,9 @@ def child(mode: str, path: str, sample_ids: str) -> None:
         claims = c.claims
     elif mode == "sweep":
         c = whatif.compare(path, *grid[: int(sample_ids)], engine="polars")
+        claims = c.claims
+    elif mode == "parts":
+        c = whatif.compare(path, *two, engine="polars", parts=int(sample_ids))
         claims = c.claims
     else:  # native, on the claims of a sample of the members
         import polars as pl
@@ -149,12 +199,22 @@ def main() -> None:
     p.add_argument("--sweep", type=int, default=20, help="editions in the sweep, the baseline included")
     p.add_argument("--threads", type=int, default=1, help="polars threads (0: polars' default, every core)")
     p.add_argument("--file", type=Path, default=None)
+    p.add_argument("--replicate", type=Path, default=None, help="write the file as copies of this one (--claims a multiple of its claims)")
+    p.add_argument("--parts", type=int, default=10, help="parts by member for the 'parts' mode")
+    p.add_argument("--modes", default="polars,native,sweep", help="which measurements: polars, native, sweep, parts")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
         child(*a.child)
         return
     path = a.file or Path(f"/tmp/mutualaid-claims-{a.claims}-{a.members}.parquet")
+    if not path.exists() and a.replicate:
+        import polars as pl
+
+        times, rest = divmod(a.claims, pl.scan_parquet(a.replicate).select(pl.len()).collect().item())
+        assert times and not rest, "--claims must be a multiple of the replicated file's claims"
+        print(f"writing {a.claims:,} claims to {path}, {times} copies of {a.replicate}", file=sys.stderr)
+        replicate(a.replicate, path, times)
     if not path.exists():
         print(f"writing {a.claims:,} claims to {path}", file=sys.stderr)
         write(path, a.claims, a.members)
@@ -167,19 +227,22 @@ def main() -> None:
     sample.write_text(json.dumps(ids))
 
     print(f"load average before: {os.getloadavg()}", flush=True)
-    polars = run("polars", path, "", a.threads)
-    native = run("native", path, str(sample), a.threads)
-    sweep = run("sweep", path, str(a.sweep), a.threads)
-    scaled = native["wall"] * polars["claims"] / native["claims"]
+    modes = a.modes.split(",")
     gb = 1024**3
-    print(f"claims: {polars['claims']:,} ({path})")
-    print(f"compare, 2 editions, polars: {polars['wall']:.1f} s wall, {polars['cpu']:.1f} s CPU, peak {polars['peak'] / gb:.2f} GB, "
-          f"{polars['claims'] / polars['wall']:,.0f} claims/s; load {polars['load'][0]:.2f}")
-    print(f"compare, 2 editions, native: {native['wall']:.1f} s for {native['claims']:,} claims (every claim of {len(ids):,} members), "
-          f"{native['claims'] / native['wall']:,.0f} claims/s; scaled to {polars['claims']:,} claims: {scaled:.0f} s; load {native['load'][0]:.2f}")
-    print(f"polars / native: {scaled / polars['wall']:.0f}x")
-    print(f"sweep, {a.sweep} editions, polars: {sweep['wall']:.1f} s wall, {sweep['cpu']:.1f} s CPU, peak {sweep['peak'] / gb:.2f} GB; "
-          f"load {sweep['load'][0]:.2f}")
+    done = {}
+    for mode in modes:
+        extra = {"polars": "", "native": str(sample), "sweep": str(a.sweep), "parts": str(a.parts)}[mode]
+        done[mode] = r = run(mode, path, extra, a.threads)
+        label = {"polars": "compare, 2 editions, polars", "native": "compare, 2 editions, native", "sweep": f"sweep, {a.sweep} editions, polars",
+                 "parts": f"compare, 2 editions, polars, {a.parts} parts"}[mode]  # fmt: skip
+        extra_text = f" (every claim of {len(ids):,} members)" if mode == "native" else ""
+        print(f"{label}: {r['claims']:,} claims{extra_text}, {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak {r['peak'] / gb:.2f} GB, "
+              f"{r['claims'] / r['wall']:,.0f} claims/s; load {r['load'][0]:.2f}; paid {r['paid']}", flush=True)  # fmt: skip
+    if "polars" in done and "native" in done:
+        polars, native = done["polars"], done["native"]
+        scaled = native["wall"] * polars["claims"] / native["claims"]
+        print(f"native scaled to {polars['claims']:,} claims: {scaled:.0f} s; polars / native: {scaled / polars['wall']:.0f}x "
+              f"(CPU: {native['cpu'] * polars['claims'] / native['claims'] / polars['cpu']:.0f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":

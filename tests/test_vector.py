@@ -266,3 +266,33 @@ def test_a_sweep_is_each_editions_table_summed(stream):
         delta = per_member[k].sub(per_member[0], fill_value=0)
         assert (row.members_affected, row.members_paid_more, row.members_paid_less) == (int((delta != 0).sum()), int((delta > 0).sum()), int((delta < 0).sum()))
     assert table["members_paid_less"][1] > 0 and table["members_paid_more"][2] > 0
+
+
+def test_a_comparison_in_parts_by_member_is_the_whole_comparison(stream, tmp_path):
+    """parts=: the claims decided a part of the members after another (memory of a part), the same
+    comparison; members sharing a 身份证 number are kept in one part, where the number is refused as the
+    ledger refuses it."""
+    import copy
+
+    from mutualaid.vector import CLAIM_SCHEMA
+    from mutualaid.vector.columns import plain
+
+    good = [copy.deepcopy(c) for c in stream if plain(c) is not None]
+    owners = {}
+    for c in good:  # two members given one number: the second's claims are refused under both editions
+        owners.setdefault(c["member"]["member_id"], c["member"].get("id_number"))
+    first, second = list(owners)[:2]
+    for c in good:
+        if c["member"]["member_id"] == second:
+            c["member"]["id_number"] = owners[first]
+            c.pop("payee", None)
+    path = tmp_path / "claims.parquet"
+    pl.DataFrame([plain(c) for c in good], schema=CLAIM_SCHEMA).write_parquet(path)
+    changed = BASE.replace(id="cap-6000", cap={"amount": "6000.00"})
+    native = whatif.compare(good, BASE, changed)
+    parted = whatif.compare(str(path), BASE, changed, engine="polars", parts=4)
+    assert native.totals.__dict__ == parted.totals.__dict__ and native.changes == parted.changes
+    assert _columns(native.to_frame()) == _columns(parted.to_frame())
+    assert "error" in native.outcomes[BASE.id]  # the shared number was refused
+    swept = whatif.sweep(str(path), BASE, changed, parts=3)
+    assert list(swept["paid_fen"]) == [int(v * 100) for v in native.paid.values()]

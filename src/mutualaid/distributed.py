@@ -58,10 +58,15 @@ import heapq
 import json
 import os
 import pickle
+import shutil
 from array import array
 from typing import Any, Iterator, Optional
 
-from .batch import Summary, route
+from .batch import BatchError, Summary, _Decider, route
+from .batch.runs import _closing, _durable, _hash_file, _lock, _where, partial_of
+from .errors import InvalidClaim
+from .ledger import BINDING_PREFIX, CHECKPOINT_PREFIX, Chain, Ledger, scan, unseal
+from .plan import resolve
 from .spill import SPILL_AFTER
 
 __all__ = ["batch", "partition"]
@@ -130,9 +135,6 @@ def _decide_partition(items: list, plan: Any, engine: str, record: bool, spill_a
     ends): a few large objects rather than a tuple a line, so that sending the answer back costs
     the client little.
     """
-    from .batch import _Decider
-    from .ledger import Ledger
-
     ledger = Ledger(plan=plan, engine=engine, record=record, spill_after=spill_after)
     for number, payload in history or ():
         ledger._load_line(number, payload, None)
@@ -211,9 +213,6 @@ def batch(
     :class:`~mutualaid.batch.Summary`. Raises :class:`~mutualaid.batch.BatchError` (and
     :class:`~mutualaid.batch.LedgerBusy`) as ``batch.run`` does.
     """
-    from .batch.runs import _closing, _lock
-    from .plan import resolve
-
     if client is None:
         try:
             client = _distributed.get_client()
@@ -322,13 +321,6 @@ def _write_out(target: str, results: list) -> None:
 
 def _with_ledger(client, source, target, ledger, jf, lines, partitions, edition, engine, record, spill_after, options, retries) -> Summary:
     """The run with a ledger file (held locked): resume or start, decide what is not kept, append, commit."""
-    import shutil
-
-    from .batch import BatchError
-    from .batch.runs import _durable, _hash_file, _where, partial_of
-    from .errors import InvalidClaim
-    from .ledger import BINDING_PREFIX, CHECKPOINT_PREFIX, Chain, scan, unseal
-
     try:
         found = scan(ledger)
     except InvalidClaim as exc:

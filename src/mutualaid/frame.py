@@ -203,7 +203,7 @@ class Deferred:
 
 def _decide_polars(claims: Any, plan: Any, errors: str) -> pd.DataFrame:
     try:
-        from .vector.run import decide_table
+        from .vector.run import decide_table  # the polars extra
     except ImportError as exc:
         raise ImportError("engine='polars' needs polars: pip install 'mutualaid[polars]'") from exc
     table = decide_table(claims, resolve(plan), errors)
@@ -227,7 +227,7 @@ def _decide_polars(claims: Any, plan: Any, errors: str) -> pd.DataFrame:
 
 def pl_rules_or_null(table: Any) -> Any:
     """The ``rules`` column with an error row's left empty (null), as ``engine="native"`` leaves it."""
-    import polars as pl
+    import polars as pl  # the polars extra: only the polars engine's table is read here
 
     return pl.when(pl.col("outcome") == "error").then(None).otherwise(pl.col("rules")).alias("rules")
 
@@ -235,7 +235,7 @@ def pl_rules_or_null(table: Any) -> Any:
 def yuan_array(fen_values: "pa.Array") -> "pa.Array":
     """Integer fen as ``decimal128(14, 2)`` yuan, exactly and without a Python object a value: a
     decimal's stored integer is the amount times 10², which for yuan with two places is the fen."""
-    import numpy as np
+    import numpy as np  # the frame extra (pandas brings numpy)
 
     fen_values = pa.array(fen_values, type=pa.int64()) if not isinstance(fen_values, pa.Array) else fen_values.cast(pa.int64())
     values = fen_values.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)

@@ -38,7 +38,7 @@ _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\
 @lru_cache(maxsize=1)
 def cjk_font() -> Optional[str]:
     """The name of an installed font family with Chinese glyphs (see :data:`CJK_FAMILIES`), or None."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # the notebook extra (matplotlib)
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
@@ -68,7 +68,7 @@ def shown(text: str) -> str:
 @contextmanager
 def style() -> Iterator[None]:
     """Draw with the CJK font first (when there is one), for what is drawn inside the block."""
-    import matplotlib
+    import matplotlib  # the notebook extra
 
     family = cjk_font()
     if family is None:

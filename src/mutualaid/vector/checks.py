@@ -53,26 +53,40 @@ def day(col: pl.Expr) -> pl.Expr:
 
 
 def fen(col: pl.Expr) -> pl.Expr:
-    """An amount's text as integer fen, null when it is not in the plainest spelling (:data:`AMOUNT`)."""
-    whole = col.str.extract(r"^([0-9]+)", 1).cast(pl.Int64, strict=False)
-    cents = col.str.extract(r"\.([0-9]+)$", 1).fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
-    return pl.when(col.str.contains(AMOUNT)).then(whole * 100 + cents)
+    """An amount's text as integer fen, null when it is not in the plainest spelling (:data:`AMOUNT`).
+
+    The shape is checked first; a text of that shape is then read exactly by polars' decimal cast, whose
+    stored integer at two places is the amount in fen."""
+    exact = col.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64, strict=False)
+    return pl.when(col.str.contains(AMOUNT)).then(exact)
 
 
 def id_ok(col: pl.Expr) -> pl.Expr:
     return col.str.contains(ID).fill_null(False)
 
 
-def id_number_ok(col: pl.Expr, filed_day: pl.Expr) -> pl.Expr:
-    """A 身份证 number (GB 11643): shape, check digit, and a birth date that exists, no later than the filing."""
+def born_day(col: pl.Expr) -> pl.Expr:
+    """A 身份证 number's birth date as a day number when its shape (GB 11643) and check digit hold and
+    digits 7–14 are a date that exists; else null."""
     total = pl.lit(0, dtype=pl.Int64)
     for k, w in enumerate(_WEIGHTS):
         total = total + col.str.slice(k, 1).cast(pl.Int64, strict=False) * w
     check = pl.lit(_CHECK).str.slice((total % 11).cast(pl.Int64), 1)
     born = col.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).cast(pl.Int32).cast(pl.Int64) + EPOCH
-    return (
-        col.str.contains(ID_NUMBER) & (col.str.slice(17, 1) == check) & born.is_between(FIRST_DAY - 36525, 0 + filed_day)
-    ).fill_null(False)
+    return pl.when(col.str.contains(ID_NUMBER) & (col.str.slice(17, 1) == check)).then(born)
+
+
+def born_days(*columns: pl.Series) -> list[pl.Series]:
+    """:func:`born_day` of each number of each column, named ``<column>_born``, worked out once a
+    distinct number (a member's claims repeat it, and a payee is most often the member)."""
+    distinct = pl.concat([c.drop_nulls() for c in columns]).unique()
+    days = pl.select(born_day(pl.lit(distinct))).to_series()
+    return [c.replace_strict(distinct, days, default=None, return_dtype=pl.Int64).alias(f"{c.name}_born") for c in columns]
+
+
+def id_number_ok(born: pl.Expr, filed_day: pl.Expr) -> pl.Expr:
+    """A 身份证 number (its :func:`born_day`, ``born``) that holds, with a birth date no later than the filing."""
+    return born.is_between(FIRST_DAY - 36525, 0 + filed_day).fill_null(False)
 
 
 def text_ok(col: pl.Expr, longest: int, *, non_blank: bool = False) -> pl.Expr:
@@ -93,7 +107,8 @@ def optional(col: pl.Expr, ok: pl.Expr) -> pl.Expr:
 
 
 def claims_ok(filed_day: pl.Expr) -> pl.Expr:
-    """The claim's own fields (one row a claim, the flattened columns of :func:`mutualaid.vector.engine.flatten`)."""
+    """The claim's own fields (one row a claim, the flattened columns of :func:`mutualaid.vector.engine.flatten`,
+    with ``id_number_born`` and ``payee_holder_id_number_born`` from :func:`born_days`)."""
     c = pl.col
     list_ok = lambda name, values: optional(c(name), c(name).list.len() <= LIST_MAX) & c(name).list.eval(  # noqa: E731
         pl.element().is_in(values).fill_null(False)).list.all().fill_null(True)  # fmt: skip
@@ -106,11 +121,11 @@ def claims_ok(filed_day: pl.Expr) -> pl.Expr:
         & optional(c("union_member_since"), c("union_member_since_day_abs").is_not_null())
         & optional(c("real_name_verified_on"), c("real_name_verified_day_abs").is_not_null())
         & text_ok(c("name"), NAME_MAX, non_blank=True)
-        & optional(c("id_number"), id_number_ok(c("id_number"), filed_day))
+        & optional(c("id_number"), id_number_ok(c("id_number_born"), filed_day))
         & in_(c("occupation"), OCCUPATIONS) & in_(c("cause"), CAUSES)
         & list_ok("circumstances", CIRCUMSTANCES) & list_ok("documents", DOCUMENTS)
         & optional(c("payee_holder_name"), text_ok(c("payee_holder_name"), NAME_MAX) & (c("payee_holder_name").str.len_chars() > 0))
-        & optional(c("payee_holder_id_number"), id_number_ok(c("payee_holder_id_number"), filed_day))
+        & optional(c("payee_holder_id_number"), id_number_ok(c("payee_holder_id_number_born"), filed_day))
         & optional(c("payee_account_number"), c("payee_account_number").str.contains(ACCOUNT).fill_null(False))
         & c("treatment_count").is_between(1, TREATMENTS_MAX)
     )  # fmt: skip

@@ -19,9 +19,11 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import polars as pl
+
+from ..values import read_json
 
 HOSPITAL = pl.Struct({"name": pl.String, "grade": pl.Int64, "ownership": pl.String, "kind": pl.String, "ws218": pl.String})
 ITEM = pl.Struct({"on": pl.String, "category": pl.String, "out_of_pocket": pl.String, "self_funded": pl.String, "medication_use": pl.String})
@@ -167,6 +169,13 @@ class Source:
     total: int
     misfits: frozenset = frozenset()
     given: Optional[list] = field(default=None, repr=False)
+    _collected: Optional[pl.DataFrame] = field(default=None, repr=False)
+
+    def collected(self) -> pl.DataFrame:
+        """The frame read into memory, once (a Parquet file is decoded once for the bulk path and the per-claim rows)."""
+        if self._collected is None:
+            self._collected = self.frame.collect()
+        return self._collected
 
     def raw(self, places: Iterable[int]) -> dict[int, Any]:
         places = sorted(set(places))
@@ -174,7 +183,7 @@ class Source:
             return {}
         if self.given is not None:
             return {n: self.given[n] for n in places}
-        rows = self.frame.filter(pl.col("n").is_in(places)).collect()
+        rows = self.collected().filter(pl.col("n").is_in(places))
         return {row.pop("n"): _without_nulls(row) for row in rows.iter_rows(named=True)}
 
 
@@ -193,6 +202,8 @@ def _parquet(path: Any) -> bool:
 
 def read_claims(claims: Any) -> Source:
     """The claims as a :class:`Source`; see the module docstring for what is taken."""
+    if isinstance(claims, Source):
+        return claims
     if _parquet(claims):
         lf = pl.scan_parquet(claims)
         _same_schema(lf.collect_schema())
@@ -204,7 +215,7 @@ def read_claims(claims: Any) -> Source:
         total = lf.select(pl.len()).collect().item()
         return Source(lf.select(list(CLAIM_SCHEMA)).with_row_index("n").with_columns(pl.col("n").cast(pl.Int64)), total)
     if type(claims).__module__.split(".")[0] == "pandas":
-        from ..frame import claims_of
+        from ..frame import claims_of  # the frame extra (pandas, pyarrow): the claims are a pandas DataFrame
 
         claims = claims_of(claims)
     elif isinstance(claims, (str, os.PathLike)) or hasattr(claims, "read"):
@@ -223,10 +234,48 @@ def read_claims(claims: Any) -> Source:
     return Source(frame.lazy(), len(given), frozenset(misfits), given)
 
 
+def read_parts(claims: Any, parts: int) -> Iterator[Source]:
+    """The claims of a Parquet file or a polars frame in ``parts`` :class:`Source` parts, one member's
+    claims all in one part, each read from the file only when its turn comes: what one part holds
+    in memory bounds what a comparison holds (ten million claims on a machine that cannot hold them
+    at once).
+
+    A member's part is a hash of its member id as written. Members that share a 身份证 number (which a
+    ledger binds to one member) are all put in part 0, found by a first pass over the two columns.
+    Each row keeps its place ``n`` in the whole file.
+    """
+    if type(parts) is not int or parts < 1:
+        raise ValueError(f"parts is a number of parts (1 or more), not {parts!r}")
+    if _parquet(claims):
+        lf = pl.scan_parquet(claims)
+    elif isinstance(claims, (pl.DataFrame, pl.LazyFrame)):
+        lf = claims.lazy()
+    else:
+        raise ValueError("parts= reads a Parquet file or a polars frame in mutualaid.vector.CLAIM_SCHEMA")
+    _same_schema(lf.collect_schema())
+    lf = lf.select(list(CLAIM_SCHEMA)).with_row_index("n").with_columns(pl.col("n").cast(pl.Int64))
+    member = pl.col("member").struct.field("member_id")
+    number = pl.col("member").struct.field("id_number").str.to_uppercase()
+    shared = (
+        lf.select(member.alias("m"), number.alias("k"))
+        .drop_nulls()
+        .unique()
+        .filter(pl.len().over("k") > 1)
+        .select("m")
+        .unique()
+        .collect()
+        .get_column("m")
+    )
+    part = pl.when(member.is_null() | member.is_in(shared.implode())).then(0).otherwise((member.hash(2022) % parts).cast(pl.Int64))
+    for k in range(parts):
+        frame = lf.filter(part == k)
+        source = Source(frame, 0)
+        source.total = source.collected().height
+        yield source
+
+
 def _json_lines(source: Any) -> Iterable[Any]:
     """A JSON-lines file (a path or a binary stream), a claim a line; a line that is not JSON is kept as its text (bad input)."""
-    from ..values import read_json
-
     def lines(fp) -> Iterable[Any]:
         for raw in fp:
             if not raw.strip():

@@ -1,6 +1,6 @@
 """``whatif.compare(..., engine="polars")``: the comparison's totals and causes worked out over whole columns.
 
-Each edition decides the same claims (:func:`.run.compare_frames`); the claims that moved against
+Each edition decides the same claims (:func:`.run.compare_frames`, part by part with ``parts``: :func:`.run.compare_parts`); the claims that moved against
 the baseline, and why, are found by joins rather than claim by claim. :func:`mutualaid.whatif.causes`
 is read as it is written, over the reasons' (rule, subject) pairs of the two editions:
 
@@ -23,9 +23,10 @@ from typing import Any, Optional
 import polars as pl
 
 from ..rules import rules_for
-from ..whatif import Compared, Comparison, Side
+from ..whatif.comparison import Comparison
+from ..whatif.rows import Compared, Side
 from .engine import Decided
-from .run import compare_frames
+from .run import compare_parts
 
 _CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
 
@@ -47,9 +48,9 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     """For each row that moved between ``first`` and ``second`` (same rows, same order): ``n`` and
     ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them."""
     base, other = _filled(first.frame), _filled(second.frame)
-    both = base.select("n", "outcome", "payout_fen", "tier_amount_fen", "error").join(
-        other.select("n", "outcome", "payout_fen", "tier_amount_fen", "error"), on="n", suffix="_b"
-    )
+    columns = ("outcome", "payout_fen", "tier_amount_fen", "error")
+    assert base.height == other.height  # the same rows in the same order: side by side, no join
+    both = base.select("n", *columns).hstack(other.select(pl.col(columns).name.suffix("_b")))
     moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
     ids = moved.get_column("n")
     a, b = _pairs(first, ids), _pairs(second, ids)
@@ -87,12 +88,11 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
             .when(pl.col("error").is_null() & pl.col("error_b").is_not_null())
             .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error_b"), under=pl.lit("B"))]))
             .when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes")
-        )  # bad input under one edition only names it (whatif._why)
-        .with_columns(pl.col("causes").list.unique().list.sort())
-        .select("n", "causes", pl.col("payout_fen_b") - pl.col("payout_fen"))
-        .rename({"payout_fen_b": "change_fen"})
+        )  # bad input under one edition only names it (whatif.why.why)
+        .select("n", "causes", (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
     )
-    return out
+    several = pl.col("causes").list.len() > 1  # a list of one cause is its own sorted set: only the others are sorted
+    return pl.concat([out.filter(~several), out.filter(several).with_columns(pl.col("causes").list.unique().list.sort())]).sort("n")
 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:
@@ -178,10 +178,10 @@ def _add_bulk(comparison: PolarsComparison) -> None:
             cost[label] = cost.get(label, 0) + int(change)
 
 
-def compare(claims: Any, editions: tuple) -> PolarsComparison:
-    """``whatif.compare(claims, *editions, engine="polars")``: see the module docstring."""
+def compare(claims: Any, editions: tuple, parts: int = 1) -> PolarsComparison:
+    """``whatif.compare(claims, *editions, engine="polars", parts=parts)``: see the module docstring."""
     meaning = _meaning(editions)
-    compared = compare_frames(claims, editions, lambda first, other: causes_frame(first, other, meaning))
+    compared = compare_parts(claims, editions, lambda first, other: causes_frame(first, other, meaning), parts)
     sides = [_filled(s) for s in compared.sides]
     causes = compared.against
     comparison = PolarsComparison(editions, sides, compared.by_hand, causes)
@@ -191,14 +191,14 @@ def compare(claims: Any, editions: tuple) -> PolarsComparison:
     return comparison
 
 
-def sweep(claims: Any, editions: tuple) -> pl.DataFrame:
+def sweep(claims: Any, editions: tuple, parts: int = 1) -> pl.DataFrame:
     """Each edition's totals over the same claims, against the first: one row an edition (``whatif.sweep``).
 
     Columns: ``edition`` (label), ``paid_fen``, ``change_fen`` (against the first), ``approved``,
     ``claims_changed`` (outcome or payout), ``members_paid`` (paid anything), ``members_affected``
     (paid another total than under the first edition), ``members_paid_more``, ``members_paid_less``.
     """
-    compared = compare_frames(claims, editions)
+    compared = compare_parts(claims, editions, parts=parts)
     labels = Comparison(editions).labels
     rows = []
     for k, side in enumerate(compared.sides):

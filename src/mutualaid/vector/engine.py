@@ -22,7 +22,10 @@ The first guess is the arithmetic of issue 24, which is exact unless a pending o
 changes what later ones read: the accident's total is a cumulative sum over its claims; a top-up's
 due telescopes (the tier of the running total less the largest tier paid before, a shifted
 cumulative maximum); and the cap clips once (a member's payout is ``min(due, max(0, cap − the
-member's earlier dues)))``. So a year of claims is decided in one round, checked by a second.
+member's earlier dues)))``, worked out over what the row and claim rules say of each claim without a
+history (no round is spent on it). So a year of claims is decided in one round, which confirms the
+guess for all but a few members (a claim pended then sent again, a top-up after a denial); those are
+decided again.
 
 **The reasons** are the rules that bit, in the contract's order (CONTRACT §7, "Reason order": the
 table's row, the subject, the rule), as lists of rule ids and subjects; the bilingual message is
@@ -32,6 +35,7 @@ built for the rows a reader looks at (:class:`mutualaid.frame.Deferred`), by the
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any, Callable, Optional, Sequence, cast
@@ -39,11 +43,12 @@ from typing import Any, Callable, Optional, Sequence, cast
 import polars as pl
 
 from ..conditions import ARITHMETIC, COMBINATIONS, COMPARISONS
-from ..edition import Edition
+from ..edition import Edition, editions
 from ..engine import bound_patterns
 from ..facts import ASSESSED, DERIVED
 from ..hospitals import kind_of_ws218
 from ..icd10 import who_code
+from ..ledger import member_of
 from ..rules import rules_for
 from . import checks
 from .columns import Source
@@ -109,7 +114,7 @@ class Flat:
     ok: pl.DataFrame
     """``n`` and ``ok`` for every row of the frame."""
     keys: pl.DataFrame
-    """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id."""
+    """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id; ``resent``: the member sent that claim id more than once."""
     cache: dict = field(default_factory=dict)
     """The edition-independent facts of a set of rows (:func:`_base_facts`), shared by the editions of a comparison."""
 
@@ -119,8 +124,13 @@ def _field(struct: str, name: str) -> pl.Expr:
 
 
 def flatten(source: Source) -> Flat:
-    """The claims of ``source`` as three frames and the bulk checks' verdict, in one lazy query each."""
-    lf = source.frame
+    """The claims of ``source`` as three frames and the bulk checks' verdict.
+
+    The source is read once (a Parquet file is decoded once, and kept for the per-claim path's rows);
+    a list is exploded beside the range of its places (``t``, ``i``), so no window per claim is needed.
+    ``tr`` numbers the treatment rows (rising, an item carries its treatment's), so that a fact finds
+    its parent row by a binary search (:func:`_parent`)."""
+    lf = source.collected().lazy()
     day = checks.day
     claims = lf.select(
         "n", "claim_id", "plan", "filed_on",
@@ -138,11 +148,10 @@ def flatten(source: Source) -> Flat:
         day(pl.col("real_name_verified_on")).alias("real_name_verified_day_abs"),
     )  # fmt: skip
     treatments = (
-        lf.select("n", "treatments")
-        .explode("treatments")
-        .with_columns(pl.int_range(pl.len()).over("n").alias("t"))
+        lf.select("n", "treatments", pl.int_ranges(0, pl.col("treatments").list.len(), dtype=pl.Int64).alias("t"))
+        .explode("treatments", "t")
         .select(
-            "n", "t",
+            "n", "t", pl.int_range(pl.len(), dtype=pl.Int64).alias("tr"),
             pl.col("treatments").is_not_null().alias("treatment_ok"),
             _field("treatments", "treatment_id").alias("treatment_id"),
             _field("treatments", "hospital").is_not_null().alias("hospital_ok"),
@@ -155,11 +164,10 @@ def flatten(source: Source) -> Flat:
         )
     )  # fmt: skip
     items = (
-        treatments.select("n", "t", "items")
-        .explode("items")
-        .with_columns((pl.int_range(pl.len()).over("n", "t") + 1).alias("i"))
+        treatments.select("n", "t", "tr", "items", pl.int_ranges(1, pl.col("items").list.len() + 1, dtype=pl.Int64).alias("i"))
+        .explode("items", "i")
         .select(
-            "n", "t", "i",
+            "n", "t", "tr", "i",
             pl.col("items").is_not_null().alias("item_ok"),
             day(_field("items", "on")).alias("on_day"),
             _field("items", "category").alias("category"),
@@ -169,10 +177,11 @@ def flatten(source: Source) -> Flat:
         )
     )  # fmt: skip
     c, t, i = pl.collect_all([claims, treatments.drop("items"), items])
-    # An empty or null list explodes to one null row, which is no treatment or item: its list's length
-    # (0 or null) says so. A null inside a list is kept, and fails the checks.
-    i = i.join(t.select("n", "t", "item_count"), on=["n", "t"], how="left").filter((pl.col("item_count") > 0) | pl.col("item_ok")).drop("item_count")
-    t_real = t.join(c.select("n", "treatment_count"), on="n", how="left").filter((pl.col("treatment_count") > 0) | pl.col("treatment_ok")).drop("treatment_count")
+    # An empty or null list explodes to one null row, which is no treatment or item: its place (the
+    # range of an empty list's places exploded) is null. A null inside a list has a place; it is kept,
+    # and fails the checks.
+    i = i.filter(pl.col("i").is_not_null())
+    t_real = t.filter(pl.col("t").is_not_null())
 
     # the bulk checks
     codes = checks.diagnosis_codes_ok(t_real.get_column("diagnoses").explode().unique())
@@ -185,7 +194,9 @@ def flatten(source: Source) -> Flat:
         ).alias("ok")
     )
     i_checked = i.join(c.select("n", "filed_day"), on="n", how="left").with_columns(checks.items_ok().alias("ok"))
-    c_checked = c.with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
+    c_checked = c.with_columns(
+        checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
+    ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
     bad_t = t_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     bad_i = i_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     item_total = t_real.group_by("n").agg(pl.col("item_count").sum().alias("items_expected"))
@@ -212,7 +223,7 @@ def flatten(source: Source) -> Flat:
         pl.col("member_id").rank("dense").alias("m"),
         pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
         pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
-    )
+    ).with_columns(pl.col("s").is_duplicated().alias("resent"))
     return Flat(c, t_real, i_checked.drop("ok"), ok, keys)
 
 
@@ -234,8 +245,6 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     # none (a claim of no member, alone), so no member of a bad row stays in bulk.
     bad_members = set(c.filter(~pl.col("ok")).get_column("member_id").drop_nulls().to_list())
     if source.misfits:
-        from ..ledger import member_of
-
         bad_members |= {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
     c = c.with_columns(edition_of(c).alias("edition"))
     number = pl.col("id_number").str.to_uppercase()
@@ -334,7 +343,8 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
 
     Each field is computed as :mod:`mutualaid.compiled` computes it per claim (its ``_FIELDS``) and
     :func:`mutualaid.facts.derive` for the durable engine; tests/test_vector.py holds the three alike."""
-    claims = flat.claims.join(rows.select("n"), on="n", how="semi").sort("n")
+    chosen = pl.col("n").is_in(rows.get_column("n").implode())
+    claims = flat.claims.filter(chosen)  # each frame of flat is in place order (n, then t, then i)
     since, verified = pl.col("union_member_since_day_abs"), pl.col("real_name_verified_day_abs")
     claim = claims.select(
         "n", "claim_id", "member_id", "accident_id",
@@ -350,30 +360,33 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         pl.col("payee_holder_id_number").fill_null("").alias("payee_holder_id_number"),
         pl.col("payee_account_number").fill_null("").alias("payee_account_number"),
     )  # fmt: skip
+    claim_n = claims.get_column("n")
 
     circumstance = (
         claims.select("n", pl.col("circumstances").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
-        .with_columns((pl.int_range(pl.len()).over("n") + 1).alias("j"))
+        .with_columns((_place_in_run("n") + 1).alias("j"))
     )
-    circ_count = circumstance.group_by("n").agg(pl.len().alias("circumstances"))
-    documents = claims.select("n", "documents").join(circ_count, on="n", how="left").with_columns(pl.col("circumstances").fill_null(0))
-    first_treatment = documents.select("n", (1 + pl.col("circumstances")).alias("first"))
+    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), _parent(claim_n, circumstance.get_column("n")), claims.height)
+    documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
 
-    t = flat.treatments.join(rows.select("n"), on="n", how="semi").sort("n", "t")
+    t = flat.treatments.filter(chosen)
     keys = t.get_column("diagnoses").list.join("\x00").unique().to_list()
     primary = {key: who_code(key.split("\x00")[0]) for key in keys}
     kinds = {code: kind_of_ws218(code) for code in t.get_column("ws218").unique().to_list() if code is not None}
-    items = flat.items.join(rows.select("n"), on="n", how="semi").sort("n", "t", "i")
-    item_sums = items.group_by("n", "t").agg(pl.col("out_of_pocket_fen").sum().alias("out_of_pocket_fen"))
+    items = flat.items.filter(chosen)
+    of_treatment = _parent(t.get_column("tr"), items.get_column("tr"))
+    of_claim = _parent(claim_n, t.get_column("n"))
     key = pl.col("diagnoses").list.join("\x00")
     treatment = (
-        t.join(first_treatment, on="n", how="left")
-        .join(item_sums, on=["n", "t"], how="left")
+        t.with_columns(
+            (1 + circ_count.gather(of_claim)).alias("first"),
+            _sums_by_parent(items.get_column("out_of_pocket_fen").fill_null(0), of_treatment, t.height).alias("out_of_pocket_fen"),
+        )
         .with_columns(
-            (pl.col("first") + pl.col("t") + (pl.col("item_count") + 0).cum_sum().over("n") - pl.col("item_count")).alias("j"),
+            (pl.col("first") + pl.col("t") + _before_in_run("item_count", "n")).alias("j"),
         )
         .select(
             "n", "t", "j", pl.col("treatment_id").alias("subject"),
@@ -383,12 +396,15 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             .otherwise(pl.col("hospital_kind").fill_null("general")).alias("kind"),
             key.replace_strict(primary, return_dtype=pl.String).alias("primary_diagnosis"),
             key.alias("diagnosis_key"),
-            pl.col("out_of_pocket_fen").fill_null(0),
+            pl.col("out_of_pocket_fen"),
         )
     )  # fmt: skip
     item = (
-        items.join(treatment.select("n", "t", pl.col("j").alias("tj"), pl.col("subject").alias("tid")), on=["n", "t"], how="left")
-        .join(claims.select("n", "accident_day"), on="n", how="left")
+        items.with_columns(
+            treatment.get_column("j").gather(of_treatment).alias("tj"),
+            treatment.get_column("subject").gather(of_treatment).alias("tid"),
+            claims.get_column("accident_day").gather(of_claim.gather(of_treatment)).alias("accident_day"),
+        )
         .select(
             "n", "t", (pl.col("tj") + pl.col("i")).alias("j"),
             (pl.col("tid") + "/" + pl.col("i").cast(pl.String)).alias("subject"),
@@ -489,6 +505,9 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
         pl.any_horizontal(pl.col(f"pend_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("pend_rows"),
         pl.any_horizontal(pl.col(f"exclude_{on}").fill_null(False) for on in ("circumstance", "document")).alias("exclude_claim_rows"),
     ).drop([f"{x}_{on}" for x in ("deny", "pend", "exclude") for on in ("circumstance", "document", "treatment", "item")])
+    # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
+    # every running sum is over small contiguous groups.
+    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
     flat.cache[key] = (rows, static, row_fired)
     return static, row_fired
 
@@ -496,8 +515,6 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
 def _row_key(edition: Edition, rules: _Compiled) -> str:
     """What the row rules and their facts read of an edition: their bound conditions, the documents required,
     the circumstance and diagnosis groups."""
-    import json
-
     row = [(r.id, p) for r, p in zip(rules.rules, rules.patterns) if r.on not in ("claim", "assessment")]
     data = edition.model_dump(mode="json", include={"documents", "exclusions"})
     return json.dumps([row, data], sort_keys=True, default=str)
@@ -509,50 +526,37 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     static, row_fired = _row_rules(flat, rows, edition, rules)
     start, end = edition.period.start.toordinal(), edition.period.end.toordinal()
     in_scope = pl.lit(True) if edition.cap.scope == "member" else pl.col("accident_day").is_between(start, end)
-    static = static.with_columns(in_scope.alias("in_scope")).sort("n")
+    static = static.with_columns(in_scope.alias("in_scope"))
+    orders = _orders(flat, rows, static)
 
-    # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
-    # every running sum below is over small contiguous groups.
-    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
-
-    # Round 0: every claim entered that no row rule pends, nothing paid; from then on each round's guess of what was paid
-    # is the issue's arithmetic over that round's tiers (_telescoped), and a round that reproduces
-    # its own guess ends it. Past ACCELERATED rounds the guess is the round's own output, which
-    # settles by the induction of the module docstring.
-    first_guess = _claim_rules_alone(static, edition, rules)
-    state = static.with_columns(first_guess.alias("entered"), pl.lit(0, dtype=pl.Int64).alias("paid"), pl.lit(False).alias("err"))
+    # The first guess is the issue's arithmetic over what the row and claim rules say without a
+    # history (_first_guess, _guess); each round decides against the guess, and a round that
+    # reproduces its guess ends it for its members. The members whose guess moved are decided again,
+    # for ACCELERATED rounds against the arithmetic over their round's tiers, and past that against
+    # the round's own output, which settles by the induction of the module docstring.
+    state = _guess(_first_guess(static, edition, rules, orders), static.columns, edition, orders)
     done: list[pl.DataFrame] = []
-    longest: int = cast(int, static.group_by("m").len().get_column("len").max() or 0)
+    longest = _longest(flat, rows, static)
+    kept = [*_KEPT, *(f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ()))]  # what the table reads
     rounds = 0
     while True:
-        out = _round(state, edition, rules)
+        out = _round(state, edition, rules, orders if state.height == static.height else None)
         rounds += 1
         new_entered = pl.col("outcome").is_in(["approved", "denied"])
         new_err = pl.col("outcome") == "error"
-        if rounds > 1:
-            same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
-            moved = out.filter(~same).get_column("m").unique().implode()
-            if moved.list.len().item() == 0:
-                done.append(out)
-                break
-            if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
-                raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
-            done.append(out.filter(~pl.col("m").is_in(moved)))
-            out = out.filter(pl.col("m").is_in(moved))
-        if rounds <= ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
-            err = out.select(new_err).to_series()
-            decided = out.select(pl.col("decided_as").is_in(["approved", "denied"])).to_series() & ~err
-            paid, denied = _telescoped(out, edition, decided)
-            waits = out.select((pl.col("pend_rows") | pl.col("pend_claim")) & ~(pl.col("deny_rows") | pl.col("deny_claim"))).to_series()
-            decided = out.with_columns(denied.alias("denied"), decided.alias("decided")).select(
-                pl.when(waits).then(pl.col("denied")).otherwise(pl.col("decided"))).to_series()  # fmt: skip
-            by_send = _Order(out, "s")
-            for _ in range(2):  # the sends refused, given the sends guessed to enter, and again
-                err = _refused(out, by_send, decided & ~err, err).is_not_null()
-            guess: list[Any] = [(decided & ~err).alias("entered"), err.alias("err")]
+        same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
+        moved = out.filter(~same).get_column("m").unique().implode()
+        if moved.list.len().item() == 0:
+            done.append(out.select(kept))
+            break
+        if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
+            raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
+        done.append(out.select("m", *kept).filter(~pl.col("m").is_in(moved)).drop("m"))
+        out = out.filter(pl.col("m").is_in(moved))
+        if rounds < ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
+            state = _guess(out, static.columns, edition, None)
         else:
-            guess, paid = [new_entered.alias("entered"), new_err.alias("err")], out.get_column("payout_out")
-        state = out.select([*static.columns, *guess]).with_columns(paid.alias("paid"))
+            state = out.select([*static.columns, new_entered.alias("entered"), new_err.alias("err")]).with_columns(pl.col("payout_out").alias("paid"))
     result = pl.concat(done, how="diagonal_relaxed").sort("n")
 
     # The reasons: the row rules', the claim's and the assessment's, in reason order.
@@ -639,26 +643,77 @@ class _Order:
         return out.gather(self.back)
 
 
-def _claim_rules_alone(static: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.Series:
-    """Whether each claim enters the history, as far as the row and claim rules tell without a history
-    (a claim that one of them pends and none denies waits): round 0's guess."""
-    frame = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
-    days = static.select("accident_day")
+_KEPT = ("n", "claim_id", "member_id", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen",
+         "accident_id", "accident_day", "filed_day")  # fmt: skip
+"""What an edition's table is made of (with the claim and assessment rules' columns), once its rounds are done."""
+
+
+def _longest(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> int:
+    """The most claims of one member (the rounds' bound), once for the rows."""
+    key = ("longest", id(rows))
+    found = flat.cache.get(key)
+    if found is None or found[0] is not rows:
+        found = flat.cache[key] = (rows, cast(int, static.group_by("m").len().get_column("len").max() or 0))
+    return found[1]
+
+
+def _orders(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> tuple["_Order", "_Sends"]:
+    """The running sums' permutations of the whole frame (by accident; the claim ids sent again), once
+    for the rows: every edition's frame holds them in the same order."""
+    key = ("orders", id(rows))
+    found = flat.cache.get(key)
+    if found is None or found[0] is not rows:
+        found = flat.cache[key] = (rows, _Order(static, "a"), _Sends(static))
+    return found[1], found[2]
+
+
+def _claim_rules(frame: pl.LazyFrame, days: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.LazyFrame:
+    """What the articles derive (in the declared order) and the claim rules: ``counted_fen``, ``deny_claim``, ``pend_claim``."""
     for derived in DERIVED:
         frame = frame.with_columns(**vectorised(derived)(days, edition))
     frame = rules.tested(frame, "claim")
-    deny = pl.col("deny_rows") | rules.any_of("claim", "deny")
-    pend = pl.col("pend_rows") | rules.any_of("claim", "pend")
-    return frame.select(deny | ~pend).collect().to_series()
+    counted = pl.when(pl.col("exclude_claim_rows") | rules.any_of("claim", "exclude")).then(0).otherwise(pl.col("counted_base"))
+    return frame.with_columns(
+        counted.alias("counted_fen"), rules.any_of("claim", "deny").alias("deny_claim"), rules.any_of("claim", "pend").alias("pend_claim")
+    )
 
 
-def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series) -> tuple[pl.Series, pl.Series]:
+def _first_guess(static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
+    """A round's output as far as the row and claim rules tell without a history (nothing paid, no
+    earlier filing), each claim guessed to enter unless they pend it and deny nothing; the sends
+    refused given that guess. What :func:`_guess` reads to make the first round's history."""
+    lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
+    frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
+    deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
+    entered = frame.select(deny | ~pend).to_series()
+    error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
+    decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+    return frame.with_columns(error.alias("error"), decided_as.alias("decided_as")).with_columns(
+        pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as")).alias("outcome"))  # fmt: skip
+
+
+def _guess(out: pl.DataFrame, columns: list, edition: Edition, orders: Optional[tuple]) -> pl.DataFrame:
+    """The next round's history guessed from a round's output ``out``: which claims enter (decided
+    and not refused), which are refused, and what each was paid, by the issue's arithmetic
+    (:func:`_telescoped`). ``orders``: the permutations of ``out``'s rows when it is the whole frame."""
+    by_accident, by_send = orders or (_Order(out, "a"), _Sends(out))
+    err = out.select(pl.col("outcome") == "error").to_series()
+    decided = out.select(pl.col("decided_as").is_in(["approved", "denied"])).to_series() & ~err
+    paid, denied = _telescoped(out, edition, decided, by_accident)
+    waits = out.select((pl.col("pend_rows") | pl.col("pend_claim")) & ~(pl.col("deny_rows") | pl.col("deny_claim"))).to_series()
+    decided = out.with_columns(denied.alias("denied"), decided.alias("decided")).select(
+        pl.when(waits).then(pl.col("denied")).otherwise(pl.col("decided"))).to_series()  # fmt: skip
+    for _ in range(2):  # the sends refused, given the sends guessed to enter, and again
+        err = _refused(out, by_send, decided & ~err, err).is_not_null()
+    return out.select([*columns, (decided & ~err).alias("entered"), err.alias("err")]).with_columns(paid.alias("paid"))
+
+
+def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series, by_accident: "_Order") -> tuple[pl.Series, pl.Series]:
     """What each claim was paid, by the issue's arithmetic over a round's output: a claim that nothing
     but the tier and the cap can stop (``payable``) is due its tier less the largest tier due before
     it for the accident (the top-ups telescope), and the cap clips the member's dues once. And whether
     the tier or the cap would deny each claim."""
     payable = ~(pl.col("deny_rows") | pl.col("pend_rows") | pl.col("deny_claim") | pl.col("pend_claim") | (pl.col("outcome") == "error"))
-    by_accident = _Order(out, "a")
     if edition.accumulate_same_accident:  # the accident's totals again, over the claims now guessed to enter
         mine = out.select(pl.when(entered).then(pl.col("counted_fen")).otherwise(0)).to_series()
         accident = out.select(pl.col("counted_fen")).to_series() + by_accident.before_sum(mine)
@@ -680,33 +735,76 @@ def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series) -> tupl
     return paid, denied
 
 
+def _before_in_run(name: str, key: str) -> pl.Expr:
+    """The sum of the earlier values of the run of equal ``key`` a row is in (rows sorted by ``key``):
+    one cumulative sum less its value where the run starts (a window per run costs ten times as much)."""
+    c = pl.col(name).cum_sum() - pl.col(name)
+    return c - pl.when(pl.col(key).is_first_distinct()).then(c).otherwise(None).forward_fill()
+
+
+def _parent(parent_keys: pl.Series, child_keys: pl.Series) -> pl.Series:
+    """Each child row's place among its parents (a treatment's claim, an item's treatment), by the key
+    both hold, rising in both: a binary search and a gather where a join would hash both sides."""
+    return parent_keys.search_sorted(child_keys, side="left").cast(pl.Int64)
+
+
+def _sums_by_parent(values: pl.Series, parents: pl.Series, count: int) -> pl.Series:
+    """The sum of ``values`` over the children of each of ``count`` parents (``parents`` rising: each
+    parent's children one run), 0 for a parent without any: differences of one cumulative sum."""
+    total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
+    bounds = parents.search_sorted(pl.int_range(count + 1, eager=True, dtype=pl.Int64), side="left").cast(pl.Int64)
+    return total.gather(bounds.slice(1)) - total.gather(bounds.slice(0, count))
+
+
+def _place_in_run(key: str) -> pl.Expr:
+    """A row's place in its run of equal ``key`` (rows sorted by ``key``), from 0."""
+    place = pl.int_range(pl.len(), dtype=pl.Int64)
+    return place - pl.when(pl.col(key).is_first_distinct()).then(place).otherwise(None).forward_fill()
+
+
 def _member_before_sum(name: str) -> pl.Expr:
     """The sum of the member's earlier values: the rows are sorted by member, so each member is one run."""
-    c = pl.col(name).cum_sum() - pl.col(name)
-    return c - pl.when(pl.col("m").is_first_distinct()).then(c).otherwise(None).forward_fill()
+    return _before_in_run(name, "m")
 
 
 _NONE_DAY = (1 << 21) - 1
 """No filing day (above every day number up to 2199-12-31, 802,938)."""
 
 
-def _refused(frame: pl.DataFrame, by_send: _Order, entered: pl.Series, err: pl.Series) -> pl.Series:
+class _Sends:
+    """The rows of a frame whose claim id their member sent more than once (``resent``), in their
+    order by claim id: only those can be refused as sent again, so only those are read."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.height = frame.height
+        self.rows = frame.select(pl.arg_where(pl.col("resent"))).to_series()
+        self.sub = frame.select(pl.col("n", "s", "filed_day").gather(self.rows))
+        self.order = _Order(self.sub, "s")
+
+
+def _refused(frame: pl.DataFrame, sends: _Sends, entered: pl.Series, err: pl.Series) -> pl.Series:
     """Each claim's error when its claim id was sent before: ``claim_id`` if an earlier send entered the
     history, ``filed_on`` if the earlier sends were pended with another filing day (it keeps its first
     filing: every earlier send that was not refused has that day, so it is their least); else null."""
-    decided_before = by_send.before_sum(entered)
-    ok_filed = frame.select(pl.when(~err).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
+    none = pl.repeat(None, sends.height, dtype=pl.String, eager=True)
+    if sends.rows.len() == 0:
+        return none
+    by_send = sends.order
+    decided_before = by_send.before_sum(entered.gather(sends.rows))
+    ok_filed = sends.sub.select(pl.when(~err.gather(sends.rows)).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first_send = by_send.before_extreme(ok_filed, low=True, none=_NONE_DAY, width=21)
-    return frame.select(
+    found = sends.sub.select(
         pl.when(decided_before > 0).then(pl.lit("claim_id"))
         .when((first_send != _NONE_DAY) & (first_send != pl.col("filed_day"))).then(pl.lit("filed_on"))
         .otherwise(pl.lit(None, dtype=pl.String))
     ).to_series()  # fmt: skip
+    return none.scatter(sends.rows, found)
 
 
-def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFrame:
-    """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make."""
-    by_accident, by_send = _Order(state, "a"), _Order(state, "s")
+def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Optional[tuple]) -> pl.DataFrame:
+    """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make
+    (``orders``: the permutations of its rows when it is the whole frame)."""
+    by_accident, by_send = orders or (_Order(state, "a"), _Sends(state))
     filed = state.select(pl.when(pl.col("entered")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first = by_accident.before_extreme(filed, low=True, none=_NONE_DAY, width=21)
     frame = state.with_columns(
@@ -716,14 +814,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
         pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
     ).with_columns(_member_before_sum("paid_scope").alias("past_paid_in_cap_scope_fen"))  # fmt: skip
     days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
-    lazy = frame.lazy()
-    for derived in DERIVED:  # what the articles derive, in the declared order
-        lazy = lazy.with_columns(**vectorised(derived)(days, edition))
-    lazy = rules.tested(lazy, "claim")
-    counted = pl.when(pl.col("exclude_claim_rows") | rules.any_of("claim", "exclude")).then(0).otherwise(pl.col("counted_base"))
-    frame = lazy.with_columns(
-        counted.alias("counted_fen"), rules.any_of("claim", "deny").alias("deny_claim"), rules.any_of("claim", "pend").alias("pend_claim")
-    ).collect()
+    frame = _claim_rules(frame.lazy(), days, edition, rules).collect()
     if edition.accumulate_same_accident:
         mine = frame.select(pl.when(pl.col("entered")).then(pl.col("counted_fen")).otherwise(0)).to_series()
         frame = frame.with_columns(by_accident.before_sum(mine).alias("past_counted_fen"))
@@ -746,8 +837,6 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.DataFr
 def edition_of_rows(plan: Optional[Edition]):
     """The edition of each bulk row: ``plan``, else the edition whose period holds its accident (a claim's own
     ``plan`` sends it to the per-claim path)."""
-    from ..edition import editions
-
     def of(c: pl.DataFrame) -> pl.Expr:
         if plan is not None:
             return pl.lit(plan.id)
@@ -773,7 +862,5 @@ def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Deci
         return []
     if plan is not None:
         return [decide_edition(flat, keep, plan)]
-    from ..edition import editions
-
     return [decide_edition(flat, keep.filter(pl.col("edition") == eid), cast(Edition, editions.get(eid)))
             for eid in keep.get_column("edition").unique().sort().to_list()]  # fmt: skip

@@ -15,10 +15,13 @@ from typing import Any, Callable, Optional
 import polars as pl
 
 from ..decide import _yuan, adjudicate
+from ..door import read
 from ..edition import Edition
 from ..errors import InvalidClaim
+from ..ledger import Ledger, member_of
 from ..model import Decision, HistoryEntry, build
-from .columns import Source, read_claims
+from ..whatif.comparer import CompareSpec
+from .columns import Source, read_claims, read_parts
 from .engine import Decided, decide, decide_many, edition_of_rows, flatten, routed
 
 FEN_COLUMNS = ("payout_fen", "counted_out_of_pocket_fen", "accident_out_of_pocket_fen", "tier_amount_fen", "cap_remaining_fen")
@@ -64,7 +67,7 @@ def _read(claims: Any, plan: Optional[Edition]):
 
 def decide_table(claims: Any, plan: Optional[Edition], errors: str) -> Table:
     """``frame.decide(claims, plan=plan, engine="polars", errors=errors)``'s rows, as polars."""
-    from ..frame import AMOUNTS, decided_row
+    from ..frame import AMOUNTS, decided_row  # the frame extra (pandas, pyarrow): frame.decide is what calls this
 
     source, flat, keep, aside = _read(claims, plan)
     parts = decide(flat, keep, plan)
@@ -116,8 +119,6 @@ def _fen(amount) -> int:
 
 
 def _ledger(plan: Optional[Edition]):
-    from ..ledger import Ledger
-
     return Ledger(plan=plan, engine="native", record=False)
 
 
@@ -142,6 +143,31 @@ SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen"
 """What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
 
 
+def _validated(claim: Any) -> Any:
+    """A claim for the per-claim comparer: validated once (:func:`mutualaid.door.read`), so that each
+    edition's ledger takes the model as it is, as a ledger hands its own validated model to
+    ``adjudicate``; a claim that is bad input is handed over as it came, to be refused with its words."""
+    try:
+        model, _ = read(claim)
+    except Exception:  # noqa: BLE001 - whatever the reading raises, the ledger raises it again and words it
+        return claim
+    return claim if model is None else model
+
+
+def compare_parts(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None, parts: int = 1) -> Compared:
+    """:func:`compare_frames` over the claims in ``parts`` parts by member (:func:`.columns.read_parts`),
+    decided one after another, put together in the claims' order: what ``parts=1`` gives, in the memory
+    of a part (and what the comparison keeps of every claim: :data:`SLIM` columns an edition)."""
+    if parts == 1:
+        return compare_frames(claims, editions_, against)
+    done = [compare_frames(source, editions_, against) for source in read_parts(claims, parts)]
+    sides = [pl.concat([d.sides[k] for d in done], how="vertical_relaxed").sort("n") for k in range(len(editions_))]
+    found = [pl.concat([d.against[k] for d in done], how="vertical_relaxed").sort("n") for k in range(len(editions_) - 1)] if against else []
+    by_hand = {n: c for d in done for n, c in d.by_hand.items()}
+    members = {n: m for d in done for n, m in d.members.items()}
+    return Compared(sides, by_hand, sum(d.total for d in done), members, found)
+
+
 def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None) -> Compared:
     """Each edition's decisions of the same claims: the bulk rows by the polars engine, the rest by the
     per-claim comparer (``engine="native"``), which words bad input and its causes as ever.
@@ -151,8 +177,6 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     :class:`~.engine.Decided` (its table and the rules that bit) beside the first's (the causes of a
     comparison), and what it returns is kept in ``Compared.against``.
     """
-    from ..whatif import CompareSpec
-
     source, flat, keep, aside = _read(claims, editions_[0])
     parts: list[Decided] = []
     found = []
@@ -167,10 +191,8 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     del first
     raw = source.raw(aside)
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
-    by_hand = {c.line - 1: c for c in worker([(n + 1, raw[n]) for n in sorted(raw)])}
-    from ..ledger import member_of
-
+    by_hand = {c.line - 1: c for c in worker([(n + 1, _validated(raw[n])) for n in sorted(raw)])}
     return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
 
 
-__all__ = ["Table", "Compared", "decide_table", "compare_frames", "FEN_COLUMNS"]
+__all__ = ["Table", "Compared", "decide_table", "compare_frames", "compare_parts", "FEN_COLUMNS"]
