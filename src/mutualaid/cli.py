@@ -157,27 +157,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    print(json.dumps(schema_document(), ensure_ascii=False, indent=2, sort_keys=True))
+    print(json.dumps(model.schema_document(), ensure_ascii=False, indent=2, sort_keys=True))
     return 0
-
-
-def schema_document() -> dict:
-    """What ``mutualaid schema`` prints (and the service's ``GET /v1/schema`` answers)."""
-    from .model import Claim, Decision, HistoryEntry
-
-    from .model import SCHEMA_VERSION
-
-    def dialect(name: str, body: dict) -> dict:
-        """A schema that says which JSON Schema it is and which of ours (pydantic writes 2020-12)."""
-        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"urn:mutualaid:{name}:{SCHEMA_VERSION}", **body}
-
-    schema = {
-        "schema_version": SCHEMA_VERSION,
-        "claim": dialect("claim", Claim.model_json_schema()),
-        "history_entry": dialect("history-entry", HistoryEntry.model_json_schema()),
-        "decision": dialect("decision", Decision.model_json_schema(mode="serialization")),
-    }
-    return schema
 
 
 class OutputError(Exception):
