@@ -5,15 +5,13 @@ from __future__ import annotations
 import time
 from typing import IO, Any, Optional
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn
 
 class Progress:
     """rich's progress bar on a terminal (redrawn at most five times a second); nothing when piped.
 
     ``update(claims, offset)`` moves it to ``offset`` of ``total_bytes`` read (a bar without an end
     when the total is unknown, as for standard input) and shows the claims decided and their rate.
-    The bar is
+    rich is imported when the bar is first drawn, never on a run that does not draw it. The bar is
     drawn on ``stream`` only (standard error): standard output may be OUT, and is left alone.
     """
 
@@ -27,6 +25,10 @@ class Progress:
         self._task: Any = None
 
     def _open(self) -> None:
+        from rich.console import Console  # loaded on first use, when the bar is drawn: the library never imports rich (issue 15)
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn  # loaded on first use
+        from rich.progress import Progress as Bar  # loaded on first use
+
         console = Console(file=self.stream, force_terminal=True, highlight=False)
         self._bar = Bar(
             BarColumn(bar_width=30),

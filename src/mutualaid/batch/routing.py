@@ -10,6 +10,7 @@ from typing import Optional
 from ..door import keys_of, member_key, number_key
 from ..values import read_json
 
+
 def part_of(member_id: str, parts: int) -> int:
     """Which of ``parts`` processes owns a member: stable across runs and machines.
 
