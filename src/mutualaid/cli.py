@@ -36,27 +36,22 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--plan", help="an edition id or an edition file (default: the claim's plan)")
     a.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     a.add_argument("--record", action="store_true", help="print a replayable record: the canonical input and the decision (see replay)")
-    a.set_defaults(command="adjudicate")
 
     c = sub.add_parser("check", help="run case files (CONTRACT §6)")
     c.add_argument("paths", nargs="+", help="case files or folders of them")
     c.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
-    c.set_defaults(command="check")
 
     s = sub.add_parser("schema", help="print the JSON Schema of the claim, a history entry and the decision")
-    s.set_defaults(command="schema")
 
     r = sub.add_parser("replay", help="decide a stored record again; exit 0 if identical, 1 if it differs (and why)")
     r.add_argument("record", help="a record written by `adjudicate --record`, or - for standard input")
     r.add_argument("--plan", help="an edition file to use instead of the edition the record names")
-    r.set_defaults(command="replay")
 
     ru = sub.add_parser("rules", help="list the rules; --markdown writes docs/rules.md")
     ru.add_argument("--markdown", action="store_true", help="every clause of 附件4 with its text, rules and hints")
     ru.add_argument("--tests", help="with --markdown: a tests folder, to list the tests and cases that pin each clause")
     ru.add_argument("--compiled", action="store_true", help="print the Python that the native engine runs for an edition: derivation, matching and assessment in one pass")
     ru.add_argument("--plan", help=f"with --compiled: the edition, an id or a file (default: {DEFAULT_EDITION})")
-    ru.set_defaults(command="rules")
     b = sub.add_parser("batch", help="decide a stream of claims (JSON lines) through a ledger; one decision or error record per line")
     b.add_argument("input", help="claims, one JSON object a line, in filing order per member; - for standard input")
     b.add_argument("output", help="decisions and error records, one a line, in input order; - for standard output")
@@ -74,11 +69,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--plan", help="an edition id or an edition file for every claim (default: each claim's plan)")
     b.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
     b.add_argument("--no-record", dest="record", action="store_false", help="leave out each decision's replay record (hashing the input costs about a tenth of a line)")
-    b.set_defaults(command="batch")
     db = sub.add_parser("db", help="the SQL store's schema: upgrade it (Alembic migrations shipped in the package), or say where it is")
     db.add_argument("action", choices=("upgrade", "current"), help="upgrade: to this library's schema; current: print the store's revision")
     db.add_argument("url", help="the store: sqlite:///ledger.db or postgresql+psycopg://user@host/db")
-    db.set_defaults(command="db")
 
     d = sub.add_parser("diff", help="what-if: decide the same claims under two editions; per-claim changes and totals")
     d.add_argument("input", help="claims, one JSON object a line (as for batch); - for standard input")
@@ -86,7 +79,6 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="JSON lines: the editions, one line per changed claim, then the totals")
     d.add_argument("--jobs", type=int, default=1, help="processes, each deciding its share of the members (default: 1)")
     d.add_argument("--engine", default="native", choices=ENGINES, help="which engine decides (default: native)")
-    d.set_defaults(command="diff")
     sv = sub.add_parser("serve", help="run the HTTP service (pip install 'mutualaid[server]', from a checkout '.[server]'); docs/server.md")
     sv.add_argument("--host", help="the address to listen on (MUTUALAID_HOST; default: 127.0.0.1)")
     sv.add_argument("--port", type=int, help="the port (MUTUALAID_PORT; default: 8000)")
@@ -109,7 +101,6 @@ def parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--db", metavar="URL", help="a SQL store (sqlite:///ledger.db, postgresql+psycopg://…): adds POST /v1/claims, GET /v1/claims/{id}, GET /v1/members/{id} (MUTUALAID_DB; docs/backends.md)")
     sv.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), help="(MUTUALAID_LOG_LEVEL; default: info)")
-    sv.set_defaults(command="serve")
     return p
 
 
