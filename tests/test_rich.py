@@ -81,7 +81,7 @@ def test_the_bar_draws_nothing_when_not_enabled_and_keeps_its_interface():
 
 
 def test_a_piped_decision_is_plain_even_with_colour_forced_off(monkeypatch, capsys):
-    from mutualaid.cli import _colour
+    from mutualaid.terminal import _colour
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

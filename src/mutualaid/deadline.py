@@ -36,7 +36,7 @@ class Deadline:
 @lru_cache(maxsize=4096)
 def is_working_day(day: dt.date) -> tuple[bool, bool]:
     """``(working, known)``: is ``day`` a working day, and did the holiday calendar cover its year."""
-    import chinese_calendar
+    import chinese_calendar  # loaded on first use, with the first decision (docs/api.md)
 
     try:
         return chinese_calendar.is_workday(day), True

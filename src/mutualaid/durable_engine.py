@@ -52,7 +52,7 @@ _names = itertools.count(1)
 
 def _host_class():
     try:
-        from durable.engine import Host
+        from durable.engine import Host  # durable extra: engine="durable" only
     except ImportError as exc:  # not installed, or Python 3.13 (undefined symbol PyEval_CallObject)
         raise UnknownEngine(f"{INSTALL_HINT} ({exc})") from None
 

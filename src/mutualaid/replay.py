@@ -20,6 +20,8 @@ from hashlib import sha256
 from types import ModuleType
 from typing import Any
 
+from pydantic import ValidationError
+
 from . import __version__
 from .decide import adjudicate, canonical_input
 from .edition import Edition, editions
@@ -94,8 +96,6 @@ def replay(stored: Any, *, plan: Edition | None = None) -> Replay:
     The library version that decided the record is not needed: a different version is reported
     as a cause when the decisions differ, and as a note when they agree.
     """
-    from pydantic import ValidationError
-
     if not isinstance(stored, dict) or not isinstance(stored.get("input"), dict) or "decision" not in stored:
         raise RecordError("a stored record is an object with 'input' ({claim, history}) and 'decision'")
     try:

@@ -8,6 +8,7 @@ edition, lints it, compiles it and reports which facts it matched (:mod:`mutuala
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Literal, Mapping
@@ -123,8 +124,6 @@ class Rule:
         """The condition as a reader sees it (docs/rules.md, ``mutualaid rules``): the expression, or the JSON."""
         if isinstance(self.when, str):
             return " ".join(line.strip() for line in self.when.strip().splitlines())  # one line, as written
-        import json
-
         return json.dumps(self.when, ensure_ascii=False)
 
 

@@ -14,6 +14,7 @@ counted by the clauses their cases' decisions cite, since most cases pin a claus
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -104,8 +105,6 @@ def _edition_values() -> dict[str, list[tuple[str, str, str, "Reference"]]]:
     The citations are the editions' own ``references`` data (OpenFisca's ``reference`` beside a
     parameter), so the page shows which numbers each clause reads, and where the plan says them.
     """
-    import json
-
     out: dict[str, list[tuple[str, str, str, Reference]]] = defaultdict(list)
     for edition_id in editions.ids():
         edition = editions.get(edition_id)

@@ -33,6 +33,12 @@ before its history moves to disk. A batch of 1,600,000 claims of 500,000 members
 peaks at 266 MB (``benchmarks/bench_batch.py --claims 1600000 --members 500000 --jobs 1``), well
 under issue 5's 500 MB."""
 
+BLOCK = 4096
+"""A member's entries are kept as strings of about this many characters, in memory
+(:class:`~mutualaid.ledger.MemoryRows`) and on disk alike, so that entering one more claim copies
+at most one block, whatever the length of the member's history. Defined here, below the ledger
+that imports this module, so that neither imports the other back."""
+
 CACHE_KIB = 65536
 """SQLite's page cache, in KiB: the memory the history on disk may use, whatever its size."""
 
@@ -44,7 +50,7 @@ class SpillTampered(sqlite3.DatabaseError):
 class DiskRows:
     """member_id → that member's entries string, kept in a temporary SQLite database.
 
-    A member's entries are stored in blocks of about :data:`~mutualaid.ledger.BLOCK` characters
+    A member's entries are stored in blocks of about :data:`BLOCK` characters
     (``seq`` 0, 1, …), so that entering one more claim rewrites one block, whatever the length of
     the member's history. Also the bindings of 身份证 numbers to member ids. The same questions as
     :class:`~mutualaid.ledger.MemoryRows`; safe to share between threads (one lock around each
@@ -103,8 +109,6 @@ class DiskRows:
 
     def append(self, member_id: str, row: str) -> int:
         """Add one entry; about how many characters the member's entries now take (as MemoryRows.append)."""
-        from .ledger import BLOCK
-
         with self._lock:
             last = self._db.execute(
                 "SELECT seq, entries, mac FROM rows WHERE member_id = ? ORDER BY seq DESC LIMIT 1", (member_id,)

@@ -13,11 +13,11 @@ import math
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Annotated
 
-from functools import lru_cache
-
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic_core import core_schema as cs
 
 from .errors import BadValue, DuplicateKeys, FieldError, quote, shown
 from .hospitals import kind_of_ws218
@@ -181,8 +181,6 @@ class _ExactMoney:
     """Money's validator: ``to_money`` on plain data, ``_json_money`` in pydantic's JSON reader."""
 
     def __get_pydantic_core_schema__(self, source, handler):
-        from pydantic_core import core_schema as cs
-
         decimal = handler(source)
         return cs.json_or_python_schema(
             json_schema=cs.no_info_before_validator_function(_json_money, decimal),

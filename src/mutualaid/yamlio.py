@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -308,6 +309,4 @@ def split_claim_document(doc: Any) -> tuple[Any, Any]:
 
 def read_claim_file(path) -> tuple[Any, Any]:
     """Read a YAML or JSON claim file; return ``(claim, history)`` as plain data for ``adjudicate``."""
-    from pathlib import Path
-
     return split_claim_document(load_claim_document(Path(path).read_text(encoding="utf-8")))

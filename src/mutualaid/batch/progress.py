@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import IO, Any, Optional
 
+
 class Progress:
     """rich's progress bar on a terminal (redrawn at most five times a second); nothing when piped.
 
@@ -24,9 +25,9 @@ class Progress:
         self._task: Any = None
 
     def _open(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, TaskProgressColumn, TextColumn
-        from rich.progress import Progress as Bar
+        from rich.console import Console  # loaded on first use, when the bar is drawn: the library never imports rich (issue 15)
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn  # loaded on first use
+        from rich.progress import Progress as Bar  # loaded on first use
 
         console = Console(file=self.stream, force_terminal=True, highlight=False)
         self._bar = Bar(

@@ -8,6 +8,8 @@ from functools import lru_cache
 from typing import Optional
 
 from ..door import keys_of, member_key, number_key
+from ..values import read_json
+
 
 def part_of(member_id: str, parts: int) -> int:
     """Which of ``parts`` processes owns a member: stable across runs and machines.
@@ -105,8 +107,6 @@ def _number_text(value: bytes) -> Optional[str]:
 
 
 def _route_parsed(raw: bytes, parts: int) -> tuple[int, Optional[str], Optional[str]]:
-    from ..values import read_json
-
     try:
         claim = read_json(raw)  # as the deciding process reads a line it cannot validate in one pass
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading

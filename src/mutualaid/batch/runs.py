@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import IO, Any, Optional
 
 from ..door import number_key
+from ..errors import InvalidClaim
+from ..ledger import BINDING_PREFIX, CHECKPOINT_PREFIX, Chain, scan, unseal
+from ..plan import resolve
 from ..spill import SPILL_AFTER
 from .errors import BatchError, BatchIOError, LedgerBusy
 from .progress import Progress
@@ -140,8 +143,6 @@ def run(
         raise BatchError("--spill-after must not be negative")
     size = min(CHUNK, checkpoint_every)
     every = -(-checkpoint_every // size) * size  # checkpoints fall on chunk ends
-    from ..plan import resolve
-
     edition = resolve(plan)  # an unknown id or a broken edition file fails here, before any line is read
     options = {"plan": plan, "engine": engine, "record": record}  # the plan as given: a resumed run must give it again
     if plan is not None and edition is not None and os.path.isfile(plan):
@@ -248,9 +249,6 @@ def _run_plain(fin, source, target, options, size, jobs, spill_after, progress, 
 
 def _run_ledger(fin, jf, source, target, ledger, options, size, every, jobs, spill_after, progress, stderr) -> Run:
     """A run with a ledger (held locked by the caller): check it, resume or start, write, commit, rename."""
-    from ..errors import InvalidClaim
-    from ..ledger import Chain, scan
-
     try:
         found = scan(ledger)
     except InvalidClaim as exc:
@@ -398,8 +396,6 @@ def _finish_rename(last: dict) -> None:
 
 
 def _only_checkpoints(jf, start: int) -> bool:
-    from ..ledger import CHECKPOINT_PREFIX
-
     jf.flush()
     jf.seek(start)
     ok = all(raw.startswith(CHECKPOINT_PREFIX) for raw in jf if raw.strip())
@@ -409,8 +405,6 @@ def _only_checkpoints(jf, start: int) -> bool:
 
 def _bindings(ledger: str, end: int) -> dict:
     """身份证 number → member id, as the ledger's committed lines bind them (for ``--jobs`` routing)."""
-    from ..ledger import BINDING_PREFIX, unseal
-
     found: dict = {}
     with open(ledger, "rb") as fp:
         done = 0

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
+import pickle
 import queue
 import sqlite3
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Generator, Iterable, Iterator, Optional
 
-from ..errors import FieldError
+from ..errors import FieldError, InvalidClaim
+from ..facts import fen
+from ..ledger import binding_line, entry_line, Ledger, pended_line
+from ..ledger.store import StoreError
+from ..model import Claim, keys_all_read
+from ..plan import resolve
 from ..spill import SPILL_AFTER
+from ..values import read_json
 from .errors import BatchError, BatchIOError
 from .routing import part_of, route
 
@@ -80,8 +89,6 @@ def stat_of(decision) -> tuple:
     clauses: tuple = ()
     if decision.outcome == "denied":
         clauses = tuple(sorted({r.clause for r in decision.reasons if r.effect == "deny"}))
-    from ..facts import fen
-
     return decision.outcome, fen(decision.payout), clauses
 
 
@@ -102,11 +109,6 @@ class DecideSpec:
     """A SQL store's URL (``batch --db``): each process decides against it (:class:`~mutualaid.ledger.sql.SqlLedger`)."""
 
     def worker(self, part: int, parts: int) -> Worker:
-        from ..errors import InvalidClaim
-        from ..ledger import Ledger
-
-        from ..plan import resolve
-
         options: dict[str, Any] = {"plan": resolve(self.plan), "engine": self.engine, "record": self.record, "spill_after": self.spill_after}
         if self.db is not None:
             return _Decider(_store_ledger(self.db, options), journal=False)
@@ -123,8 +125,7 @@ class DecideSpec:
 def _store_ledger(url: str, options: dict) -> Any:
     """A ledger on the SQL store at ``url``, or :class:`BatchError` saying why the store cannot be used."""
     try:
-        from ..ledger.sql import SqlLedger
-        from ..ledger.store import StoreError
+        from ..ledger.sql import SqlLedger  # db extra: sqlalchemy and alembic
     except ImportError as exc:
         raise BatchError(str(exc)) from None
     try:
@@ -134,8 +135,6 @@ def _store_ledger(url: str, options: dict) -> Any:
 
 
 def _one_line(exc: Exception) -> str:
-    from ..errors import InvalidClaim
-
     if isinstance(exc, InvalidClaim):
         return "; ".join(str(e) for e in exc.errors)
     return str(exc)
@@ -156,8 +155,6 @@ class _Decider:
         self.journal = journal
 
     def __call__(self, items: list) -> Results:
-        from ..ledger.store import StoreError
-
         out = Results()
         try:
             with self.ledger.grouped():  # a SQL store may commit the chunk's decisions at once (SQLite)
@@ -167,12 +164,6 @@ class _Decider:
         return out
 
     def _decide(self, items: list, out: Results) -> None:
-        from ..errors import InvalidClaim
-        from ..ledger import binding_line, entry_line, pended_line
-        from ..ledger.store import StoreError
-        from ..model import Claim, keys_all_read
-        from ..values import read_json
-
         ledger = self.ledger
         read = Claim.__pydantic_validator__.validate_json
         for item in items:
@@ -254,8 +245,6 @@ def read_chunks(
 
 
 def _context():
-    import multiprocessing as mp
-
     # fork starts a process in milliseconds and shares the loaded library; spawn elsewhere.
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() and sys.platform != "darwin" else "spawn")
 
@@ -282,9 +271,6 @@ def _serve(spec, part: int, parts: int, inbox, outbox, parent: int, writers: tup
     Answers are sent by a thread, so that deciding the next chunk does not wait for the main
     process to read this one.
     """
-    import pickle
-    import threading
-
     for fd in getattr(spec, "inherited", ()):  # the ledger's lock must end with the run, not with us
         try:
             os.close(fd)

@@ -52,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import threading
 from dataclasses import replace
 from json.encoder import encode_basestring as _text  # a str as a JSON string, non-ASCII kept (C)
@@ -61,13 +62,13 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optio
 from pydantic import ValidationError
 
 from ..decide import _yuan, adjudicate  # _yuan: fen as a two-place Decimal, cached
-from ..door import id_key, keys_of, number_key
+from ..door import _ID_NUMBER, id_key, keys_of, number_key
 from ..door import read as read_claim
 from ..edition import Edition
 from ..errors import FieldError, InvalidClaim
 from ..facts import fen
 from ..model import Claim, Decision, HistoryEntry, build
-from ..spill import SPILL_AFTER
+from ..spill import SPILL_AFTER, DiskRows
 from ..validate import _edition as _edition_of_claim
 from ..validate import _pydantic_errors
 from ..values import to_date
@@ -422,8 +423,6 @@ class Ledger:
                         sums.add(cid, aid, d, c, p, f)
             self._count += 1
             if self.spill_after is not None and self._count > self.spill_after and type(self._rows) is MemoryRows:
-                from ..spill import DiskRows
-
                 self._rows = DiskRows(self._rows.blocks(), self._rows.holders(), self._rows.pendings())
 
     @property
@@ -479,8 +478,6 @@ class Ledger:
             return [FieldError.of("id_number", "id_number.not_text", id_number)]
         number = number_key(id_number)
         if number is None:
-            from ..door import _ID_NUMBER
-
             try:
                 _ID_NUMBER.validate_python(id_number)
             except ValidationError as exc:
@@ -541,8 +538,6 @@ class Ledger:
 
     def save(self, path: str | Path) -> None:
         """Write the ledger to ``path`` (sealed JSON lines), replacing the file atomically."""
-        import os
-
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fp:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator, Optional
 
-BLOCK = 4096
-"""A member's entries are kept as strings of about this many characters, so that entering one
-more claim copies at most one block, whatever the length of the member's history."""
+from ..spill import BLOCK
 
 
 _DAYS: dict[int, dt.date] = {}

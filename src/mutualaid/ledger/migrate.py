@@ -15,6 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
@@ -23,8 +29,6 @@ MIGRATION_LOCK = 0x6D75_7475_616C_6169  # "mutualai": the advisory lock key of a
 
 
 def _config(connection: "Connection"):
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -33,9 +37,6 @@ def _config(connection: "Connection"):
 
 def head() -> str:
     """The newest revision this library's migrations know."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     found = ScriptDirectory.from_config(config).get_current_head()
@@ -45,16 +46,11 @@ def head() -> str:
 
 def current(connection: "Connection") -> Optional[str]:
     """The revision a database is at (None: never migrated)."""
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(connection, opts={"version_table": "mutualaid_schema"}).get_current_revision()
 
 
 def upgrade(engine: "Engine", revision: str = "head") -> Optional[str]:
     """Upgrade the database behind ``engine`` to ``revision`` (default: the newest), under the migration lock; its revision after."""
-    from alembic import command
-    from sqlalchemy import text
-
     with engine.begin() as connection:  # SQLite: BEGIN IMMEDIATE (see sql.py), the database's write lock
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

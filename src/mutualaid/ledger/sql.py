@@ -55,7 +55,7 @@ import time
 from typing import Any, Callable, Iterator, NamedTuple, Optional, TypeVar
 
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import Connection, Engine, create_engine
+from sqlalchemy.engine import Connection, create_engine, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..decide import _yuan
@@ -64,6 +64,7 @@ from ..edition import Edition
 from ..errors import ClaimConflict, FieldError, InvalidClaim
 from ..facts import fen
 from ..model import Claim, Decision, HistoryEntry, build
+from . import migrate as migrations
 from .core import Decided, Ledger
 from .schema import bindings, decisions, history, pended
 from .store import StoreError
@@ -372,8 +373,6 @@ class SqlStore:
     """
 
     def __init__(self, url: str, *, migrate: bool = True, pool_size: int = 8) -> None:
-        from . import migrate as migrations
-
         self.url = url
         try:
             self.engine = _engine(url, pool_size)
@@ -448,8 +447,6 @@ class SqlStore:
 
 def _shown(url: str) -> str:
     """A URL as a message shows it: without its password."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot read is shown as it came
@@ -461,8 +458,6 @@ def _reason(exc: DBAPIError) -> str:
 
 
 def _engine(url: str, pool_size: int) -> Engine:
-    from sqlalchemy.engine import make_url
-
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size)  # no ping: a round trip per decision
     engine = create_engine(url, connect_args={"timeout": BUSY_MS / 1000, "check_same_thread": False})

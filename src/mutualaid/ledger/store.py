@@ -66,6 +66,6 @@ def open_ledger(url: str, **options):
     """A ledger on the SQL store at ``url`` (``sqlite:///ledger.db``, ``postgresql+psycopg://…``), its schema
     upgraded; ``options`` as :class:`~mutualaid.ledger.Ledger`'s (``plan``, ``engine``, ``record``).
     Needs ``pip install 'mutualaid[db]'``."""
-    from .sql import SqlLedger
+    from .sql import SqlLedger  # db extra: sqlalchemy and alembic
 
     return SqlLedger(url, **options)

@@ -49,7 +49,7 @@ def window_end(claim: "Claim", edition: "Edition", history: "HistorySummary") ->
 
 def window_end_vectorised(claims, edition: "Edition") -> dict:
     """:func:`window_end` over a frame of claim facts (the polars engine): the accident's day plus ``window.days``."""
-    import polars as pl
+    import polars as pl  # polars extra: engine="polars" only
 
     return {"window_last_day": pl.col("accident_day") + edition.window.days}
 

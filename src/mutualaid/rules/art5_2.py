@@ -144,7 +144,7 @@ def tier_segments(edition: "Edition") -> tuple[tuple[int, int, int, int], ...]:
 def assess_tier_vectorised(edition: "Edition") -> dict:
     """:func:`assess_tier` over a frame (the polars engine): the same reading of the tier table,
     segment by segment (:func:`tier_segments`), on ``past_counted_fen + counted_fen``."""
-    import polars as pl
+    import polars as pl  # polars extra: engine="polars" only
 
     accident = pl.col("past_counted_fen") + pl.col("counted_fen")
     segments = tier_segments(edition)

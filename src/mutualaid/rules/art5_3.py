@@ -75,7 +75,7 @@ def assess_cap(fact: dict, edition: "Edition", history: "HistorySummary") -> dic
 def assess_cap_vectorised(edition: "Edition") -> dict:
     """:func:`assess_cap` over a frame (the polars engine): the cap left after
     ``past_paid_in_cap_scope_fen``, and the due up to it."""
-    import polars as pl
+    import polars as pl  # polars extra: engine="polars" only
 
     left = pl.lit(edition.cap_fen) - pl.col("past_paid_in_cap_scope_fen")
     left = pl.when(left < 0).then(0).otherwise(left)

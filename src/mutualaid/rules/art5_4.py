@@ -13,6 +13,7 @@ arithmetic, not this plan's: it stays in :mod:`mutualaid.deadline`, which this m
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -73,9 +74,7 @@ def filing_days_vectorised(claims, edition: "Edition") -> dict:
     (:func:`deadline_days`, the same calendar walk) and looked up, not walked again per claim.
     ``past_first_filed_day`` is the history's ``first_filed_day``, 0 when none.
     """
-    import datetime as dt
-
-    import polars as pl
+    import polars as pl  # polars extra: engine="polars" only
 
     rule = edition.filing
     days = {day: deadline_days(dt.date.fromordinal(day), rule.years, rule.filing_deadline_moves_to_workday)

@@ -8,6 +8,7 @@ functions of :mod:`mutualaid.server.decisions`. See the package's docstring for 
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 from typing import Any, AsyncIterator, Optional
@@ -20,13 +21,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .. import __version__
+from ..batch import error_record, read_chunks
+from ..decide import adjudicate
+from ..edition import editions
 from ..errors import FieldError, InvalidClaim
+from ..model import schema_document
+from ..plan import UnknownEdition
+from ..rule import clause_label
+from ..rules import RULES
 from ..validate import _field_error
 from . import assets
+from .claims import claims_router, open_store
 from .decisions import Answer, adjudicate_body, batch_decide, batch_end, replay_body
 from .logs import RequestLog, configure_logging, log
 from .openapi import answers, body_doc, component_schemas, ref
-from .pool import DecisionPool, busy, heavy, run_decision
+from .pool import _WARM_UP, DecisionPool, _warm, busy, heavy, run_decision
 from .settings import Settings, load_editions
 from .transport import JSON, JSON_LINES, JSON_LINES_TYPES, Refusal, deadline, declared_length, invalid_claim, json_response, media_type, read_body
 
@@ -45,8 +54,6 @@ def _answer(request: Request, answer: Answer) -> Response:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service, with ``settings`` (default: :meth:`Settings.from_env`). Loads the edition files."""
-    from ..edition import editions
-
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     load_editions(settings.editions)
@@ -117,8 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=answers({"type": "string"}, 413, 415, 422, 503, media=JSON_LINES),
     )
     async def batch(request: Request, plan: Optional[str] = None, record: bool = True) -> Response:
-        from ..plan import UnknownEdition
-
         media_type(request, JSON_LINES_TYPES)
         declared_length(request, settings.batch_limit)
         if plan is not None and editions.get(plan) is None:  # an id, never a file on the server
@@ -149,12 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def edition_one(edition_id: str) -> Response:
         e = editions.get(edition_id)
         if e is None:
-            from ..plan import UnknownEdition
-
             raise Refusal(404, "unknown_edition", [FieldError.from_exception("edition_id", UnknownEdition(edition_id), edition_id).as_json()])
         return json_response(e.model_dump(mode="json", by_alias=True))  # as an edition file spells it (`except`)
-
-    import json
 
     rules_body = json.dumps(rule_rows(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -164,8 +165,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/schema", summary="The JSON Schemas of the claim, a history entry and the decision (`mutualaid schema`)", responses=answers({"type": "object"}))
     async def schema() -> Response:
-        from ..cli import schema_document
-
         return json_response(schema_document())
 
     # HEAD too: load balancers probe with it (uvicorn sends the headers of the GET answer, no body).
@@ -185,8 +184,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     if settings.db:
-        from .claims import claims_router, open_store
-
         app.include_router(claims_router(open_store(settings.db), limit))
     return app
 
@@ -197,9 +194,6 @@ def _edition_summary(e) -> dict:
 
 def rule_rows() -> list[dict]:
     """The rule table as data: what ``mutualaid rules`` prints, with each rule's clause and messages."""
-    from ..rule import clause_label
-    from ..rules import RULES
-
     rows = []
     for r in RULES:
         zh, en = clause_label(r.clause)
@@ -266,8 +260,6 @@ async def _batch_lines(request: Request, options: tuple[Optional[str], bool], se
     length (413 is no longer possible once the answer has begun), or stops arriving for
     :attr:`Settings.body_timeout`, ends with an error record for the first line not decided.
     """
-    from ..batch import error_record, read_chunks
-
     pool: DecisionPool = request.app.state.pool
     key = f"{os.getpid()}-{id(request)}-{time.monotonic_ns()}"
     opened = False
@@ -341,32 +333,3 @@ async def _batch_lines(request: Request, options: tuple[Optional[str], bool], se
                 await pool.run(batch_end, key, heavy=True, wait=True)
             except Refusal:  # the lane's process is gone, and the worker with it
                 pass
-
-
-_WARM_UP = {
-    "claim_id": "warm-up",
-    "filed_on": "2022-04-10",
-    "member": {"member_id": "warm-up", "name": "张三", "id_number": "440106199003071231", "union_member_since": "2021-08-01",
-               "real_name_verified_on": "2021-08-01", "occupation": "courier"},
-    "accident": {"accident_id": "warm-up", "occurred_on": "2022-03-01", "cause": "accident"},
-    "treatments": [{"treatment_id": "T1", "hospital": {"name": "-", "grade": 3, "ownership": "public", "kind": "general"},
-                    "setting": "inpatient", "diagnoses": ["S82.2"],
-                    "items": [{"on": "2022-03-01", "category": "treatment", "out_of_pocket": "3200.00"}]}],
-    "documents": ["invoice", "accident_proof", "medical_record"],
-    "payee": {"holder_name": "张三", "holder_id_number": "440106199003071231", "account_number": "6222020200112233445"},
-}
-"""A claim decided once under each edition at start: the first decision loads the ICD-10 tables, the
-holiday calendar and the compiled rules (a quarter of a second), which no claimant should wait for.
-It is also the example body of ``/v1/adjudicate`` on the OpenAPI page."""
-
-
-def _warm(registry) -> None:
-    from ..decide import adjudicate
-
-    for edition_id in registry.ids():
-        try:
-            adjudicate(_WARM_UP, plan=registry.get(edition_id))
-        except InvalidClaim:  # an edition loaded from a file may refuse it: its rules are compiled all the same
-            pass
-
-

@@ -34,7 +34,7 @@ def _own(page: HTMLResponse) -> HTMLResponse:
 def asset_folder() -> Path:
     """Where ``fastapi-offline`` keeps the bundles (``swagger-ui-bundle.js``, ``redoc.standalone.js``…)."""
     try:
-        import fastapi_offline
+        import fastapi_offline  # server extra: Swagger UI and ReDoc files, needed only when /docs is first served
     except ImportError as exc:  # pragma: no cover - exercised by tests/test_extras.py in a subprocess
         raise ImportError("mutualaid.server needs fastapi-offline for its API pages: pip install 'mutualaid[server]'") from exc
     return Path(fastapi_offline.__file__).parent / "static"

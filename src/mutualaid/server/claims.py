@@ -27,10 +27,16 @@ from typing import Any, Optional
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ..decide import _yuan
+from ..door import id_key
+from ..edition import editions
 from ..errors import ClaimConflict, InvalidClaim
+from ..facts import fen
+from ..ledger.store import open_ledger, StoreError
 from .decisions import Answer, _refused
 from .openapi import answers, body_doc, ref
 from .pool import run_decision
+from .settings import SettingsError
 from .transport import JSON, Refusal, invalid_claim, json_response, parse_json, read_body
 
 __all__ = ["claims_router", "member_summary", "open_store", "claim_body"]
@@ -38,15 +44,9 @@ __all__ = ["claims_router", "member_summary", "open_store", "claim_body"]
 
 def open_store(url: str) -> Any:
     """The ledger on the SQL store of ``--db`` (its schema upgraded), or SettingsError saying why not."""
-    from .settings import SettingsError
-
-    try:
-        from ..ledger.store import StoreError, open_ledger
-    except ImportError as exc:  # the db extra is not installed: the message names it
-        raise SettingsError(str(exc)) from None
     try:
         ledger = open_ledger(url)
-    except ImportError as exc:
+    except ImportError as exc:  # the db extra is not installed: the message names it
         raise SettingsError(str(exc)) from None
     except StoreError as exc:
         raise SettingsError(str(exc)) from None
@@ -64,8 +64,6 @@ def unavailable() -> Refusal:
 
 def claim_body(ledger: Any, raw: bytes) -> Answer:
     """``POST /v1/claims``: the body read as ``/v1/adjudicate`` reads it, decided against the store and kept."""
-    from ..ledger.store import StoreError
-
     log: dict = {}
     try:
         claim = parse_json(raw)
@@ -90,10 +88,6 @@ def claim_body(ledger: Any, raw: bytes) -> Answer:
 def member_summary(ledger: Any, member_id: str) -> dict:
     """A member as ``GET /v1/members/{member_id}`` shows it: the history, and per registered edition the
     cap, what the history has used of it and what is left (amounts as two-place strings, as in a decision)."""
-    from ..decide import _yuan
-    from ..edition import editions
-    from ..facts import fen
-
     entries = ledger.history(member_id)
     caps = []
     for edition_id in editions.ids():
@@ -117,9 +111,6 @@ def member_summary(ledger: Any, member_id: str) -> dict:
 
 def claims_router(ledger: Any, body_limit: int) -> APIRouter:
     """The routes of the stateful service, deciding through ``ledger`` (a :class:`~mutualaid.ledger.sql.SqlLedger`)."""
-    from ..door import id_key
-    from ..ledger.store import StoreError
-
     router = APIRouter()
 
     @router.post(

@@ -7,11 +7,16 @@ deciding and writing the answer all happen here. A refusal is an answer like any
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Optional, cast
 
-from ..errors import FieldError, InvalidClaim
+from ..batch import DecideSpec
+from ..decide import adjudicate
+from ..edition import editions
+from ..errors import FieldError, InvalidClaim, UnknownEngine
 from ..model import Decision
+from ..replay import RecordError, replay as again
 from .transport import Refusal, error, invalid_claim, parse_json
 
 
@@ -50,8 +55,6 @@ def envelope(data: Any) -> tuple[Any, Any, Any]:
 
 def adjudicate_body(raw: bytes) -> Answer:
     """``POST /v1/adjudicate``: the body read as ``adjudicate`` reads JSON, and decided."""
-    from ..decide import adjudicate
-
     log: dict = {}
     try:
         data = parse_json(raw)
@@ -71,11 +74,6 @@ def adjudicate_body(raw: bytes) -> Answer:
 
 def replay_body(raw: bytes) -> Answer:
     """``POST /v1/replay``: a stored record decided again and compared, as ``mutualaid replay`` does."""
-    import json
-
-    from ..errors import UnknownEngine
-    from ..replay import RecordError, replay as again
-
     log: dict = {}
     try:
         stored = _stored_shape(parse_json(raw))
@@ -137,9 +135,6 @@ def batch_decide(key: str, plan: Optional[str], record: bool, items: list) -> tu
     worker, made on its first chunk: (the answer lines, how many). Runs in the heavy lane."""
     worker = _BATCHES.get(key)
     if worker is None:
-        from ..batch import DecideSpec
-        from ..edition import editions
-
         # DecideSpec takes an edition argument as resolve() reads it: an Edition object is handed on as it is.
         worker = _BATCHES[key] = DecideSpec(plan=cast(Any, editions.get(plan) if plan else None), engine="native", record=record).worker(0, 1)
     results = worker(items)

@@ -24,12 +24,11 @@ from typing import Any, Optional
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..errors import FieldError
+from .settings import Settings
 
 
 @lru_cache(maxsize=1)
 def _from_env():
-    from .settings import Settings
-
     return Settings.from_env()
 
 

@@ -13,7 +13,9 @@ import copy
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import models_json_schema
 
+from ..edition import Edition
 from ..model import Claim, Decision, HistoryEntry
 from .transport import JSON
 
@@ -181,10 +183,6 @@ _SCHEMAS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] =
 def component_schemas() -> dict:
     """The JSON Schemas of the bodies, made by pydantic from the library's models in one pass, so
     that each model has one name (``Decision``; ``Decision-Input`` where a record carries one in)."""
-    from pydantic.json_schema import models_json_schema
-
-    from ..edition import Edition
-
     keys, top = models_json_schema([*_SCHEMAS, (Edition, "serialization")], ref_template="#/components/schemas/{model}")
     schemas = dict(top.get("$defs", {}))
     # models_json_schema names a model used in one mode by its bare name; the operations refer to these.

@@ -14,6 +14,9 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from .app import create_app
+from .claims import open_store
+from .limits import GuardedHttpTools
 from .settings import Settings, SettingsError, load_editions
 
 GRACEFUL_SHUTDOWN = 10
@@ -22,8 +25,6 @@ GRACEFUL_SHUTDOWN = 10
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's options for these settings (``uvicorn.run(app, **options)``)."""
-    from .limits import GuardedHttpTools
-
     return dict(
         host=settings.host,
         port=settings.port,
@@ -41,15 +42,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 def app_from_env() -> FastAPI:
     """The app factory uvicorn's worker processes call (``mutualaid.server:app_from_env``)."""
-    from .app import create_app
-
     return create_app(Settings.from_env())
 
 
 def serve(settings: Settings) -> None:
     """Run the service until it is stopped (Ctrl-C, SIGTERM)."""
-    from .app import create_app
-
     options = uvicorn_options(settings)
     try:
         if settings.workers > 1:
@@ -58,8 +55,6 @@ def serve(settings: Settings) -> None:
             os.environ.update(settings.environ())
             load_editions(settings.editions)  # a bad file fails here, once, before any worker starts
             if settings.db:
-                from .claims import open_store
-
                 open_store(settings.db).close()  # so does a store that cannot be opened; it is migrated once, here
             uvicorn.run("mutualaid.server:app_from_env", factory=True, workers=settings.workers, **options)
         else:

@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any, Mapping, Optional
 
+from ..edition import InvalidEdition, register
+from ..plan import resolve
+
 
 class SettingsError(ValueError):
     """A setting (flag or environment variable) that is not a valid value: the command exits 2."""
@@ -132,9 +135,6 @@ assert set(ENV) == {f.name for f in fields(Settings)}  # every setting has its v
 
 def load_editions(paths: tuple[str, ...]) -> list[str]:
     """Read and register each edition file; their ids. A bad file raises SettingsError naming it."""
-    from ..edition import InvalidEdition, register
-    from ..plan import resolve
-
     ids = []
     for path in paths:
         if not os.path.isfile(path):

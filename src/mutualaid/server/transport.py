@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from ..errors import MISSING, FieldError, InvalidClaim
+from ..values import read_json
 
 MAX_DEPTH = 32
 """How deep a request's JSON may nest. A claim nests 6 levels and a stored record 8; anything far
@@ -50,8 +52,6 @@ class Refusal(Exception):
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    import json
-
     return Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), status, headers=headers, media_type=JSON)
 
 
@@ -172,8 +172,6 @@ def parse_json(raw: bytes) -> Any:
     """The body as the library reads JSON (:func:`mutualaid.values.read_json`: each number by its
     exact text), or a 422 refusal: not UTF-8, not JSON, a lone surrogate, a repeated key, or nested
     deeper than :data:`MAX_DEPTH`."""
-    from ..values import read_json
-
     try:
         text = raw.decode("utf-8")  # RFC 8259: UTF-8 only (json.loads of bytes would guess UTF-16/32)
     except UnicodeDecodeError as exc:
