@@ -4,6 +4,7 @@ the command, batch, the what-if diff and validation."""
 from __future__ import annotations
 
 import json
+import sys
 import pickle
 
 import pytest
@@ -99,7 +100,10 @@ def test_files_false_reads_ids_only(tmp_path, monkeypatch):
 
 @pytest.fixture
 def calls(monkeypatch) -> list:
-    """Every call of ``mutualaid.plan.resolve`` (the callers import it when they run)."""
+    """Every call of ``mutualaid.plan.resolve``, wherever a module bound the name at its top."""
+    import mutualaid.commands  # noqa: F401  (the command line's callers, bound before the spy)
+    import mutualaid.whatif  # noqa: F401
+
     seen: list = []
     real = mutualaid.plan.resolve
 
@@ -107,7 +111,10 @@ def calls(monkeypatch) -> list:
         seen.append((plan, files))
         return real(plan, files=files)
 
-    monkeypatch.setattr(mutualaid.plan, "resolve", spy)
+    bound = [m for name, m in list(sys.modules.items()) if name.startswith("mutualaid") and getattr(m, "resolve", None) is real]
+    assert mutualaid.plan in bound and len(bound) >= 5
+    for module in bound:
+        monkeypatch.setattr(module, "resolve", spy)
     return seen
 
 
