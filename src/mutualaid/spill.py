@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import os
 import sqlite3
+import struct
 import threading
 from typing import Any, Iterable, Iterator, Optional
 
@@ -86,7 +87,7 @@ class DiskRows:
         db.execute("BEGIN")
         self._key = os.urandom(32)
         # What this process wrote, to show a row deleted: a Bloom filter of each table's keys and
-        # the exact number of its rows (members for ``rows``: its blocks 0).
+        # the exact number of its rows (and of the members: blocks 0).
         self._bloom = {table: bytearray(BLOOM_BITS // 8) for table in ("rows", "holders", "pended")}
         seal, add = self._seal, self._add
         db.executemany(
@@ -95,13 +96,16 @@ class DiskRows:
         )
         db.executemany("INSERT INTO holders VALUES (?, ?, ?)", ((n, m, seal("h", n, m)) for n, m in holders if add("holders", n)))
         db.executemany("INSERT INTO pended VALUES (?, ?, ?, ?)", ((m, c, d, seal("p", m, c, d)) for m, c, d in pended if add("pended", m, c)))
-        self._written = {table: db.execute(self._COUNT[table]).fetchone()[0] for table in self._bloom}
+        self._written = {table: db.execute(sql).fetchone()[0] for table, sql in self._COUNT.items()}
         self._writes = 0  # statements that changed a table: a scan checks its count only if none ran meanwhile
         self._db = db
         self._lock = threading.Lock()
 
+    # What a miss counts: every block (``count(*)`` reads the primary key's index, not the entries).
+    # A scan of the members (blocks 0) checks their own number.
     _COUNT = {
-        "rows": "SELECT count(*) FROM rows WHERE seq = 0",
+        "rows": "SELECT count(*) FROM rows",
+        "members": "SELECT count(*) FROM rows WHERE seq = 0",
         "holders": "SELECT count(*) FROM holders",
         "pended": "SELECT count(*) FROM pended",
     }
@@ -113,8 +117,8 @@ class DiskRows:
             data = v.encode("utf-8", "surrogatepass")
             h.update(len(data).to_bytes(8, "big"))
             h.update(data)
-        n = int.from_bytes(h.digest(), "big")
-        return [(n >> (32 * i)) % BLOOM_BITS for i in range(4)]
+        mask = BLOOM_BITS - 1  # a power of two
+        return [p & mask for p in struct.unpack("<4I", h.digest())]
 
     def _add(self, table: str, *key: str) -> bool:
         bloom = self._bloom[table]
@@ -183,6 +187,7 @@ class DiskRows:
                 self._db.execute("INSERT INTO rows VALUES (?, 0, ?, ?)", (member_id, row, self._seal("r", member_id, 0, row, True)))
                 self._add("rows", member_id)
                 self._written["rows"] += 1
+                self._written["members"] += 1
                 return len(row)
             seq, entries, mac = last
             self._check(mac, "r", member_id, seq, entries, True)  # extended only from what it sealed, as the last block
@@ -194,6 +199,7 @@ class DiskRows:
                 return seq * BLOCK + len(entries)
             self._db.execute("UPDATE rows SET mac = ? WHERE member_id = ? AND seq = ?", (self._seal("r", member_id, seq, entries, False), member_id, seq))
             self._db.execute("INSERT INTO rows VALUES (?, ?, ?, ?)", (member_id, seq + 1, row, self._seal("r", member_id, seq + 1, row, True)))
+            self._written["rows"] += 1
             return (seq + 1) * BLOCK + len(row)
 
     def holder(self, id_number: str) -> Optional[str]:
@@ -287,13 +293,13 @@ class DiskRows:
 
     def __iter__(self) -> Iterator[str]:
         """Member ids in the order they first had an entry, read a page at a time (safe while writing)."""
-        return self._counted("rows", self._pages("SELECT rowid, member_id FROM rows WHERE rowid > ? AND seq = 0 ORDER BY rowid LIMIT 4096"))
+        return self._counted("members", self._pages("SELECT rowid, member_id FROM rows WHERE rowid > ? AND seq = 0 ORDER BY rowid LIMIT 4096"))
 
     def __len__(self) -> int:
         with self._lock:
-            if self._db.execute(self._COUNT["rows"]).fetchone()[0] != self._written["rows"]:
+            if self._db.execute(self._COUNT["members"]).fetchone()[0] != self._written["members"]:
                 raise SpillTampered("the history on disk was changed outside this process (members deleted): refused, not decided from")
-            return self._written["rows"]
+            return self._written["members"]
 
     def close(self) -> None:
         """Close the database (SQLite deletes its file)."""
