@@ -188,6 +188,115 @@ def test_batch_stops_on_a_changed_spill_row_with_batch_io_error():
         decider([(2, json.dumps(other).encode())])
 
 
+def _spilled_ledger() -> Ledger:
+    from claimdata import base_claim
+
+    ledger = Ledger(spill_after=0)
+    ledger.decide(base_claim())  # M-0001, paid 2000.00, its 身份证 bound
+    assert ledger.spilled
+    return ledger
+
+
+def _claim(claim_id: str, member_id: str = "M-0001") -> dict:
+    from claimdata import base_claim
+
+    claim = base_claim()
+    claim["claim_id"], claim["accident"] = claim_id, dict(claim["accident"], accident_id="A-" + claim_id)
+    claim["member"] = dict(claim["member"], member_id=member_id)
+    return claim
+
+
+def test_a_member_whose_rows_were_deleted_from_the_spill_file_is_not_taken_for_a_new_one():
+    """Deleting every row of a member made it look new: its cap would be paid again."""
+    import sqlite3
+
+    ledger = _spilled_ledger()
+    ledger._rows._db.execute("DELETE FROM rows WHERE member_id = 'M-0001'")
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.decide(_claim("C-0002"))
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.history("M-0001")
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        "M-0001" in ledger._rows  # noqa: B015 (the test is that it raises)
+
+
+def test_the_end_of_a_member_s_history_cut_from_the_spill_file_is_refused():
+    """Deleting a member's last block shortened its history silently (what it was paid, gone)."""
+    import sqlite3
+
+    ledger = _spilled_ledger()
+    blocks, n = 0, 1
+    while not blocks:  # about 50 characters an entry: until the history passes one block of 4096
+        n += 1
+        ledger.decide(_claim(f"C-{n:04d}"))
+        blocks = ledger._rows._db.execute("SELECT max(seq) FROM rows WHERE member_id = 'M-0001'").fetchone()[0]
+    assert len(ledger.history("M-0001")) == n
+    ledger._rows._db.execute("DELETE FROM rows WHERE member_id = 'M-0001' AND seq = ?", (blocks,))
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.history("M-0001")
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.decide(_claim("C-9999"))
+
+
+def test_a_binding_deleted_from_the_spill_file_does_not_give_one_person_a_second_cap(tmp_path):
+    import sqlite3
+
+    ledger = _spilled_ledger()
+    ledger._rows._db.execute("DELETE FROM holders")
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.decide(_claim("C-0002", member_id="M-9"))  # the same 身份证 under another member id
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):  # a full scan counts its rows
+        ledger.save(tmp_path / "ledger.jsonl")
+
+
+def test_batch_stops_on_a_deleted_spill_row_with_batch_io_error():
+    from mutualaid.batch import BatchIOError, _Decider
+
+    ledger = Ledger(spill_after=0)
+    decider = _Decider(ledger, journal=False)
+    decider([(1, json.dumps(_claim("C-0001")).encode())])
+    ledger._rows._db.execute("DELETE FROM rows")
+    with pytest.raises(BatchIOError, match="line 2"):
+        decider([(2, json.dumps(_claim("C-0002")).encode())])
+
+
+def test_a_pended_claim_deleted_from_the_spill_file_does_not_lose_its_first_filing_date():
+    import datetime as dt
+    import sqlite3
+
+    ledger = _spilled_ledger()
+    ledger.pend("M-0001", "C-0009", dt.date(2022, 5, 1))
+    assert ledger.pended("M-0001", "C-0009") == dt.date(2022, 5, 1)
+    ledger._rows._db.execute("DELETE FROM pended")
+    with pytest.raises(sqlite3.DatabaseError, match="changed outside this process"):
+        ledger.pended("M-0001", "C-0009")
+
+
+def test_no_false_alarm_on_many_members_nor_when_the_bloom_filter_is_wrong(monkeypatch):
+    """A lookup that finds nothing is refused only when the table holds fewer rows than were written:
+    10,000 misses among 10,000 members pass, and so do misses that the Bloom filter (made tiny here,
+    so that it answers "perhaps" to everything) sends to the count."""
+    from mutualaid import spill
+
+    for bits, members, misses in ((spill.BLOOM_BITS, 10_000, 10_000), (64, 2_000, 300)):
+        monkeypatch.setattr(spill, "BLOOM_BITS", bits)
+        rows = spill.DiskRows(((f"M-{n}", ["r"]) for n in range(members)), ((f"N-{n}", f"M-{n}") for n in range(500)), (("M-1", f"C-{n}", 1) for n in range(500)))
+        for n in range(misses):
+            assert rows.get(f"X-{n}") is None
+            if n % 10 == 0:
+                assert f"X-{n}" not in rows and rows.holder(f"X-{n}") is None and rows.pended("M-1", f"X-{n}") is None
+        rows.append("M-new", "r")
+        rows.bind("N-0", "M-new")  # rebound: still one binding
+        rows.bind("N-new", "M-new")
+        rows.pend("M-1", "C-0", 2)  # pended again: still one
+        rows.unpend("M-1", "C-1")
+        rows.unpend("M-1", "C-never")  # nothing to remove: nothing counted
+        assert rows.get("X-0") is None and rows.pended("M-1", "C-1") is None and rows.holder("N-0") == "M-new"
+        assert len(rows) == members + 1 and sum(1 for _ in rows) == members + 1
+        assert sum(1 for _ in rows.holders()) == 501 and sum(1 for _ in rows.pendings()) == 499
+        rows.close()
+
+
 # --- 5. a full disk -------------------------------------------------------------------------------------
 
 

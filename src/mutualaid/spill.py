@@ -16,6 +16,18 @@ with :class:`SpillTampered`, never decided from: ``batch`` stops with ``BatchIOE
 already wrote durably elsewhere (its JSON lines, the batch's ``--ledger`` journal), so it skips
 SQLite's journal, ``fsync`` and even commits: a crash loses nothing that a resumed run does not
 rebuild. SQLite writes pages to the file only when its page cache is full.
+
+A seal per row cannot show a row that is **gone** (issue 22, finding 5 again): deleting all of a
+member's rows would make the member look new (the cap paid again), deleting a 身份证 binding would
+let one person hold two caps, deleting a pended claim would lose its first filing date. So the
+process also keeps, in memory, what it wrote: an exact count of the rows of each table, and a
+Bloom filter of each table's keys (:data:`BLOOM_BITS` bits, 8 MiB, whatever the input's size). A
+lookup that finds nothing, for a key the filter says was written, counts the table: a count below
+what the process wrote is :class:`SpillTampered`; an equal count means the filter's rare false
+positive, and the miss stands (never a false alarm). A full scan (``holders()``, ``pendings()``,
+the members) must see as many rows as were written. The last block of each member's history is
+sealed as the last, every other block as not the last, so that the end of a history cannot be cut
+off either (a removed middle block shows as a gap in ``seq``).
 """
 
 from __future__ import annotations
@@ -41,6 +53,11 @@ that imports this module, so that neither imports the other back."""
 
 CACHE_KIB = 65536
 """SQLite's page cache, in KiB: the memory the history on disk may use, whatever its size."""
+
+BLOOM_BITS = 1 << 26
+"""Bits of each of the three Bloom filters (members, bindings, pended claims): 8 MiB each. With 4
+positions a key, a false positive (which costs one count of the table, never a wrong answer) is
+one miss in a million at 500,000 keys, one in 6,000 at 2 million, one in 25 at 10 million."""
 
 
 class SpillTampered(sqlite3.DatabaseError):
@@ -74,12 +91,64 @@ class DiskRows:
         # write its pages out each time (8x the cost), and nothing here needs to outlive the run.
         db.execute("BEGIN")
         self._key = os.urandom(32)
-        seal = self._seal
-        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", ((m, k, b, seal("r", m, k, b)) for m, bs in blocks for k, b in enumerate(bs)))
-        db.executemany("INSERT INTO holders VALUES (?, ?, ?)", ((n, m, seal("h", n, m)) for n, m in holders))
-        db.executemany("INSERT INTO pended VALUES (?, ?, ?, ?)", ((m, c, d, seal("p", m, c, d)) for m, c, d in pended))
+        # What this process wrote, to show a row deleted: a Bloom filter of each table's keys and
+        # the exact number of its rows (and of the members: blocks 0).
+        self._bloom = {table: bytearray(BLOOM_BITS // 8) for table in ("rows", "holders", "pended")}
+        seal, add = self._seal, self._add
+        db.executemany(
+            "INSERT INTO rows VALUES (?, ?, ?, ?)",
+            ((m, k, b, seal("r", m, k, b, k == len(bs) - 1)) for m, bs in blocks if add("rows", m) for k, b in enumerate(bs)),
+        )
+        db.executemany("INSERT INTO holders VALUES (?, ?, ?)", ((n, m, seal("h", n, m)) for n, m in holders if add("holders", n)))
+        db.executemany("INSERT INTO pended VALUES (?, ?, ?, ?)", ((m, c, d, seal("p", m, c, d)) for m, c, d in pended if add("pended", m, c)))
+        self._written = {table: db.execute(sql).fetchone()[0] for table, sql in self._COUNT.items()}
+        self._writes = 0  # statements that changed a table: a scan checks its count only if none ran meanwhile
         self._db = db
         self._lock = threading.Lock()
+
+    # What a miss counts: every block (``count(*)`` reads the primary key's index, not the entries).
+    # A scan of the members (blocks 0) checks their own number.
+    _COUNT = {
+        "rows": "SELECT count(*) FROM rows",
+        "members": "SELECT count(*) FROM rows WHERE seq = 0",
+        "holders": "SELECT count(*) FROM holders",
+        "pended": "SELECT count(*) FROM pended",
+    }
+
+    @staticmethod
+    def _positions(table: str, key: tuple) -> tuple[int, int, int, int]:
+        """The 4 bit positions of ``key`` in ``table``'s Bloom filter, from Python's own string hash
+        (SipHash, salted per process) by double hashing. No secret is needed: the filter only chooses
+        which misses count the table, and it never forgets a key written (no false negatives)."""
+        h = hash((table, key)) & 0xFFFFFFFFFFFFFFFF
+        a, b, mask = h & 0xFFFFFFFF, (h >> 32) | 1, BLOOM_BITS - 1  # BLOOM_BITS: a power of two
+        return a & mask, (a + b) & mask, (a + 2 * b) & mask, (a + 3 * b) & mask
+
+    def _add(self, table: str, *key: str) -> bool:
+        bloom = self._bloom[table]
+        for p in self._positions(table, key):
+            bloom[p >> 3] |= 1 << (p & 7)
+        return True
+
+    def _gone(self, table: str, *key: str) -> None:
+        """Called under the lock when ``key`` is not in ``table``: SpillTampered if it was written and
+        deleted since. The Bloom filter answers most misses; the rest count the table."""
+        bloom = self._bloom[table]
+        p0, p1, p2, p3 = self._positions(table, key)
+        if bloom[p0 >> 3] & (1 << (p0 & 7)) and bloom[p1 >> 3] & (1 << (p1 & 7)) and bloom[p2 >> 3] & (1 << (p2 & 7)) and bloom[p3 >> 3] & (1 << (p3 & 7)):
+            if self._db.execute(self._COUNT[table]).fetchone()[0] != self._written[table]:
+                raise SpillTampered(f"the history on disk was changed outside this process ({table} rows deleted, {key[0]!r} not found): refused, not decided from")
+
+    def _counted(self, table: str, rows: Iterator[Any]) -> Iterator[Any]:
+        """``rows``, a full scan of ``table``: SpillTampered at its end if it saw fewer rows than were
+        written (checked only when nothing was written during the scan, when the counts must agree)."""
+        writes, seen = self._writes, 0
+        for row in rows:
+            seen += 1
+            yield row
+        with self._lock:
+            if self._writes == writes and seen != self._written[table]:
+                raise SpillTampered(f"the history on disk was changed outside this process ({table}: {seen} rows of {self._written[table]}): refused, not decided from")
 
     def _seal(self, kind: str, *values: object) -> bytes:
         """The keyed BLAKE2b (128 bits) of a row: its kind and values, each length-prefixed."""
@@ -99,10 +168,12 @@ class DiskRows:
         try:
             with self._lock:
                 found = self._db.execute("SELECT seq, entries, mac FROM rows WHERE member_id = ? ORDER BY seq", (member_id,)).fetchall()
+                if not found:
+                    self._gone("rows", member_id)
         except UnicodeEncodeError:  # a lone surrogate: no such member (adjudicate reports the id)
             return default
         for seq, (k, b, mac) in enumerate(found):
-            self._check(mac, "r", member_id, k, b)
+            self._check(mac, "r", member_id, k, b, seq == len(found) - 1)  # the last block sealed as the last
             if k != seq:  # a block removed or renumbered
                 raise SpillTampered(f"the history on disk was changed outside this process (rows of {member_id!r}): refused, not decided from")
         return ",".join(b for _, b, _ in found) if found else default
@@ -113,24 +184,33 @@ class DiskRows:
             last = self._db.execute(
                 "SELECT seq, entries, mac FROM rows WHERE member_id = ? ORDER BY seq DESC LIMIT 1", (member_id,)
             ).fetchone()
+            self._writes += 1
             if last is None:
-                self._db.execute("INSERT INTO rows VALUES (?, 0, ?, ?)", (member_id, row, self._seal("r", member_id, 0, row)))
+                self._gone("rows", member_id)
+                self._db.execute("INSERT INTO rows VALUES (?, 0, ?, ?)", (member_id, row, self._seal("r", member_id, 0, row, True)))
+                self._add("rows", member_id)
+                self._written["rows"] += 1
+                self._written["members"] += 1
                 return len(row)
             seq, entries, mac = last
-            self._check(mac, "r", member_id, seq, entries)  # a block is extended only from what it sealed
+            self._check(mac, "r", member_id, seq, entries, True)  # extended only from what it sealed, as the last block
             if len(entries) < BLOCK:
                 entries = entries + "," + row
                 self._db.execute(
-                    "UPDATE rows SET entries = ?, mac = ? WHERE member_id = ? AND seq = ?", (entries, self._seal("r", member_id, seq, entries), member_id, seq)
+                    "UPDATE rows SET entries = ?, mac = ? WHERE member_id = ? AND seq = ?", (entries, self._seal("r", member_id, seq, entries, True), member_id, seq)
                 )
                 return seq * BLOCK + len(entries)
-            self._db.execute("INSERT INTO rows VALUES (?, ?, ?, ?)", (member_id, seq + 1, row, self._seal("r", member_id, seq + 1, row)))
+            self._db.execute("UPDATE rows SET mac = ? WHERE member_id = ? AND seq = ?", (self._seal("r", member_id, seq, entries, False), member_id, seq))
+            self._db.execute("INSERT INTO rows VALUES (?, ?, ?, ?)", (member_id, seq + 1, row, self._seal("r", member_id, seq + 1, row, True)))
+            self._written["rows"] += 1
             return (seq + 1) * BLOCK + len(row)
 
     def holder(self, id_number: str) -> Optional[str]:
         try:
             with self._lock:
                 found = self._db.execute("SELECT member_id, mac FROM holders WHERE id_number = ?", (id_number,)).fetchone()
+                if found is None:
+                    self._gone("holders", id_number)
         except UnicodeEncodeError:
             return None
         if found is None:
@@ -139,12 +219,19 @@ class DiskRows:
         return found[0]
 
     def bind(self, id_number: str, member_id: str) -> None:
+        mac = self._seal("h", id_number, member_id)
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO holders VALUES (?, ?, ?)", (id_number, member_id, self._seal("h", id_number, member_id)))
+            self._writes += 1
+            # A new binding is counted; a binding rebound keeps its place (as MemoryRows' dict does).
+            if self._db.execute("INSERT OR IGNORE INTO holders VALUES (?, ?, ?)", (id_number, member_id, mac)).rowcount:
+                self._add("holders", id_number)
+                self._written["holders"] += 1
+            else:
+                self._db.execute("UPDATE holders SET member_id = ?, mac = ? WHERE id_number = ?", (member_id, mac, id_number))
 
     def holders(self) -> Iterator[tuple[str, str]]:
         """(id_number, member_id) in the order bound, read a page at a time."""
-        for n, m, mac in self._pages("SELECT rowid, id_number, member_id, mac FROM holders WHERE rowid > ? ORDER BY rowid LIMIT 4096"):
+        for n, m, mac in self._counted("holders", self._pages("SELECT rowid, id_number, member_id, mac FROM holders WHERE rowid > ? ORDER BY rowid LIMIT 4096")):
             self._check(mac, "h", n, m)
             yield n, m
 
@@ -153,6 +240,8 @@ class DiskRows:
         try:
             with self._lock:
                 found = self._db.execute("SELECT day, mac FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id)).fetchone()
+                if found is None:
+                    self._gone("pended", member_id, claim_id)
         except UnicodeEncodeError:
             return None
         if found is None:
@@ -161,16 +250,23 @@ class DiskRows:
         return found[0]
 
     def pend(self, member_id: str, claim_id: str, day: int) -> None:
+        mac = self._seal("p", member_id, claim_id, day)
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO pended VALUES (?, ?, ?, ?)", (member_id, claim_id, day, self._seal("p", member_id, claim_id, day)))
+            self._writes += 1
+            if self._db.execute("INSERT OR IGNORE INTO pended VALUES (?, ?, ?, ?)", (member_id, claim_id, day, mac)).rowcount:
+                self._add("pended", member_id, claim_id)
+                self._written["pended"] += 1
+            else:
+                self._db.execute("UPDATE pended SET day = ?, mac = ? WHERE member_id = ? AND claim_id = ?", (day, mac, member_id, claim_id))
 
     def unpend(self, member_id: str, claim_id: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id))
+            self._writes += 1
+            self._written["pended"] -= self._db.execute("DELETE FROM pended WHERE member_id = ? AND claim_id = ?", (member_id, claim_id)).rowcount
 
     def pendings(self) -> Iterator[tuple[str, str, int]]:
         """(member_id, claim_id, day) of every pended claim, in the order pended, a page at a time."""
-        for m, c, d, mac in self._pages("SELECT rowid, member_id, claim_id, day, mac FROM pended WHERE rowid > ? ORDER BY rowid LIMIT 4096"):
+        for m, c, d, mac in self._counted("pended", self._pages("SELECT rowid, member_id, claim_id, day, mac FROM pended WHERE rowid > ? ORDER BY rowid LIMIT 4096")):
             self._check(mac, "p", m, c, d)
             yield m, c, d
 
@@ -191,17 +287,22 @@ class DiskRows:
             return False
         try:
             with self._lock:
-                return self._db.execute("SELECT 1 FROM rows WHERE member_id = ? AND seq = 0", (member_id,)).fetchone() is not None
+                if self._db.execute("SELECT 1 FROM rows WHERE member_id = ? AND seq = 0", (member_id,)).fetchone() is not None:
+                    return True
+                self._gone("rows", member_id)
+                return False
         except UnicodeEncodeError:
             return False
 
     def __iter__(self) -> Iterator[str]:
         """Member ids in the order they first had an entry, read a page at a time (safe while writing)."""
-        return self._pages("SELECT rowid, member_id FROM rows WHERE rowid > ? AND seq = 0 ORDER BY rowid LIMIT 4096")
+        return self._counted("members", self._pages("SELECT rowid, member_id FROM rows WHERE rowid > ? AND seq = 0 ORDER BY rowid LIMIT 4096"))
 
     def __len__(self) -> int:
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM rows WHERE seq = 0").fetchone()[0]
+            if self._db.execute(self._COUNT["members"]).fetchone()[0] != self._written["members"]:
+                raise SpillTampered("the history on disk was changed outside this process (members deleted): refused, not decided from")
+            return self._written["members"]
 
     def close(self) -> None:
         """Close the database (SQLite deletes its file)."""
