@@ -101,7 +101,8 @@ def test_files_false_reads_ids_only(tmp_path, monkeypatch):
 @pytest.fixture
 def calls(monkeypatch) -> list:
     """Every call of ``mutualaid.plan.resolve``, wherever a module bound the name at its top."""
-    import mutualaid.commands  # noqa: F401  (the command line's callers, bound before the spy)
+    import mutualaid.commands.arguments  # noqa: F401  (the command line's callers, bound before the spy)
+    import mutualaid.batch  # noqa: F401
     import mutualaid.whatif  # noqa: F401
 
     seen: list = []

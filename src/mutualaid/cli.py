@@ -1,7 +1,7 @@
 """The ``mutualaid`` command: adjudicate a claim file, check case files, print the JSON Schema.
 
-This module reads the command line; :mod:`mutualaid.commands` does what each command says, and is
-imported once the arguments are read, so that ``--help`` loads no rule, model or ledger.
+This module reads the command line; :mod:`mutualaid.commands` does what each command says, a module
+a command, imported once the arguments are read, so that ``--help`` loads no rule, model or ledger.
 
 Bad input exits with status 2 and a message naming the fields; a failing case check exits 1; an
 output that cannot be written (a full disk, a closed pipe) exits 4. No traceback reaches the terminal.
@@ -111,15 +111,15 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _escape_what_stdout_cannot_carry()
-    # The commands, and the rules and models they use, are imported once the arguments are read:
-    # --help and a mistyped option never load them (:mod:`mutualaid.commands`).
-    commands = import_module(".commands", __package__)
+    # A command's module, and the rules and models it uses, are imported once the arguments are read,
+    # and only that command's: --help and a mistyped option load none (:mod:`mutualaid.commands`).
+    command = import_module(f".commands.{args.command}", __package__)
     try:
-        status = getattr(commands, f"cmd_{args.command}")(args)
+        status = command.run(args)
         sys.stdout.flush()  # here, where a closed pipe is met as BrokenPipeError, not at the interpreter's exit
         return status
     except InvalidClaim as exc:
-        print(commands.bad_input_text(exc), file=sys.stderr)
+        print(import_module(".cli_errors", __package__).bad_input_text(exc), file=sys.stderr)  # its models, for bad input only
         return 2
     except (UsageError, UnknownEngine) as exc:
         print(f"mutualaid: {exc}", file=sys.stderr)
