@@ -19,6 +19,7 @@ from pins import clause
 
 
 @clause("§1")
+@settings(max_examples=200)  # a check of the test strategies, not a property of the plan
 @given(st.data())
 def test_the_valid_strategies_build_only_valid_input(data):
     """CONTRACT §1 (the shapes) and §7 (the fine points): what ``claims``, ``histories`` and
