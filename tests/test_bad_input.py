@@ -8,7 +8,7 @@ import pickle
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mutualaid import Claim, HistoryEntry, InvalidClaim, adjudicate
@@ -217,6 +217,7 @@ def _read(read, text):
         return f"ValueError: {exc}"
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(
     st.one_of(
         st.from_regex(r"\A[0-9٣²]{0,9}\.[0-9٣ ]{0,3}\Z"),
@@ -351,6 +352,7 @@ def test_a_lone_surrogate_in_any_text_is_bad_input_naming_its_field(field):
     assert field in caught.value.fields
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(st.data())
 def test_any_value_anywhere_gives_a_decision_that_writes_as_json_or_invalid_claim(data):
     """Hard to break (CONTRACT §5): whatever one or two leaves of a claim and its history hold,

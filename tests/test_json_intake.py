@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -59,16 +59,19 @@ def _line(data) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(claims())
 def test_a_valid_claim_reads_the_same_from_json(claim):
     _agrees(_line(claim))
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(bad_claims())
 def test_a_bad_claim_is_never_accepted_by_the_json_reader_alone(bad):
     _agrees(_line(bad.claim))
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(claims(), st.data())
 def test_an_odd_value_anywhere_reads_the_same_or_falls_back(claim, data):
     """Replace one leaf of a valid claim by an odd JSON value: both readers agree, or the fast one fails."""
@@ -184,6 +187,7 @@ from mutualaid.testing import claims_with_history  # noqa: E402
 
 from claimdata import set_odd_leaves  # noqa: E402
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(st.data())
 def test_any_line_gets_one_answer_that_is_json_and_a_process(data):
     """A line with odd values anywhere, escaped or not, cut short or with a byte changed: the batch

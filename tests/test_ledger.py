@@ -12,7 +12,7 @@ import json
 import sqlite3
 
 import pytest
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from mutualaid import HistoryEntry, InvalidClaim, Ledger, adjudicate
@@ -64,6 +64,7 @@ def _outcome(f, *args, **kw):
         return exc
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(streams(), st.booleans(), st.one_of(st.none(), st.integers(0, 4)))
 def test_a_stream_through_the_ledger_is_adjudicate_with_the_full_history(stream, record, spill_after):
     """``spill_after``: the history moves to disk after that many decided claims (or never)."""

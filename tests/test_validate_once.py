@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from mutualaid import Claim, HistoryEntry, InvalidClaim
 from mutualaid import testing as T
@@ -210,6 +210,7 @@ def test_art5s_history_checks_quote_their_clause(check, clause, text):
         assert part in text, part
 
 
+@settings(max_examples=200)  # a check of the library's mechanics, not a property of the plan (those run the ci profile's 500)
 @given(T.bad_claims())
 def test_a_bad_claim_given_as_models_gets_the_errors_its_plain_data_gets(bad):
     """Whatever single fault ``bad_claims`` draws: where the claim and history can be built into
