@@ -73,12 +73,12 @@ def _rss_kib() -> int:
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "sched_getaffinity"), reason="reads /proc (Linux)")
-def test_memory_stays_flat_over_30000_evaluations():
-    """Traps 4 and 5: every evaluation deletes its state; 30,000 of them do not grow the process.
+def test_memory_stays_flat_over_12000_evaluations():
+    """Traps 4 and 5: every evaluation deletes its state; 12,000 of them do not grow the process.
 
     A state left alive costs about 600 KB and the 1,025th breaks the ruleset (trap 4), so a missed
-    ``delete_state`` shows within 1,025 evaluations; 4 MiB over 30,000 also catches any leak of
-    140 bytes or more an evaluation."""
+    ``delete_state`` shows within 1,025 evaluations; 4 MiB over 12,000 also catches any leak of
+    350 bytes or more an evaluation."""
     edition = editions.get("gd-nef-2022")
     engine = engine_for("durable", RULES, edition)
     facts = [derive(*parse(c, h)).facts for c, h in _inputs()[:50]]
@@ -86,11 +86,11 @@ def test_memory_stays_flat_over_30000_evaluations():
         engine.fire(facts[k % len(facts)])
     gc.collect()
     before = _rss_kib()
-    for k in range(30_000):
+    for k in range(12_000):
         engine.fire(facts[k % len(facts)])
     gc.collect()
     grown = _rss_kib() - before
-    assert grown < 4 * 1024, f"resident memory grew by {grown} KiB over 30,000 evaluations"
+    assert grown < 4 * 1024, f"resident memory grew by {grown} KiB over 12,000 evaluations"
 
 
 def test_engines_can_be_created_again_in_one_process():
