@@ -23,7 +23,7 @@ from .edition import Edition
 from .engine import engine_for
 from .compiled import Matched
 from .facts import ASSESSED, derive
-from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, build
+from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, made
 from .rules import rules_for
 from .quick_schema import quick_none_dropping
 from .validate import _history_adapter, parse
@@ -90,12 +90,14 @@ def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
 
 def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Record:
     """What the decision is made from: library version, the edition's hash and the input's hash."""
-    return build(
+    return made(
         Record,
-        schema_version=SCHEMA_VERSION,
-        library_version=__version__,
-        edition_hash=edition.content_hash,
-        input_hash="sha256:" + sha256(canonical_input(claim, history)).hexdigest(),
+        {
+            "schema_version": SCHEMA_VERSION,
+            "library_version": __version__,
+            "edition_hash": edition.content_hash,
+            "input_hash": "sha256:" + sha256(canonical_input(claim, history)).hexdigest(),
+        },
     )
 
 
@@ -145,31 +147,25 @@ def assemble(claim_id: str, edition: Edition, matched: Matched, eng, record: Rec
     if fired:
         effects = {rules[i].effect for i, _ in fired}
         outcome = "denied" if "deny" in effects else "pending" if "pend" in effects else "approved"
-        claim_fact = facts.facts[0]
         ending = explain.ending  # a rule that ends the cover (art5.3): every hint then takes its cover-ended words
         ended = bool(ending) and any(i in ending for i, _ in fired)
-        explained = [
-            explain.reason_and_hint(i, facts.subject(j), facts.facts[j], claim_fact, ended)
-            if j < n
-            else explain.reason_and_hint(i, "claim", assessment, claim_fact, ended)
-            for i, j in fired
-        ]
-        reasons = tuple(r for r, _ in explained)
-        hints = tuple(h for _, h in explained if h is not None)
+        reasons, hints = explain.reasons_and_hints(fired, facts, assessment, ended)
     payout = assessment["payout_fen"] if outcome == "approved" else 0
-    return build(
+    return made(
         Decision,
-        claim_id=claim_id,
-        plan=edition.id,
-        outcome=outcome,
-        payout=_yuan(payout),
-        counted_out_of_pocket=_yuan(assessment["counted_fen"]),
-        accident_out_of_pocket=_yuan(assessment["accident_fen"]),
-        tier_amount=_yuan(assessment["tier_fen"]),
-        cap_remaining=_yuan(assessment["cap_left_fen"] - payout),
-        reasons=reasons,
-        passed=explain.passed(frozenset(i for i, _ in fired) if fired else _NONE),
-        engine=eng.name,
-        hints=hints,
-        record=record,
+        {
+            "claim_id": claim_id,
+            "plan": edition.id,
+            "outcome": outcome,
+            "payout": _yuan(payout),
+            "counted_out_of_pocket": _yuan(assessment["counted_fen"]),
+            "accident_out_of_pocket": _yuan(assessment["accident_fen"]),
+            "tier_amount": _yuan(assessment["tier_fen"]),
+            "cap_remaining": _yuan(assessment["cap_left_fen"] - payout),
+            "reasons": reasons,
+            "passed": explain.passed(frozenset(i for i, _ in fired) if fired else _NONE),
+            "engine": eng.name,
+            "hints": hints,
+            "record": record,
+        },
     )

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
 from .facts import SCHEMA
-from .model import Hint, Reason, build
+from .model import Hint, Reason, build, made
 from .rule import Rule, amount_text, clause_label, day_text_en, day_text_zh
 from .vocabulary import NAMES
 
@@ -191,9 +191,33 @@ class Explainer:
         anew each time from the kept parts, since its ``data`` is a dict that its caller may change.
         """
         reason, hint = self.explained(i, subject, self._getters[i](fact, claim))
-        if hint is None:
-            return reason, None
-        kind, rule, data, zh, en, ended_zh, ended_en = hint
-        if ended:
-            zh, en = ended_zh, ended_en
-        return reason, build(Hint, kind=kind, rule=rule, subject=subject, data=dict(data), message_zh=zh, message_en=en)
+        return reason, None if hint is None else _hint(hint, subject, ended)
+
+    def reasons_and_hints(self, fired: Sequence[tuple[int, int]], facts: Any, assessment: Mapping[str, Any], ended: bool) -> tuple[tuple, tuple]:
+        """Every fired (rule, fact) pair's reason, and the hints of those that declare one, in order:
+        :meth:`reason_and_hint` over a decision's reasons in one loop (a fact index past the facts
+        is the assessment's, whose subject is the claim)."""
+        explained, getters, subject_of, all_facts = self.explained, self._getters, facts.subject, facts.facts
+        n = len(all_facts)
+        claim = all_facts[0]
+        reasons = []
+        hints = []
+        for i, j in fired:
+            if j < n:
+                subject = subject_of(j)
+                reason, hint = explained(i, subject, getters[i](all_facts[j], claim))
+            else:
+                subject = "claim"
+                reason, hint = explained(i, subject, getters[i](assessment, claim))
+            reasons.append(reason)
+            if hint is not None:
+                hints.append(_hint(hint, subject, ended))
+        return tuple(reasons), tuple(hints)
+
+
+def _hint(parts: tuple, subject: str, ended: bool) -> Hint:
+    """A hint from its kept parts (:meth:`Explainer._explained`), with its cover-ended words if ``ended``."""
+    kind, rule, data, zh, en, ended_zh, ended_en = parts
+    if ended:
+        zh, en = ended_zh, ended_en
+    return made(Hint, {"kind": kind, "rule": rule, "subject": subject, "data": dict(data), "message_zh": zh, "message_en": en})

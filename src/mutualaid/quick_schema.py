@@ -30,9 +30,18 @@ from typing import Any, Iterator
 
 from pydantic_core import SchemaSerializer, SchemaValidator, core_schema as cs
 
-from .values import EARLIEST, ID_MAX, LATEST, to_date, to_id, to_plain_int
+from decimal import Decimal
+
+from .values import _ICD_MAX, EARLIEST, ID_MAX, LATEST, _icd_text, to_account_number, to_date, to_icd10, to_id, to_money, to_plain_int
 
 _ID = cs.str_schema(strict=True, pattern=rf"^[!-~]{{1,{ID_MAX}}}$")
+# An amount written as to_money's own fast path reads it (``_money_text``: 1 to 7 ASCII digits, a
+# point, two digits), turned into its Decimal by the Decimal type itself: no Python frame.
+_MONEY_TEXT = cs.no_info_after_validator_function(Decimal, cs.str_schema(strict=True, pattern=r"^[0-9]{1,7}\.[0-9]{2}$"))
+# An ICD-10 code: to_icd10's own cache (``_icd_text``, an lru_cache called from the core: no
+# Python frame when the code was seen before), after the length to_icd10 checks first.
+_ICD = cs.no_info_after_validator_function(_icd_text, cs.str_schema(strict=True, max_length=_ICD_MAX))
+_ACCOUNT = cs.str_schema(strict=True, pattern=r"^[0-9]{10,30}$")  # to_account_number's shape
 _DAY_TEXT = cs.chain_schema([cs.str_schema(strict=True, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), cs.date_schema(ge=EARLIEST, le=LATEST)])
 _DAY = cs.union_schema([_DAY_TEXT, cs.date_schema(strict=True, ge=EARLIEST, le=LATEST)], mode="left_to_right")
 
@@ -51,6 +60,12 @@ def _swap(schema: Any) -> Any:
             return _ID
         if fn is to_date:
             return _DAY
+        if fn is to_money:  # anything else (a number, another spelling) is to_money's to read
+            return cs.union_schema([_MONEY_TEXT, schema], mode="left_to_right")
+        if fn is to_icd10:
+            return _ICD
+        if fn is to_account_number:
+            return _ACCOUNT
         if fn is to_plain_int:  # a Literal of ints, read strictly: no bool, float or text
             return cs.chain_schema([cs.int_schema(strict=True), _swap(inner)])
         if getattr(fn, "__qualname__", "").startswith("_null_is_absent"):
