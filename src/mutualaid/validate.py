@@ -490,6 +490,8 @@ def _history_checks(
     # edition's period: each of validate's own checks runs only where its cheap test trips (each
     # returns None otherwise). The top tier and the cap are art5's to judge, entry by entry.
     period = edition.period if edition is not None else None
+    start, end = (period.start, period.end) if period is not None else (None, None)
+    above_top_tier, above_cap = art5.history_above_top_tier, art5.history_above_cap  # art5's, looked up once a history
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
         if cid in ids and (e := claim_twice_in_history(n, cid, ids)):
@@ -507,15 +509,15 @@ def _history_checks(
         paid = h.paid
         if paid is None:
             continue
-        ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
+        ed = edition if start is not None and start <= day <= end else editions.for_history_day(day)
         if ed is None:
             continue
         fen = int(paid.scaleb(2))
         on_accident = paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
-        if e := art5.history_above_top_tier(n, aid, on_accident, ed):
+        if e := above_top_tier(n, aid, on_accident, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
         on_edition = paid_by_edition[ed.id] = paid_by_edition.get(ed.id, 0) + fen
-        if e := art5.history_above_cap(n, on_edition, ed):
+        if e := above_cap(n, on_edition, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)
     if e := claim_already_decided(claim.claim_id, ids):
         errors.insert(0, e)
