@@ -14,7 +14,7 @@ from mutualaid import Claim, HistoryEntry, InvalidClaim
 from mutualaid.decide import _history_json
 from mutualaid.validate import _history_adapter, _quick_claim, _quick_history, parse
 
-from claimdata import base_claim, hist
+from claimdata import ID, ID_X, base_claim, hist
 
 
 def _same(quick, own) -> None:
@@ -54,6 +54,7 @@ OTHER_SPELLINGS = [
     (("treatments", 0, "items", 0, "out_of_pocket"), "3200"),
     (("treatments", 0, "items", 0, "out_of_pocket"), "03200.00"),
     (("treatments", 0, "diagnoses", 0), " s82.2 "),
+    (("member", "id_number"), ID_X[:-1] + "x"),  # a lowercase x read as X
 ]
 
 
@@ -111,6 +112,7 @@ class _Grade(enum.IntEnum):
         (("filed_on",), _Text("2022-04-10")), (("accident", "accident_id"), _Id.A), (("accident", "accident_id"), _Text("A-0001")),
         (("treatments", 0, "hospital", "grade"), _Grade.THREE), (("treatments", 0, "items", 0, "out_of_pocket"), _Text("3200.00")),
         (("treatments", 0, "diagnoses", 0), _Text("S82.2")), (("payee", "account_number"), _Text("6222020200112233445")),
+        (("member", "id_number"), _Text(ID)),
     ],
 )
 def test_a_subclass_of_str_or_int_is_read_by_its_value_on_both_paths(path, value):
