@@ -20,11 +20,10 @@ from typing import Any
 
 from . import __version__
 from .edition import Edition
-from .engine import engine_for
+from .engine import engine_of
 from .compiled import Matched
 from .facts import ASSESSED, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, made
-from .rules import rules_for
 from .quick_schema import quick_none_dropping
 from .validate import _history_adapter, parse
 
@@ -70,7 +69,7 @@ def adjudicate(
     Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
     """
     model, entries, edition = parse(claim, history, plan)
-    eng = engine_for(engine, rules_for(edition), edition)
+    eng = engine_of(engine, edition)
     compiled = getattr(eng, "match", None)  # the engine's own pass (the native one's is compiled), else the generic one
     matched = compiled(model, entries) if compiled is not None else match(model, entries, edition, eng)
     return assemble(model.claim_id, edition, matched, eng, record_of(model, entries, edition) if record else None)

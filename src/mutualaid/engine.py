@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence, ru
 from .conditions import ConditionError, bind, lint, to_subset
 from .errors import UnknownEngine
 from .facts import SCHEMA
-from .rules import params_of
+from .rules import params_of, rules_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from .edition import Edition
@@ -160,6 +160,22 @@ def engine_for(name: str, rules: Sequence[Rule], edition: Edition) -> Engine:
         raise _unknown(name)
     # Keyed by where the class lives, so that an engine registered again under its name is built anew.
     return per_edition(where, rules, edition, lambda: _imported(where)(rules, edition))
+
+
+def engine_of(name: str, edition: Edition) -> Engine:
+    """``engine_for(name, rules_for(edition), edition)``, kept on the edition (:attr:`Edition.memo`).
+
+    A decision asks for its engine once a claim; the rules' key (the edition's exclusions) and the
+    shared cache's key cost more than the lookup of the engine on the edition itself (1.4 and 3.8 µs
+    against one dict lookup). Keyed by where the class lives, as :func:`engine_for` is. Two threads
+    that race keep the one engine :func:`engine_for` shares.
+    """
+    memo = edition.memo
+    key = (engine_of, name, ENGINES.get(name))
+    eng = memo.get(key)
+    if eng is None:
+        eng = memo[key] = engine_for(name, rules_for(edition), edition)
+    return eng
 
 
 def __getattr__(name: str) -> Any:
