@@ -552,7 +552,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     # reproduces its guess ends it for its members. The members whose guess moved are decided again,
     # for ACCELERATED rounds against the arithmetic over their round's tiers, and past that against
     # the round's own output, which settles by the induction of the module docstring.
-    state = _guess(_first_guess(static, edition, rules, orders), static.columns, edition, orders)
+    state = _guess(_first_guess(flat, rows, static, edition, rules, orders), static.columns, edition, orders)
     done: list[pl.DataFrame] = []
     longest = _longest(flat, rows, static)
     kept = [*_KEPT, *(f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ()))]  # what the table reads
@@ -575,7 +575,10 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
             state = _guess(out, static.columns, edition, None)
         else:
             state = out.select([*static.columns, new_entered.alias("entered"), new_err.alias("err")]).with_columns(pl.col("payout_out").alias("paid"))
-    result = pl.concat(done, how="diagonal_relaxed").sort("n")
+    # The rounds carry no text: the ids are put back once, beside the rows in place order (the claims'
+    # facts are in that order), rather than sorted with them.
+    names = flat.cache[id(rows)][1][0].select("claim_id", "member_id", "accident_id")
+    result = pl.concat(done, how="diagonal_relaxed").sort("n").hstack(names)
 
     # The reasons: the row rules', the claim's and the assessment's, in reason order.
     dynamic = [
@@ -661,8 +664,7 @@ class _Order:
         return out.gather(self.back)
 
 
-_KEPT = ("n", "claim_id", "member_id", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen",
-         "accident_id", "accident_day", "filed_day")  # fmt: skip
+_KEPT = ("n", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen", "accident_day", "filed_day")
 """What an edition's table is made of (with the claim and assessment rules' columns), once its rounds are done."""
 
 
@@ -696,18 +698,34 @@ def _claim_rules(frame: pl.LazyFrame, days: pl.DataFrame, edition: Edition, rule
     )
 
 
-def _first_guess(static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
+def _first_guess(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
     """A round's output as far as the row and claim rules tell without a history (nothing paid, no
     earlier filing), each claim guessed to enter unless they pend it and deny nothing; the sends
-    refused given that guess. What :func:`_guess` reads to make the first round's history."""
-    lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
-    frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
-    deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
-    entered = frame.select(deny | ~pend).to_series()
-    error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
-    decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
-    return frame.with_columns(error.alias("error"), decided_as.alias("decided_as")).with_columns(
-        pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as")).alias("outcome"))  # fmt: skip
+    refused given that guess. What :func:`_guess` reads to make the first round's history.
+
+    Nothing of it reads the tiers or the cap: editions that bind the row and claim rules alike and
+    derive alike (a sweep of caps and tiers) share it, worked out once (:func:`_claim_key`)."""
+    key = ("first", id(rows), _claim_key(edition, rules))
+    found = flat.cache.get(key)
+    if found is None or found[0] is not rows:
+        lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
+        frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
+        deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
+        entered = frame.select(deny | ~pend).to_series()
+        error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
+        decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+        frame = frame.with_columns(error.alias("error"), decided_as.alias("decided_as")).with_columns(
+            pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as")).alias("outcome"))  # fmt: skip
+        found = flat.cache[key] = (rows, frame.drop(static.columns))
+    return static.hstack(found[1])
+
+
+def _claim_key(edition: Edition, rules: _Compiled) -> str:
+    """What the claim rules and the derivations read of an edition: the row rules' key, the claim rules'
+    bound conditions, and the edition but for its tiers and cap (which only the assessment reads)."""
+    claim = [(r.id, p) for r, p in zip(rules.rules, rules.patterns) if r.on == "claim"]
+    data = edition.model_dump(mode="json", exclude={"id", "title", "source", "tiers", "cap", "contribution", "references"})
+    return json.dumps([_row_key(edition, rules), claim, data], sort_keys=True, default=str)
 
 
 def _guess(out: pl.DataFrame, columns: list, edition: Edition, orders: Optional[tuple]) -> pl.DataFrame:
