@@ -334,13 +334,17 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
     circumstance = circumstance.with_columns(
         pl.col("code").replace_strict(edition.circumstance_group, default="", return_dtype=pl.String).alias("exclusion")
     )
-    document = (
-        documents.join(pl.DataFrame({"document": required, "k": list(range(len(required)))}, schema={"document": pl.String, "k": pl.Int64}), how="cross")
-        .select(
-            "n", "document",
-            pl.col("documents").list.contains(pl.col("document")).fill_null(False).cast(pl.Int64).alias("supplied"),
-            (1 + pl.col("circumstances") + pl.col("k")).alias("j"),
-        )
+    # one row a claim and a required document, claim after claim (each claim's documents in the
+    # edition's order): what was supplied is tested against each document as a literal
+    document = documents.select(
+        "n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"),
+        pl.lit(required, dtype=pl.List(pl.String)).alias("document"),
+        pl.concat_list([pl.col("documents").list.contains(d).fill_null(False).cast(pl.Int64) for d in required]).alias("supplied")
+        if required else pl.lit([], dtype=pl.List(pl.Int64)).alias("supplied"),
+        pl.lit(list(range(len(required))), dtype=pl.List(pl.Int64)).alias("k"),
+        "circumstances",
+    ).explode("document", "supplied", "k", empty_as_null=False).select(
+        "n", "cp", "document", "supplied", (1 + pl.col("circumstances") + pl.col("k")).alias("j"),
     )  # fmt: skip
     groups = edition.diagnosis_groups
     proviso = groups.has_proviso()
@@ -381,13 +385,13 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     claim_n = claims.get_column("n")
 
     circumstance = (
-        claims.select("n", pl.col("circumstances").alias("code"))
+        claims.select("n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.col("circumstances").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
         .with_columns((_place_in_run("n") + 1).alias("j"))
     )
-    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), _parent(claim_n, circumstance.get_column("n")), claims.height)
+    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), circumstance.get_column("cp"), claims.height)
     documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
 
     t = flat.treatments.filter(chosen)
@@ -406,8 +410,9 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         .with_columns(
             (pl.col("first") + pl.col("t") + _before_in_run("item_count", "n")).alias("j"),
         )
+        .with_columns(of_claim.alias("cp"))
         .select(
-            "n", "t", "j", pl.col("treatment_id").alias("subject"),
+            "n", "t", "cp", "j", pl.col("treatment_id").alias("subject"),
             pl.col("grade").fill_null(0).alias("grade"),
             pl.col("ownership").fill_null("").alias("ownership"),
             pl.when(pl.col("ws218").is_not_null()).then(pl.col("ws218").replace_strict(kinds, default=None, return_dtype=pl.String))
@@ -422,9 +427,11 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             treatment.get_column("j").gather(of_treatment).alias("tj"),
             treatment.get_column("subject").gather(of_treatment).alias("tid"),
             claims.get_column("accident_day").gather(of_claim.gather(of_treatment)).alias("accident_day"),
+            of_treatment.alias("tp"),
+            of_claim.gather(of_treatment).alias("cp"),
         )
         .select(
-            "n", "t", (pl.col("tj") + pl.col("i")).alias("j"),
+            "n", "t", "tp", "cp", (pl.col("tj") + pl.col("i")).alias("j"),
             (pl.col("tid") + "/" + pl.col("i").cast(pl.String)).alias("subject"),
             (pl.col("on_day") - pl.col("accident_day")).alias("day"),
             "category",
@@ -507,25 +514,28 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
         rules.fired(treatment, "treatment", j=pl.col("j"), subject=pl.col("subject"), level=False),
         rules.fired(item, "item", j=pl.col("j"), subject=pl.col("subject"), level=False),
     ]
-    item_out = item.join(treatment.select("n", "t", rules.any_of("treatment", "exclude").alias("t_excluded")), on=["n", "t"], how="left")
-    counted = item_out.filter(~rules.any_of("item", "exclude") & ~pl.col("t_excluded")).group_by("n").agg(pl.col("out_of_pocket_fen").sum().alias("counted_base"))
-    flags = [
-        f.group_by("n").agg(rules.any_of(on, "deny").any().alias(f"deny_{on}"), rules.any_of(on, "pend").any().alias(f"pend_{on}"),
-                            rules.any_of(on, "exclude").any().alias(f"exclude_{on}"))  # fmt: skip
-        for f, on in ((circumstance, "circumstance"), (document, "document"), (treatment, "treatment"), (item, "item"))
-    ]
+    # What each claim's row facts say, by the claim's place (``cp``, rising in every fact frame):
+    # differences of a cumulative sum, not a group and a join a fact type.
+    count = claim.height
+
+    def anywhere(frame: pl.DataFrame, on: str, effect: str) -> pl.Series:
+        values = frame.with_columns(rules.any_of(on, effect).alias("_any")).get_column("_any")  # a literal broadcast
+        return _sums_by_parent(values, frame.get_column("cp"), count) > 0
+
+    t_excluded = treatment.with_columns(rules.any_of("treatment", "exclude").alias("_any")).get_column("_any").gather(item.get_column("tp"))
+    countable = item.with_columns(pl.when(rules.any_of("item", "exclude") | t_excluded).then(0).otherwise(pl.col("out_of_pocket_fen")).alias("_c")).get_column("_c")
+    frames = {"circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
+    effects = {effect: reduce(lambda a, b: a | b, [anywhere(f, on, effect) for on, f in frames.items() if effect != "exclude" or on in ("circumstance", "document")])
+               for effect in ("deny", "pend", "exclude")}  # fmt: skip
     row_fired = pl.concat(fired)
-    static = claim.join(counted, on="n", how="left").with_columns(pl.col("counted_base").fill_null(0))
-    for f in flags:
-        static = static.join(f, on="n", how="left")
-    static = static.with_columns(
-        pl.any_horizontal(pl.col(f"deny_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("deny_rows"),
-        pl.any_horizontal(pl.col(f"pend_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("pend_rows"),
-        pl.any_horizontal(pl.col(f"exclude_{on}").fill_null(False) for on in ("circumstance", "document")).alias("exclude_claim_rows"),
-    ).drop([f"{x}_{on}" for x in ("deny", "pend", "exclude") for on in ("circumstance", "document", "treatment", "item")])
+    static = claim.with_columns(
+        _sums_by_parent(countable, item.get_column("cp"), count).alias("counted_base"),
+        effects["deny"].alias("deny_rows"), effects["pend"].alias("pend_rows"), effects["exclude"].alias("exclude_claim_rows"),
+    )
     # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
     # every running sum is over small contiguous groups.
-    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
+    keys = flat.keys.filter(pl.col("n").is_in(rows.get_column("n").implode()))  # the claims' places, in place order
+    static = static.hstack(keys.drop("n")).sort("m", "n")
     flat.cache[key] = (rows, static, row_fired)
     return static, row_fired
 
