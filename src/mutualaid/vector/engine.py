@@ -334,17 +334,15 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
     circumstance = circumstance.with_columns(
         pl.col("code").replace_strict(edition.circumstance_group, default="", return_dtype=pl.String).alias("exclusion")
     )
-    # one row a claim and a required document, claim after claim (each claim's documents in the
-    # edition's order): what was supplied is tested against each document as a literal
-    document = documents.select(
-        "n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"),
-        pl.lit(required, dtype=pl.List(pl.String)).alias("document"),
-        pl.concat_list([pl.col("documents").list.contains(d).fill_null(False).cast(pl.Int64) for d in required]).alias("supplied")
-        if required else pl.lit([], dtype=pl.List(pl.Int64)).alias("supplied"),
-        pl.lit(list(range(len(required))), dtype=pl.List(pl.Int64)).alias("k"),
-        "circumstances",
-    ).explode("document", "supplied", "k", empty_as_null=False).select(
-        "n", "cp", "document", "supplied", (1 + pl.col("circumstances") + pl.col("k")).alias("j"),
+    # one row a claim and a required document, document after document (a block of every claim, in
+    # place order, a document): what was supplied is tested against each document as a literal
+    document = pl.concat(
+        [documents.select(
+            "n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.lit(d, dtype=pl.String).alias("document"),
+            pl.col("documents").list.contains(d).fill_null(False).cast(pl.Int64).alias("supplied"),
+            (1 + pl.col("circumstances") + k).alias("j"),
+        ) for k, d in enumerate(required)]
+        or [pl.DataFrame(schema={"n": pl.Int64, "cp": pl.Int64, "document": pl.String, "supplied": pl.Int64, "j": pl.Int64})]
     )  # fmt: skip
     groups = edition.diagnosis_groups
     proviso = groups.has_proviso()
@@ -515,22 +513,24 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
         rules.fired(treatment, "treatment", j=pl.col("j"), subject=pl.col("subject"), level=False),
         rules.fired(item, "item", j=pl.col("j"), subject=_item_subjects(treatment), level=False),
     ]
-    # What each claim's row facts say, by the claim's place (``cp``, rising in every fact frame):
-    # differences of a cumulative sum, not a group and a join a fact type.
+    # What each claim's row facts say, by the claim's place (``cp``): differences of a cumulative sum
+    # where the places rise (circumstances, treatments, items), a sum of blocks for the documents;
+    # not a group and a join a fact type.
     count = claim.height
+    frames = {"circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
+    per_claim = {on: _blocks(count) if on == "document" else _summer(f.get_column("cp"), count) for on, f in frames.items()}
 
-    def anywhere(frame: pl.DataFrame, on: str, effect: str) -> pl.Series:
-        values = frame.with_columns(rules.any_of(on, effect).alias("_any")).get_column("_any")  # a literal broadcast
-        return _sums_by_parent(values, frame.get_column("cp"), count) > 0
+    def anywhere(on: str, effect: str) -> pl.Series:
+        values = frames[on].with_columns(rules.any_of(on, effect).alias("_any")).get_column("_any")  # a literal broadcast
+        return per_claim[on](values) > 0
 
     t_excluded = treatment.with_columns(rules.any_of("treatment", "exclude").alias("_any")).get_column("_any").gather(item.get_column("tp"))
     countable = item.with_columns(pl.when(rules.any_of("item", "exclude") | t_excluded).then(0).otherwise(pl.col("out_of_pocket_fen")).alias("_c")).get_column("_c")
-    frames = {"circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
-    effects = {effect: reduce(lambda a, b: a | b, [anywhere(f, on, effect) for on, f in frames.items() if effect != "exclude" or on in ("circumstance", "document")])
+    effects = {effect: reduce(lambda a, b: a | b, [anywhere(on, effect) for on in frames if effect != "exclude" or on in ("circumstance", "document")])
                for effect in ("deny", "pend", "exclude")}  # fmt: skip
     row_fired = pl.concat(fired)
     static = claim.with_columns(
-        _sums_by_parent(countable, item.get_column("cp"), count).alias("counted_base"),
+        per_claim["item"](countable).alias("counted_base"),
         effects["deny"].alias("deny_rows"), effects["pend"].alias("pend_rows"), effects["exclude"].alias("exclude_claim_rows"),
     )
     # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
@@ -808,9 +808,28 @@ def _parent(parent_keys: pl.Series, child_keys: pl.Series) -> pl.Series:
 def _sums_by_parent(values: pl.Series, parents: pl.Series, count: int) -> pl.Series:
     """The sum of ``values`` over the children of each of ``count`` parents (``parents`` rising: each
     parent's children one run), 0 for a parent without any: differences of one cumulative sum."""
-    total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
+    return _summer(parents, count)(values)
+
+
+def _summer(parents: pl.Series, count: int) -> Callable[[pl.Series], pl.Series]:
+    """:func:`_sums_by_parent` over ``parents``, its runs' bounds found once for several columns of values."""
     bounds = parents.search_sorted(pl.int_range(count + 1, eager=True, dtype=pl.Int64), side="left").cast(pl.Int64)
-    return total.gather(bounds.slice(1)) - total.gather(bounds.slice(0, count))
+    ends, starts = bounds.slice(1), bounds.slice(0, count)
+
+    def sums(values: pl.Series) -> pl.Series:
+        total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
+        return total.gather(ends) - total.gather(starts)
+
+    return sums
+
+
+def _blocks(count: int) -> Callable[[pl.Series], pl.Series]:
+    """The sum over each of ``count`` parents of values given in blocks of ``count``, one a child (the documents)."""
+    def sums(values: pl.Series) -> pl.Series:
+        v = values.cast(pl.Int64)
+        return reduce(lambda a, b: a + b, [v.slice(k * count, count) for k in range(v.len() // count)] if count else [], pl.zeros(count, dtype=pl.Int64, eager=True))
+
+    return sums
 
 
 def _place_in_run(key: str) -> pl.Expr:
