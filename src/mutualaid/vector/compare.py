@@ -34,12 +34,12 @@ _CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
 def _pairs(decided: Decided, ids: pl.Series) -> pl.DataFrame:
     """The (rule, subject) pairs of the reasons of the rows ``ids``: ``n``, ``rule``, ``subject``
     (a bad claim has none: its row is not decided)."""
-    assert decided.fired is not None
+    assert decided.fired is not None and decided.rule_ids is not None
     refused = decided.frame.filter(pl.col("outcome") == "error").select("n")
     return (
         decided.fired.filter(pl.col("n").is_in(ids.implode()))
         .join(refused, on="n", how="anti")
-        .rename({"rule_id": "rule"})
+        .with_columns(pl.col("rule").replace_strict(decided.rule_ids, return_dtype=pl.String) if decided.rule_ids else pl.col("rule").cast(pl.String))
         .unique()
     )
 

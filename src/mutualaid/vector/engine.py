@@ -315,8 +315,11 @@ class Decided:
     frame: pl.DataFrame
     rounds: int
     fired: Optional[pl.DataFrame] = None
-    """The (claim, rule) pairs that bit, one row a pair: ``n``, ``rule_id``, ``subject`` (kept when the
-    frame leaves the reasons' lists out: a comparison reads them for the claims that moved only)."""
+    """The (claim, rule) pairs that bit, one row a pair: ``n``, ``rule`` (the rule's place in the
+    edition's rules, :attr:`rule_ids`), ``subject`` (kept when the frame leaves the reasons' lists out:
+    a comparison reads them for the claims that moved only, and names their rules)."""
+    rule_ids: Optional[dict] = None
+    """The id of each rule of :attr:`fired` by its place."""
 
 
 def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.DataFrame]:
@@ -559,8 +562,9 @@ def _row_key(edition: Edition, rules: _Compiled) -> str:
     return json.dumps([row, data], sort_keys=True, default=str)
 
 
-def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: bool = True) -> Decided:
-    """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring."""
+def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: bool = True, pairs: bool = True) -> Decided:
+    """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring. Without
+    ``lists``, the table leaves the reasons out, and holds the rules that bit as pairs (``pairs``) or not at all."""
     rules = compiled(edition)
     static, row_fired = _row_rules(flat, rows, edition, rules)
     start, end = edition.period.start.toordinal(), edition.period.end.toordinal()
@@ -601,12 +605,6 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     names = flat.cache[id(rows)][1][0].select("claim_id", "member_id", "accident_id")
     result = pl.concat(done, how="diagonal_relaxed").sort("n").hstack(names)
 
-    # The reasons: the row rules', the claim's and the assessment's, in reason order.
-    dynamic = [
-        rules.fired(result, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
-        rules.fired(result, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
-    ]
-    every = pl.concat([row_fired, *dynamic])
     if not lists:  # the pairs as they are: a comparison orders nothing, and reads the claims that moved
         slim = result.select(
             "n", "claim_id", "member_id", "outcome",
@@ -614,7 +612,16 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
             pl.when(pl.col("outcome") != "error").then(pl.col("tier_fen")).alias("tier_amount_fen"),
             "error",
         )  # fmt: skip
-        return Decided(edition, slim, rounds, every.select("n", pl.col("rule").replace_strict(rules.ids, return_dtype=pl.String).alias("rule_id"), "subject"))
+        if not pairs:  # a sweep's totals read no reasons
+            return Decided(edition, slim, rounds)
+    # The reasons: the row rules', the claim's and the assessment's, in reason order.
+    dynamic = [
+        rules.fired(result, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
+        rules.fired(result, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
+    ]
+    every = pl.concat([row_fired, *dynamic])
+    if not lists:
+        return Decided(edition, slim, rounds, every.select("n", "rule", "subject"), rules.ids)
     every = every.with_columns(pl.col("rule").replace_strict(rules.rows, return_dtype=pl.Int64).alias("row"))
     reason_lists = (
         every.sort("n", "row", "order", "rule", "j")
@@ -922,14 +929,14 @@ def edition_of_rows(plan: Optional[Edition]):
     return of
 
 
-def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition], *, lists: bool = True) -> list[Decided]:
+def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition], *, lists: bool = True, pairs: bool = True) -> list[Decided]:
     """The bulk rows decided under each of ``editions`` (the rows of ``keep``; whatif's editions, each over them all)."""
     if keep.height == 0:
         empty = pl.DataFrame(schema={"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "payout_fen": pl.Int64,
                                      "tier_amount_fen": pl.Int64, "error": pl.String, "rules": pl.List(pl.String), "subjects": pl.List(pl.String)})  # fmt: skip
-        fired = pl.DataFrame(schema={"n": pl.Int64, "rule_id": pl.String, "subject": pl.String})
-        return [Decided(e, empty, 0, fired) for e in editions]
-    return [decide_edition(flat, keep, e, lists=lists) for e in editions]
+        fired = pl.DataFrame(schema={"n": pl.Int64, "rule": pl.Int64, "subject": pl.String})
+        return [Decided(e, empty, 0, fired, {}) for e in editions]
+    return [decide_edition(flat, keep, e, lists=lists, pairs=pairs) for e in editions]
 
 
 def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Decided]:

@@ -182,7 +182,7 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     found = []
     first: Optional[Decided] = None
     for k, edition in enumerate(editions_):
-        part = decide_many(flat, keep, (edition,), lists=False)[0]
+        part = decide_many(flat, keep, (edition,), lists=False, pairs=against is not None)[0]
         if k == 0:
             first = part
         elif against is not None and first is not None:
