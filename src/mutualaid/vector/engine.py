@@ -194,7 +194,7 @@ def flatten(source: Source) -> Flat:
             & checks.optional(pl.col("ws218"), pl.col("ws218").replace_strict(ws, default=False, return_dtype=pl.Boolean))
         ).alias("ok")
     )
-    i_checked = i.join(c.select("n", "filed_day"), on="n", how="left").with_columns(checks.items_ok().alias("ok"))
+    i_checked = i.join(c.select("n", "filed_day"), on="n", how="left", maintain_order="left").with_columns(checks.items_ok().alias("ok"))
     c_checked = c.with_columns(
         checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
     ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
@@ -255,7 +255,7 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     bad = c.filter(~pl.col("ok"))
     raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
     own_ids = c.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode())).group_by("m", "claim_id").len()
-    shared_id = bad.join(own_ids, on=["m", "claim_id"], how="left").select(pl.col("len").fill_null(0) > 1).to_series()
+    shared_id = bad.join(own_ids, on=["m", "claim_id"], how="left", maintain_order="left").select(pl.col("len").fill_null(0) > 1).to_series()
     # The members of the bad rows that may read (or be read by) their member's history: by their key
     # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
     reads = [not (_harmless(raw[n]) and not again) for n, again in zip(bad.get_column("n").to_list(), shared_id.to_list())]
@@ -633,7 +633,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
         return pl.when(pl.col("outcome") != "error").then(expr)
 
     frame = (
-        result.join(reason_lists, on="n", how="left")
+        result.join(reason_lists, on="n", how="left", maintain_order="left")
         .select(
             "n", "claim_id", "member_id", "outcome", unless_error(pl.lit(edition.id)).alias("edition"),
             unless_error(pl.col("payout_out")).alias("payout_fen"),
