@@ -237,9 +237,10 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     Every row the bulk checks cannot vouch for, or that does not fit the schema, goes to the per-claim
     path. Its member's other claims go with it, all of them in order, unless the row is bad input
     (validation refuses it) that cannot read the member's history: bad input changes no ledger, and
-    what its error names reads the history only through a claim id the ledger pended or a 身份证 number
-    another member holds, so a bad row whose claim id is none of its member's other claims' is worded
-    alike by a fresh ledger (:func:`_harmless`). A member goes to the per-claim path too when it gives
+    what its error names reads the history only through a claim id the ledger decided or pended, an
+    accident the history holds on another date, or a 身份证 number another member holds, so a bad row
+    whose claim id is none of its member's other claims' is worded alike by a fresh ledger
+    (:func:`_harmless`; an accident on two dates, and a shared number, send the member aside anyway). A member goes to the per-claim path too when it gives
     one accident two dates; shares a 身份证 number with another member id; has claims under two
     editions; or has more claims than a history holds. Everything the Ledger would read across a
     member's claims is then the per-claim path's.
@@ -254,11 +255,13 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     c = c.with_columns(edition_of(c).alias("edition"))
     bad = c.filter(~pl.col("ok"))
     raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
-    own_ids = c.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode())).group_by("m", "claim_id").len()
-    shared_id = bad.join(own_ids, on=["m", "claim_id"], how="left", maintain_order="left").select(pl.col("len").fill_null(0) > 1).to_series()
+    # A bad row's claim id among its member's other claims': its error may name it (a claim decided
+    # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
+    mine = c.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
+    again = bad.join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").get_column("len").fill_null(0) > 1
     # The members of the bad rows that may read (or be read by) their member's history: by their key
     # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
-    reads = [not (_harmless(raw[n]) and not again) for n, again in zip(bad.get_column("n").to_list(), shared_id.to_list())]
+    reads = [not _harmless(raw[n]) or shared for n, shared in zip(bad.get_column("n").to_list(), again.to_list())]
     aside_m = set(bad.filter(pl.Series(reads, dtype=pl.Boolean)).get_column("m").drop_nulls().to_list())
     if source.misfits:
         ids = {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
