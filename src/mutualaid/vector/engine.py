@@ -117,6 +117,9 @@ class Flat:
     keys: pl.DataFrame
     """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id; ``resent``: the member sent that claim id more than once."""
     cache: dict = field(default_factory=dict)
+    alone: frozenset = frozenset()
+    """The places of the bad rows :func:`routed` sends to the per-claim path without their member: bad
+    input whatever the history, so bad input under every edition alike."""
     """The edition-independent facts of a set of rows (:func:`_base_facts`), shared by the editions of a comparison."""
 
 
@@ -285,6 +288,7 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     aside_m |= set(shared.to_list()) | set(per_member.to_list()) | set(two_dates.to_list())
     gone = pl.col("m").is_in(pl.Series(sorted(aside_m), dtype=flat.keys.schema["m"]).implode()).fill_null(False)
     places = set(c.filter(gone | ~pl.col("ok")).get_column("n").to_list()) | set(source.misfits)
+    flat.alone = frozenset(c.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).get_column("n").to_list())
     keep = c.filter(pl.col("ok") & ~gone).select("n", "edition")
     return keep, places
 
