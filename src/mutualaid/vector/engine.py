@@ -609,8 +609,10 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
             state = out.select([*static.columns, new_entered.alias("entered"), new_err.alias("err")]).with_columns(pl.col("payout_out").alias("paid"))
     # The rounds carry no text: the ids are put back once, beside the rows in place order (the claims'
     # facts are in that order), rather than sorted with them.
+    # Only the table's columns are sorted into place order; the rules that bit are read unsorted.
     names = flat.cache[id(rows)][1][0].select("claim_id", "member_id", "accident_id")
-    result = pl.concat(done, how="diagonal_relaxed").sort("n").hstack(names)
+    unsorted = pl.concat(done, how="diagonal_relaxed")
+    result = unsorted.select(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error")).sort("n").hstack(names)
 
     if not lists:  # the pairs as they are: a comparison orders nothing, and reads the claims that moved
         slim = result.select(
@@ -623,8 +625,8 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
             return Decided(edition, slim, rounds)
     # The reasons: the row rules', the claim's and the assessment's, in reason order.
     dynamic = [
-        rules.fired(result, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
-        rules.fired(result, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
+        rules.fired(unsorted, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
+        rules.fired(unsorted, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
     ]
     every = pl.concat([row_fired, *dynamic])
     if not lists:
