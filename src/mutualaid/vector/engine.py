@@ -197,7 +197,8 @@ def flatten(source: Source) -> Flat:
             & checks.optional(pl.col("ws218"), pl.col("ws218").replace_strict(ws, default=False, return_dtype=pl.Boolean))
         ).alias("ok")
     )
-    i_checked = i.join(c.select("n", "filed_day"), on="n", how="left", maintain_order="left").with_columns(checks.items_ok().alias("ok"))
+    filed = c.get_column("filed_day").gather(_parent(c.get_column("n"), i.get_column("n")))  # each item's claim's
+    i_checked = i.with_columns(filed.alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
     c_checked = c.with_columns(
         checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
     ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
