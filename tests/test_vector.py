@@ -126,6 +126,10 @@ def test_most_rows_are_decided_in_bulk_and_the_bad_ones_by_the_per_claim_path(st
     resent = set(fields) - shape
     assert shape and shape <= aside  # a row the bulk checks cannot vouch for goes to the per-claim path
     assert resent - aside  # a claim id sent again is judged in bulk (the equality above holds its words)
+    # bad input that cannot read its member's history goes alone: the member's other claims stay in bulk
+    members = table["member_id"]
+    kept = set(keep.get_column("n").to_list())
+    assert any(members[n] == members[k] for n in shape for k in kept if isinstance(members[n], str))
 
 
 def test_a_parquet_file_a_polars_frame_and_dicts_agree(stream, tmp_path):

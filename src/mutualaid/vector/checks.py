@@ -15,6 +15,8 @@ ICD-10 and WS 218 codes are read by the library's own readers (:func:`mutualaid.
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import reduce
 from typing import get_args
 
 import polars as pl
@@ -77,11 +79,32 @@ def born_day(col: pl.Expr) -> pl.Expr:
 
 
 def born_days(*columns: pl.Series) -> list[pl.Series]:
-    """:func:`born_day` of each number of each column, named ``<column>_born``, worked out once a
-    distinct number (a member's claims repeat it, and a payee is most often the member)."""
-    distinct = pl.concat([c.drop_nulls() for c in columns]).unique()
-    days = pl.select(born_day(pl.lit(distinct))).to_series()
-    return [c.replace_strict(distinct, days, default=None, return_dtype=pl.Int64).alias(f"{c.name}_born") for c in columns]
+    """:func:`born_day` of each number of each column, named ``<column>_born``, by integer arithmetic:
+    the first 17 digits read once as one integer and each digit of the weighted sum taken from it, the
+    check character compared by its place in the check string, the birth date looked up among the few
+    distinct ``YYYYMMDD`` values. (A slice of text a digit, or the distinct numbers mapped back, costs
+    two to three times as much over a million claims.)"""
+    body = pl.col("body")
+    total = reduce(lambda a, b: a + b, [(body // 10 ** (16 - k)) % 10 * w for k, w in enumerate(_WEIGHTS)])
+    out = []
+    for c in columns:
+        staged = (
+            pl.DataFrame([c.alias("v")])
+            .with_columns(
+                pl.when(pl.col("v").str.contains(ID_NUMBER)).then(pl.col("v").str.slice(0, 17).str.to_integer(strict=False)).alias("body"),
+                pl.col("v").str.slice(17, 1).replace_strict({ch: k for k, ch in enumerate(_CHECK)}, default=None, return_dtype=pl.Int64).alias("check"),
+            )
+            .with_columns((total % 11 == pl.col("check")).alias("holds"), ((body // 1000) % 100_000_000).alias("ymd"))
+        )
+        days = {}
+        for ymd in staged.get_column("ymd").drop_nulls().unique().to_list():
+            try:
+                days[ymd] = dt.date(ymd // 10000, ymd // 100 % 100, ymd % 100).toordinal()
+            except ValueError:  # digits 7-14 that are no date: the number does not hold
+                pass
+        born = pl.when(pl.col("holds")).then(pl.col("ymd").replace_strict(days, default=None, return_dtype=pl.Int64))
+        out.append(staged.select(born).to_series().alias(f"{c.name}_born"))
+    return out
 
 
 def id_number_ok(born: pl.Expr, filed_day: pl.Expr) -> pl.Expr:

@@ -34,12 +34,12 @@ _CAUSE = pl.Struct({"clause": pl.String, "rule": pl.String, "under": pl.String})
 def _pairs(decided: Decided, ids: pl.Series) -> pl.DataFrame:
     """The (rule, subject) pairs of the reasons of the rows ``ids``: ``n``, ``rule``, ``subject``
     (a bad claim has none: its row is not decided)."""
-    assert decided.fired is not None
+    assert decided.fired is not None and decided.rule_ids is not None
     refused = decided.frame.filter(pl.col("outcome") == "error").select("n")
     return (
         decided.fired.filter(pl.col("n").is_in(ids.implode()))
         .join(refused, on="n", how="anti")
-        .rename({"rule_id": "rule"})
+        .with_columns(pl.col("rule").replace_strict(decided.rule_ids, return_dtype=pl.String) if decided.rule_ids else pl.col("rule").cast(pl.String))
         .unique()
     )
 
@@ -75,8 +75,8 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
         .otherwise(pl.concat_list([pl.struct(clause=pl.lit("art5.2"), rule=pl.lit("top-up"), under=pl.lit(""))]))
     )  # fmt: skip
     out = (
-        moved.join(per_row, on="n", how="left")
-        .join(capped, on="n", how="left")
+        moved.join(per_row, on="n", how="left", maintain_order="left")
+        .join(capped, on="n", how="left", maintain_order="left")
         .with_columns(
             pl.col("only").fill_null(pl.lit([], dtype=pl.List(_CAUSE))),
             pl.col("moves_money").fill_null(False),
@@ -92,7 +92,8 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
         .select("n", "causes", (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
     )
     several = pl.col("causes").list.len() > 1  # a list of one cause is its own sorted set: only the others are sorted
-    return pl.concat([out.filter(~several), out.filter(several).with_columns(pl.col("causes").list.unique().list.sort())]).sort("n")
+    # both parts keep the rows' order (a left join keeps its left side's): merged, not sorted again
+    return out.filter(~several).merge_sorted(out.filter(several).with_columns(pl.col("causes").list.unique().list.sort()), key="n")
 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:

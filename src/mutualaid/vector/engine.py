@@ -48,6 +48,7 @@ from ..engine import bound_patterns
 from ..facts import ASSESSED, DERIVED
 from ..hospitals import kind_of_ws218
 from ..icd10 import who_code
+from ..door import _oversized, read
 from ..ledger import member_of
 from ..rules import rules_for
 from . import checks
@@ -116,6 +117,9 @@ class Flat:
     keys: pl.DataFrame
     """``n`` and integer keys: ``m`` the member, ``a`` the member's accident, ``s`` the member's claim id; ``resent``: the member sent that claim id more than once."""
     cache: dict = field(default_factory=dict)
+    alone: frozenset = frozenset()
+    """The places of the bad rows :func:`routed` sends to the per-claim path without their member: bad
+    input whatever the history, so bad input under every edition alike."""
     """The edition-independent facts of a set of rows (:func:`_base_facts`), shared by the editions of a comparison."""
 
 
@@ -193,7 +197,8 @@ def flatten(source: Source) -> Flat:
             & checks.optional(pl.col("ws218"), pl.col("ws218").replace_strict(ws, default=False, return_dtype=pl.Boolean))
         ).alias("ok")
     )
-    i_checked = i.join(c.select("n", "filed_day"), on="n", how="left").with_columns(checks.items_ok().alias("ok"))
+    filed = c.get_column("filed_day").gather(_parent(c.get_column("n"), i.get_column("n")))  # each item's claim's
+    i_checked = i.with_columns(filed.alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
     c_checked = c.with_columns(
         checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
     ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
@@ -233,50 +238,71 @@ def flatten(source: Source) -> Flat:
 def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, set]:
     """(the rows to decide in bulk with their edition, the places of the rows for the per-claim path).
 
-    A member goes to the per-claim path, all of its claims in order, when any of them fails the bulk
-    checks or does not fit the schema; gives one accident two dates; shares a 身份证 number with another member id;
-    has claims under two editions; or has more claims than a history holds. Everything the Ledger
-    would read across a member's claims is then the per-claim path's.
+    Every row the bulk checks cannot vouch for, or that does not fit the schema, goes to the per-claim
+    path. Its member's other claims go with it, all of them in order, unless the row is bad input
+    (validation refuses it) that cannot read the member's history: bad input changes no ledger, and
+    what its error names reads the history only through a claim id the ledger decided or pended, an
+    accident the history holds on another date, or a 身份证 number another member holds, so a bad row
+    whose claim id is none of its member's other claims' is worded alike by a fresh ledger
+    (:func:`_harmless`; an accident on two dates, and a shared number, send the member aside anyway). A member goes to the per-claim path too when it gives
+    one accident two dates; shares a 身份证 number with another member id; has claims under two
+    editions; or has more claims than a history holds. Everything the Ledger would read across a
+    member's claims is then the per-claim path's.
+
+    The members are the integer keys of :attr:`Flat.keys` (``m``): grouping integers costs a fraction
+    of grouping the ids' text over a million claims.
     """
-    c = flat.claims.join(flat.ok, on="n", how="left").select(
-        "n", "claim_id", "member_id", "accident_id", "accident_day", "id_number", pl.col("ok").fill_null(False)
+    assert flat.claims.height == flat.ok.height == flat.keys.height  # all three in place order, a row a claim
+    c = flat.claims.select("n", "claim_id", "member_id", "accident_day", "id_number").hstack(
+        [flat.ok.get_column("ok").fill_null(False), flat.keys.get_column("m"), flat.keys.get_column("a")]
     )
-    # The member of a bad row, by its member id as written: the key validation keeps is that text or
-    # none (a claim of no member, alone), so no member of a bad row stays in bulk.
-    bad_members = set(c.filter(~pl.col("ok")).get_column("member_id").drop_nulls().to_list())
-    if source.misfits:
-        bad_members |= {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
     c = c.with_columns(edition_of(c).alias("edition"))
+    bad = c.filter(~pl.col("ok"))
+    raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
+    # A bad row's claim id among its member's other claims': its error may name it (a claim decided
+    # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
+    mine = c.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
+    again = bad.join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").get_column("len").fill_null(0) > 1
+    # The members of the bad rows that may read (or be read by) their member's history: by their key
+    # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
+    reads = [not _harmless(raw[n]) or shared for n, shared in zip(bad.get_column("n").to_list(), again.to_list())]
+    aside_m = set(bad.filter(pl.Series(reads, dtype=pl.Boolean)).get_column("m").drop_nulls().to_list())
+    if source.misfits:
+        ids = {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
+        aside_m |= set(c.filter(pl.col("member_id").is_in(list(ids))).get_column("m").drop_nulls().to_list())
     number = pl.col("id_number").str.to_uppercase()
     shared = (
-        c.filter(pl.col("id_number").is_not_null())
-        .group_by(number.alias("key"))
-        .agg(pl.col("member_id").n_unique().alias("members"), pl.col("member_id").unique().alias("ids"))
-        .filter(pl.col("members") > 1)
-        .get_column("ids")
-        .explode()
-        .to_list()
+        c.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
+        .select(number.alias("key"), "m")
+        .unique()
+        .filter(pl.len().over("key") > 1)
+        .get_column("m")
     )
     per_member = (
-        c.group_by("member_id")
-        .agg(
-            (pl.len() > HISTORY_MAX).alias("long"),
-            (pl.col("edition").n_unique() > 1).alias("editions"),
-            (~pl.col("ok")).any().alias("bad"),
-        )
-        .filter(pl.col("long") | pl.col("editions") | pl.col("bad"))
-        .get_column("member_id")
-        .to_list()
+        c.filter(pl.col("m").is_not_null())
+        .group_by("m")
+        .agg((pl.len() > HISTORY_MAX).alias("long"), (pl.col("edition").n_unique() > 1).alias("editions"))
+        .filter(pl.col("long") | pl.col("editions"))
+        .get_column("m")
     )
-    two_dates = (
-        c.group_by("member_id", "accident_id").agg(pl.col("accident_day").n_unique().alias("days")).filter(pl.col("days") > 1).get_column("member_id").to_list()
-    )
-    aside = bad_members | set(shared) | set(per_member) | set(two_dates)
-    aside.discard(None)
-    aside_rows = c.filter(pl.col("member_id").is_in(list(aside)) | ~pl.col("ok"))
-    places = set(aside_rows.get_column("n").to_list()) | set(source.misfits)
-    keep = c.filter(pl.col("ok") & ~pl.col("member_id").is_in(list(aside))).select("n", "edition")
+    two_dates = c.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).get_column("m")
+    aside_m |= set(shared.to_list()) | set(per_member.to_list()) | set(two_dates.to_list())
+    gone = pl.col("m").is_in(pl.Series(sorted(aside_m), dtype=flat.keys.schema["m"]).implode()).fill_null(False)
+    places = set(c.filter(gone | ~pl.col("ok")).get_column("n").to_list()) | set(source.misfits)
+    flat.alone = frozenset(c.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).get_column("n").to_list())
+    keep = c.filter(pl.col("ok") & ~gone).select("n", "edition")
     return keep, places
+
+
+def _harmless(claim: Any) -> bool:
+    """Whether ``claim`` is bad input that validation refuses by itself (not by its lengths, which
+    ``adjudicate`` reads its own way): then it is an error row whatever history its member has."""
+    if type(claim) is not dict:
+        return False
+    if _oversized(claim):
+        return False
+    model, _ = read(claim)
+    return model is None
 
 
 # --- one edition --------------------------------------------------------------------------------------
@@ -297,8 +323,11 @@ class Decided:
     frame: pl.DataFrame
     rounds: int
     fired: Optional[pl.DataFrame] = None
-    """The (claim, rule) pairs that bit, one row a pair: ``n``, ``rule_id``, ``subject`` (kept when the
-    frame leaves the reasons' lists out: a comparison reads them for the claims that moved only)."""
+    """The (claim, rule) pairs that bit, one row a pair: ``n``, ``rule`` (the rule's place in the
+    edition's rules, :attr:`rule_ids`), ``subject`` (kept when the frame leaves the reasons' lists out:
+    a comparison reads them for the claims that moved only, and names their rules)."""
+    rule_ids: Optional[dict] = None
+    """The id of each rule of :attr:`fired` by its place."""
 
 
 def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.DataFrame]:
@@ -316,13 +345,15 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
     circumstance = circumstance.with_columns(
         pl.col("code").replace_strict(edition.circumstance_group, default="", return_dtype=pl.String).alias("exclusion")
     )
-    document = (
-        documents.join(pl.DataFrame({"document": required, "k": list(range(len(required)))}, schema={"document": pl.String, "k": pl.Int64}), how="cross")
-        .select(
-            "n", "document",
-            pl.col("documents").list.contains(pl.col("document")).fill_null(False).cast(pl.Int64).alias("supplied"),
-            (1 + pl.col("circumstances") + pl.col("k")).alias("j"),
-        )
+    # one row a claim and a required document, document after document (a block of every claim, in
+    # place order, a document): what was supplied is tested against each document as a literal
+    document = pl.concat(
+        [documents.select(
+            "n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.lit(d, dtype=pl.String).alias("document"),
+            pl.col("documents").list.contains(d).fill_null(False).cast(pl.Int64).alias("supplied"),
+            (1 + pl.col("circumstances") + k).alias("j"),
+        ) for k, d in enumerate(required)]
+        or [pl.DataFrame(schema={"n": pl.Int64, "cp": pl.Int64, "document": pl.String, "supplied": pl.Int64, "j": pl.Int64})]
     )  # fmt: skip
     groups = edition.diagnosis_groups
     proviso = groups.has_proviso()
@@ -363,13 +394,13 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     claim_n = claims.get_column("n")
 
     circumstance = (
-        claims.select("n", pl.col("circumstances").alias("code"))
+        claims.select("n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.col("circumstances").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
         .with_columns((_place_in_run("n") + 1).alias("j"))
     )
-    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), _parent(claim_n, circumstance.get_column("n")), claims.height)
+    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), circumstance.get_column("cp"), claims.height)
     documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
 
     t = flat.treatments.filter(chosen)
@@ -388,8 +419,9 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         .with_columns(
             (pl.col("first") + pl.col("t") + _before_in_run("item_count", "n")).alias("j"),
         )
+        .with_columns(of_claim.alias("cp"))
         .select(
-            "n", "t", "j", pl.col("treatment_id").alias("subject"),
+            "n", "t", "cp", "j", pl.col("treatment_id").alias("subject"),
             pl.col("grade").fill_null(0).alias("grade"),
             pl.col("ownership").fill_null("").alias("ownership"),
             pl.when(pl.col("ws218").is_not_null()).then(pl.col("ws218").replace_strict(kinds, default=None, return_dtype=pl.String))
@@ -402,12 +434,13 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     item = (
         items.with_columns(
             treatment.get_column("j").gather(of_treatment).alias("tj"),
-            treatment.get_column("subject").gather(of_treatment).alias("tid"),
             claims.get_column("accident_day").gather(of_claim.gather(of_treatment)).alias("accident_day"),
+            of_treatment.alias("tp"),
+            of_claim.gather(of_treatment).alias("cp"),
         )
         .select(
-            "n", "t", (pl.col("tj") + pl.col("i")).alias("j"),
-            (pl.col("tid") + "/" + pl.col("i").cast(pl.String)).alias("subject"),
+            "n", "t", "tp", "cp", (pl.col("tj") + pl.col("i")).alias("j"),
+            "i",  # its subject, T1/2, is written for the items a rule bit only (:func:`_item_subjects`)
             (pl.col("on_day") - pl.col("accident_day")).alias("day"),
             "category",
             pl.when(pl.col("category") == "medication").then(pl.col("medication_use").fill_null("prescribed")).otherwise(pl.lit("")).alias("medication_use"),
@@ -442,14 +475,16 @@ class _Compiled:
         return frame.with_columns(tests) if tests else frame
 
     def fired(self, frame: pl.DataFrame, on: str, *, j: Any, subject: Any, level: bool) -> pl.DataFrame:
-        """The (claim, rule) pairs that bit on ``on`` facts: ``n``, ``rule``, ``j``, ``order`` (0 on the claim's level, else ``j``), ``subject``."""
-        parts = [
-            frame.filter(pl.col(f"r{i}")).select(
+        """The (claim, rule) pairs that bit on ``on`` facts: ``n``, ``rule``, ``j``, ``order`` (0 on the claim's level, else ``j``), ``subject``
+        (an expression, or a function of the rows that bit giving their subjects)."""
+        parts = []
+        for i, _ in self.by_type.get(on, ()):
+            hit = frame.filter(pl.col(f"r{i}"))
+            named = pl.lit(subject(hit)) if callable(subject) else subject
+            parts.append(hit.select(
                 "n", pl.lit(i, dtype=pl.Int64).alias("rule"), j.cast(pl.Int64).alias("j"),
-                (pl.lit(0, dtype=pl.Int64) if level else j.cast(pl.Int64)).alias("order"), subject.cast(pl.String).alias("subject"),
-            )
-            for i, _ in self.by_type.get(on, ())
-        ]  # fmt: skip
+                (pl.lit(0, dtype=pl.Int64) if level else j.cast(pl.Int64)).alias("order"), named.cast(pl.String).alias("subject"),
+            ))  # fmt: skip
         return pl.concat(parts) if parts else _NO_FIRED
 
 
@@ -487,29 +522,44 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
         rules.fired(circumstance, "circumstance", j=pl.col("j"), subject=pl.lit("claim"), level=True),
         rules.fired(document, "document", j=pl.col("j"), subject=pl.lit("claim"), level=True),
         rules.fired(treatment, "treatment", j=pl.col("j"), subject=pl.col("subject"), level=False),
-        rules.fired(item, "item", j=pl.col("j"), subject=pl.col("subject"), level=False),
+        rules.fired(item, "item", j=pl.col("j"), subject=_item_subjects(treatment), level=False),
     ]
-    item_out = item.join(treatment.select("n", "t", rules.any_of("treatment", "exclude").alias("t_excluded")), on=["n", "t"], how="left")
-    counted = item_out.filter(~rules.any_of("item", "exclude") & ~pl.col("t_excluded")).group_by("n").agg(pl.col("out_of_pocket_fen").sum().alias("counted_base"))
-    flags = [
-        f.group_by("n").agg(rules.any_of(on, "deny").any().alias(f"deny_{on}"), rules.any_of(on, "pend").any().alias(f"pend_{on}"),
-                            rules.any_of(on, "exclude").any().alias(f"exclude_{on}"))  # fmt: skip
-        for f, on in ((circumstance, "circumstance"), (document, "document"), (treatment, "treatment"), (item, "item"))
-    ]
+    # What each claim's row facts say, by the claim's place (``cp``): differences of a cumulative sum
+    # where the places rise (circumstances, treatments, items), a sum of blocks for the documents;
+    # not a group and a join a fact type.
+    count = claim.height
+    frames = {"circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
+    per_claim = {on: _blocks(count) if on == "document" else _summer(f.get_column("cp"), count) for on, f in frames.items()}
+
+    def anywhere(on: str, effect: str) -> pl.Series:
+        values = frames[on].with_columns(rules.any_of(on, effect).alias("_any")).get_column("_any")  # a literal broadcast
+        return per_claim[on](values) > 0
+
+    t_excluded = treatment.with_columns(rules.any_of("treatment", "exclude").alias("_any")).get_column("_any").gather(item.get_column("tp"))
+    countable = item.with_columns(pl.when(rules.any_of("item", "exclude") | t_excluded).then(0).otherwise(pl.col("out_of_pocket_fen")).alias("_c")).get_column("_c")
+    effects = {effect: reduce(lambda a, b: a | b, [anywhere(on, effect) for on in frames if effect != "exclude" or on in ("circumstance", "document")])
+               for effect in ("deny", "pend", "exclude")}  # fmt: skip
     row_fired = pl.concat(fired)
-    static = claim.join(counted, on="n", how="left").with_columns(pl.col("counted_base").fill_null(0))
-    for f in flags:
-        static = static.join(f, on="n", how="left")
-    static = static.with_columns(
-        pl.any_horizontal(pl.col(f"deny_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("deny_rows"),
-        pl.any_horizontal(pl.col(f"pend_{on}").fill_null(False) for on in ("circumstance", "document", "treatment", "item")).alias("pend_rows"),
-        pl.any_horizontal(pl.col(f"exclude_{on}").fill_null(False) for on in ("circumstance", "document")).alias("exclude_claim_rows"),
-    ).drop([f"{x}_{on}" for x in ("deny", "pend", "exclude") for on in ("circumstance", "document", "treatment", "item")])
+    static = claim.with_columns(
+        per_claim["item"](countable).alias("counted_base"),
+        effects["deny"].alias("deny_rows"), effects["pend"].alias("pend_rows"), effects["exclude"].alias("exclude_claim_rows"),
+    )
     # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
     # every running sum is over small contiguous groups.
-    static = static.join(flat.keys, on="n", how="left").sort("m", "n")
+    keys = flat.keys.filter(pl.col("n").is_in(rows.get_column("n").implode()))  # the claims' places, in place order
+    static = static.hstack(keys.drop("n")).sort("m", "n")
     flat.cache[key] = (rows, static, row_fired)
     return static, row_fired
+
+
+def _item_subjects(treatment: pl.DataFrame) -> Callable[[pl.DataFrame], pl.Series]:
+    """The subjects of items (``T1/2``: the treatment's id, the item's place from 1), written for the
+    items a rule bit only: a million claims hold three million items, and few reasons name one."""
+    def of(items: pl.DataFrame) -> pl.Series:
+        tid = treatment.get_column("subject").gather(items.get_column("tp"))
+        return (tid + "/" + items.get_column("i").cast(pl.String)).alias("subject")
+
+    return of
 
 
 def _row_key(edition: Edition, rules: _Compiled) -> str:
@@ -520,8 +570,9 @@ def _row_key(edition: Edition, rules: _Compiled) -> str:
     return json.dumps([row, data], sort_keys=True, default=str)
 
 
-def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: bool = True) -> Decided:
-    """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring."""
+def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: bool = True, pairs: bool = True) -> Decided:
+    """Decide the bulk rows ``rows`` (``n``) under ``edition``: see the module docstring. Without
+    ``lists``, the table leaves the reasons out, and holds the rules that bit as pairs (``pairs``) or not at all."""
     rules = compiled(edition)
     static, row_fired = _row_rules(flat, rows, edition, rules)
     start, end = edition.period.start.toordinal(), edition.period.end.toordinal()
@@ -534,7 +585,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     # reproduces its guess ends it for its members. The members whose guess moved are decided again,
     # for ACCELERATED rounds against the arithmetic over their round's tiers, and past that against
     # the round's own output, which settles by the induction of the module docstring.
-    state = _guess(_first_guess(static, edition, rules, orders), static.columns, edition, orders)
+    state = _guess(_first_guess(flat, rows, static, edition, rules, orders), static.columns, edition, orders)
     done: list[pl.DataFrame] = []
     longest = _longest(flat, rows, static)
     kept = [*_KEPT, *(f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ()))]  # what the table reads
@@ -557,14 +608,13 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
             state = _guess(out, static.columns, edition, None)
         else:
             state = out.select([*static.columns, new_entered.alias("entered"), new_err.alias("err")]).with_columns(pl.col("payout_out").alias("paid"))
-    result = pl.concat(done, how="diagonal_relaxed").sort("n")
+    # The rounds carry no text: the ids are put back once, beside the rows in place order (the claims'
+    # facts are in that order), rather than sorted with them.
+    # Only the table's columns are sorted into place order; the rules that bit are read unsorted.
+    names = flat.cache[id(rows)][1][0].select("claim_id", "member_id", "accident_id")
+    unsorted = pl.concat(done, how="diagonal_relaxed")
+    result = unsorted.select(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error")).sort("n").hstack(names)
 
-    # The reasons: the row rules', the claim's and the assessment's, in reason order.
-    dynamic = [
-        rules.fired(result, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
-        rules.fired(result, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
-    ]
-    every = pl.concat([row_fired, *dynamic])
     if not lists:  # the pairs as they are: a comparison orders nothing, and reads the claims that moved
         slim = result.select(
             "n", "claim_id", "member_id", "outcome",
@@ -572,7 +622,16 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
             pl.when(pl.col("outcome") != "error").then(pl.col("tier_fen")).alias("tier_amount_fen"),
             "error",
         )  # fmt: skip
-        return Decided(edition, slim, rounds, every.select("n", pl.col("rule").replace_strict(rules.ids, return_dtype=pl.String).alias("rule_id"), "subject"))
+        if not pairs:  # a sweep's totals read no reasons
+            return Decided(edition, slim, rounds)
+    # The reasons: the row rules', the claim's and the assessment's, in reason order.
+    dynamic = [
+        rules.fired(unsorted, "claim", j=pl.lit(0), subject=pl.lit("claim"), level=True),
+        rules.fired(unsorted, "assessment", j=pl.lit(1 << 40), subject=pl.lit("claim"), level=True),
+    ]
+    every = pl.concat([row_fired, *dynamic])
+    if not lists:
+        return Decided(edition, slim, rounds, every.select("n", "rule", "subject"), rules.ids)
     every = every.with_columns(pl.col("rule").replace_strict(rules.rows, return_dtype=pl.Int64).alias("row"))
     reason_lists = (
         every.sort("n", "row", "order", "rule", "j")
@@ -584,7 +643,7 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
         return pl.when(pl.col("outcome") != "error").then(expr)
 
     frame = (
-        result.join(reason_lists, on="n", how="left")
+        result.join(reason_lists, on="n", how="left", maintain_order="left")
         .select(
             "n", "claim_id", "member_id", "outcome", unless_error(pl.lit(edition.id)).alias("edition"),
             unless_error(pl.col("payout_out")).alias("payout_fen"),
@@ -643,8 +702,7 @@ class _Order:
         return out.gather(self.back)
 
 
-_KEPT = ("n", "claim_id", "member_id", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen",
-         "accident_id", "accident_day", "filed_day")  # fmt: skip
+_KEPT = ("n", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen", "accident_day", "filed_day")
 """What an edition's table is made of (with the claim and assessment rules' columns), once its rounds are done."""
 
 
@@ -678,18 +736,34 @@ def _claim_rules(frame: pl.LazyFrame, days: pl.DataFrame, edition: Edition, rule
     )
 
 
-def _first_guess(static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
+def _first_guess(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
     """A round's output as far as the row and claim rules tell without a history (nothing paid, no
     earlier filing), each claim guessed to enter unless they pend it and deny nothing; the sends
-    refused given that guess. What :func:`_guess` reads to make the first round's history."""
-    lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
-    frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
-    deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
-    entered = frame.select(deny | ~pend).to_series()
-    error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
-    decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
-    return frame.with_columns(error.alias("error"), decided_as.alias("decided_as")).with_columns(
-        pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as")).alias("outcome"))  # fmt: skip
+    refused given that guess. What :func:`_guess` reads to make the first round's history.
+
+    Nothing of it reads the tiers or the cap: editions that bind the row and claim rules alike and
+    derive alike (a sweep of caps and tiers) share it, worked out once (:func:`_claim_key`)."""
+    key = ("first", id(rows), _claim_key(edition, rules))
+    found = flat.cache.get(key)
+    if found is None or found[0] is not rows:
+        lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
+        frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
+        deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
+        entered = frame.select(deny | ~pend).to_series()
+        error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
+        decided_as = pl.when(deny).then(pl.lit("denied")).when(pend).then(pl.lit("pending")).otherwise(pl.lit("approved"))
+        frame = frame.with_columns(error.alias("error"), decided_as.alias("decided_as")).with_columns(
+            pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as")).alias("outcome"))  # fmt: skip
+        found = flat.cache[key] = (rows, frame.drop(static.columns))
+    return static.hstack(found[1])
+
+
+def _claim_key(edition: Edition, rules: _Compiled) -> str:
+    """What the claim rules and the derivations read of an edition: the row rules' key, the claim rules'
+    bound conditions, and the edition but for its tiers and cap (which only the assessment reads)."""
+    claim = [(r.id, p) for r, p in zip(rules.rules, rules.patterns) if r.on == "claim"]
+    data = edition.model_dump(mode="json", exclude={"id", "title", "source", "tiers", "cap", "contribution", "references"})
+    return json.dumps([_row_key(edition, rules), claim, data], sort_keys=True, default=str)
 
 
 def _guess(out: pl.DataFrame, columns: list, edition: Edition, orders: Optional[tuple]) -> pl.DataFrame:
@@ -751,9 +825,28 @@ def _parent(parent_keys: pl.Series, child_keys: pl.Series) -> pl.Series:
 def _sums_by_parent(values: pl.Series, parents: pl.Series, count: int) -> pl.Series:
     """The sum of ``values`` over the children of each of ``count`` parents (``parents`` rising: each
     parent's children one run), 0 for a parent without any: differences of one cumulative sum."""
-    total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
+    return _summer(parents, count)(values)
+
+
+def _summer(parents: pl.Series, count: int) -> Callable[[pl.Series], pl.Series]:
+    """:func:`_sums_by_parent` over ``parents``, its runs' bounds found once for several columns of values."""
     bounds = parents.search_sorted(pl.int_range(count + 1, eager=True, dtype=pl.Int64), side="left").cast(pl.Int64)
-    return total.gather(bounds.slice(1)) - total.gather(bounds.slice(0, count))
+    ends, starts = bounds.slice(1), bounds.slice(0, count)
+
+    def sums(values: pl.Series) -> pl.Series:
+        total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
+        return total.gather(ends) - total.gather(starts)
+
+    return sums
+
+
+def _blocks(count: int) -> Callable[[pl.Series], pl.Series]:
+    """The sum over each of ``count`` parents of values given in blocks of ``count``, one a child (the documents)."""
+    def sums(values: pl.Series) -> pl.Series:
+        v = values.cast(pl.Int64)
+        return reduce(lambda a, b: a + b, [v.slice(k * count, count) for k in range(v.len() // count)] if count else [], pl.zeros(count, dtype=pl.Int64, eager=True))
+
+    return sums
 
 
 def _place_in_run(key: str) -> pl.Expr:
@@ -846,14 +939,14 @@ def edition_of_rows(plan: Optional[Edition]):
     return of
 
 
-def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition], *, lists: bool = True) -> list[Decided]:
+def decide_many(flat: Flat, keep: pl.DataFrame, editions: Sequence[Edition], *, lists: bool = True, pairs: bool = True) -> list[Decided]:
     """The bulk rows decided under each of ``editions`` (the rows of ``keep``; whatif's editions, each over them all)."""
     if keep.height == 0:
         empty = pl.DataFrame(schema={"n": pl.Int64, "claim_id": pl.String, "member_id": pl.String, "outcome": pl.String, "payout_fen": pl.Int64,
                                      "tier_amount_fen": pl.Int64, "error": pl.String, "rules": pl.List(pl.String), "subjects": pl.List(pl.String)})  # fmt: skip
-        fired = pl.DataFrame(schema={"n": pl.Int64, "rule_id": pl.String, "subject": pl.String})
-        return [Decided(e, empty, 0, fired) for e in editions]
-    return [decide_edition(flat, keep, e, lists=lists) for e in editions]
+        fired = pl.DataFrame(schema={"n": pl.Int64, "rule": pl.Int64, "subject": pl.String})
+        return [Decided(e, empty, 0, fired, {}) for e in editions]
+    return [decide_edition(flat, keep, e, lists=lists, pairs=pairs) for e in editions]
 
 
 def decide(flat: Flat, keep: pl.DataFrame, plan: Optional[Edition]) -> list[Decided]:

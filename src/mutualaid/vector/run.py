@@ -21,6 +21,8 @@ from ..errors import InvalidClaim
 from ..ledger import Ledger, member_of
 from ..model import Decision, HistoryEntry, build
 from ..whatif.comparer import CompareSpec
+from ..whatif.rows import Compared as WhatIfRow
+from ..whatif.why import why
 from .columns import Source, read_claims, read_parts
 from .engine import Decided, decide, decide_many, edition_of_rows, flatten, routed
 
@@ -154,6 +156,20 @@ def _validated(claim: Any) -> Any:
     return claim if model is None else model
 
 
+def _alone(places: set, raw: dict, editions_: tuple) -> dict:
+    """The comparer's rows of the bad rows that went to the per-claim path without their member
+    (:attr:`.engine.Flat.alone`): bad input whatever the history, so worded alike under every edition;
+    refused once, by the first edition's ledger, and that side given to each."""
+    if not places:
+        return {}
+    out = {}
+    for c in CompareSpec((editions_[0],), "native").worker(0, 1)([(n + 1, raw[n]) for n in sorted(places)]):
+        side = c.sides[0]
+        assert side.outcome == "error"  # routed sends alone only what validation refuses by itself
+        out[c.line - 1] = WhatIfRow(c.line, c.claim_id, (side,) * len(editions_), tuple(why(None, None, side, side) for _ in editions_[1:]))
+    return out
+
+
 def compare_parts(claims: Any, editions_: tuple, against: Optional[Callable[[Decided, Decided], Any]] = None, parts: int = 1) -> Compared:
     """:func:`compare_frames` over the claims in ``parts`` parts by member (:func:`.columns.read_parts`),
     decided one after another, put together in the claims' order: what ``parts=1`` gives, in the memory
@@ -182,7 +198,7 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     found = []
     first: Optional[Decided] = None
     for k, edition in enumerate(editions_):
-        part = decide_many(flat, keep, (edition,), lists=False)[0]
+        part = decide_many(flat, keep, (edition,), lists=False, pairs=against is not None)[0]
         if k == 0:
             first = part
         elif against is not None and first is not None:
@@ -191,7 +207,8 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     del first
     raw = source.raw(aside)
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
-    by_hand = {c.line - 1: c for c in worker([(n + 1, _validated(raw[n])) for n in sorted(raw)])}
+    by_hand = {c.line - 1: c for c in worker([(n + 1, _validated(raw[n])) for n in sorted(raw) if n not in flat.alone])}
+    by_hand.update(_alone(flat.alone & set(raw), raw, editions_))
     return Compared([p.frame for p in parts], by_hand, source.total, {n: member_of(claim) for n, claim in raw.items()}, found)
 
 
