@@ -25,9 +25,11 @@ _default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
 
 # Modules with long tests that sort late, run first. pytest-xdist hands tests to its workers in
-# collection order, so a long test collected last (the mypy run, the polars engine's properties) ran
-# alone on one worker at the end while the other had nothing left. Whole modules move, so that a
-# module's fixtures are still set up once a worker; the order of everything else is unchanged.
+# collection order and, with ``--dist worksteal`` (pyproject.toml), a worker that runs out takes
+# queued tests from the other, but never the one it is running: a long test collected last (the
+# mypy run, the polars engine's properties) ran alone on one worker at the end while the other had
+# nothing left. Whole modules move, so that a module's fixtures are set up once a worker where they
+# were; the order of everything else is unchanged.
 LONG_FIRST = (
     "tests/test_types.py",
     "tests/test_vector.py",
