@@ -10,6 +10,8 @@ other property tests:
 Both run without a deadline (a cold edition compiles its rules on first use). The profile is
 ``HYPOTHESIS_PROFILE`` when set; otherwise ``ci`` when the environment has ``CI=true`` (as CI runs
 ``.ci/run``), else ``dev``.
+
+Also: which modules run first (``LONG_FIRST`` below, so that the workers end together).
 """
 
 import os
@@ -21,6 +23,26 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True)
 _default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
+
+# Modules with long tests that sort late, run first. pytest-xdist hands tests to its workers in
+# collection order and, with ``--dist worksteal`` (pyproject.toml), a worker that runs out takes
+# queued tests from the other, but never the one it is running: a long test collected last (the
+# mypy run, the polars engine's properties) ran alone on one worker at the end while the other had
+# nothing left. Whole modules move, so that a module's fixtures are set up once a worker where they
+# were; the order of everything else is unchanged.
+LONG_FIRST = (
+    "tests/test_types.py",
+    "tests/test_vector.py",
+    "tests/test_testing.py",
+    "tests/test_one_door.py",
+    "tests/test_notebook.py",
+    "tests/test_server_pages.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {path: n for n, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(LONG_FIRST)))
 
 
 @pytest.fixture(scope="module")

@@ -291,7 +291,7 @@ def _count(path: Path, prefix: bytes) -> int:
 def test_a_killed_run_resumes_without_loss_or_double_payment(tmp_path, jobs, spill):
     """Killed mid-way, resumed: the same bytes, each claim entered once (``spill``: history on disk)."""
     src = tmp_path / "claims.jsonl"
-    write_stream(src, 3000, 800, seed=11)
+    write_stream(src, 1200, 320, seed=11)  # past the kill at the 4th checkpoint (256 lines) and, resumed, past --spill-after 500
     ref = tmp_path / "ref.jsonl"
     run(str(src), str(ref), jobs=jobs, stderr=io.StringIO())
     out, ledger = tmp_path / "out.jsonl", tmp_path / "ledger.jsonl"

@@ -38,7 +38,7 @@ TIMEOUT = 120
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("faults") / "claims.jsonl"
-    write_stream(path, 1500, 250, seed=13)
+    write_stream(path, 600, 100, seed=13)
     return path
 
 

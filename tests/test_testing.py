@@ -258,12 +258,15 @@ def test_the_docstring_example_passes_for_a_new_user_with_default_settings(tmp_p
 
 def test_the_examples_of_docs_testing_md_run(tmp_path):
     """Every Python block of docs/testing.md runs as written: the conftest block as conftest.py, the
-    others as test files of a new user's folder (outside the project's conftest)."""
+    others as test files of a new user's folder (outside the project's conftest). The page's first
+    block is the docstring's example, character for character; the test above runs it, under
+    Hypothesis's defaults (a deadline this folder's conftest lifts), so it is not run twice."""
     page = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", page, re.S)
     assert len(blocks) >= 6
+    assert blocks[0] == _first_decision().docstring_example()
     tests = 0
-    for n, block in enumerate(blocks):
+    for n, block in enumerate(blocks[1:], start=1):
         if block.startswith("# conftest.py"):
             (tmp_path / "conftest.py").write_text(block, encoding="utf-8")
         else:

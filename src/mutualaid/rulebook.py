@@ -125,10 +125,11 @@ def _pins(rules: tuple[Rule, ...], tests: Path) -> tuple[dict, dict]:
     by_tests: dict[str, set[str]] = defaultdict(set)
     for path in sorted(tests.rglob("test_*.py")):
         source = path.read_text(encoding="utf-8")
+        lines = _LINE.findall(source)
         rel = path.relative_to(tests.parent).as_posix()
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-                segment = "\n".join(ast.get_source_segment(source, n) or "" for n in (*node.decorator_list, node))
+                segment = "\n".join(_source_segment(lines, n) for n in (*node.decorator_list, node))
                 for found in word.findall(segment):
                     clause = found if found in keys else clause_of.get(found)
                     if clause:
@@ -143,3 +144,21 @@ def _pins(rules: tuple[Rule, ...], tests: Path) -> tuple[dict, dict]:
                     if clause in keys:
                         by_cases[clause][rel] += 1
     return {k: sorted(v) for k, v in by_tests.items()}, {k: dict(v) for k, v in by_cases.items()}
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+"""A line with its end, split as :func:`ast.get_source_segment` splits them (not at form feeds)."""
+
+
+def _source_segment(lines: list[str], node: ast.AST) -> str:
+    """``ast.get_source_segment(source, node) or ""`` over the source's lines, split once a file:
+    the standard function splits the whole file again at each call, which made this page's
+    generation quadratic in a test file's length (seconds for the project's tests)."""
+    lineno, end_lineno = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    col_offset, end_col_offset = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if lineno is None or end_lineno is None or col_offset is None or end_col_offset is None:
+        return ""
+    first, last = lines[lineno - 1].encode(), lines[end_lineno - 1].encode()
+    if lineno == end_lineno:
+        return first[col_offset:end_col_offset].decode()
+    return first[col_offset:].decode() + "".join(lines[lineno : end_lineno - 1]) + last[:end_col_offset].decode()
