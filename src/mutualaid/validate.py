@@ -510,7 +510,7 @@ def _history_checks(
         paid = h.paid
         if paid is None:
             continue
-        ed = edition if start is not None and start <= day <= end else editions.for_history_day(day)
+        ed = edition if start is not None and end is not None and start <= day <= end else editions.for_history_day(day)
         if ed is None:
             continue
         fen = int(paid.scaleb(2))
