@@ -476,16 +476,23 @@ class _Compiled:
 
     def fired(self, frame: pl.DataFrame, on: str, *, j: Any, subject: Any, level: bool) -> pl.DataFrame:
         """The (claim, rule) pairs that bit on ``on`` facts: ``n``, ``rule``, ``j``, ``order`` (0 on the claim's level, else ``j``), ``subject``
-        (an expression, or a function of the rows that bit giving their subjects)."""
-        parts = []
-        for i, _ in self.by_type.get(on, ()):
-            hit = frame.filter(pl.col(f"r{i}"))
-            named = pl.lit(subject(hit)) if callable(subject) else subject
-            parts.append(hit.select(
-                "n", pl.lit(i, dtype=pl.Int64).alias("rule"), j.cast(pl.Int64).alias("j"),
-                (pl.lit(0, dtype=pl.Int64) if level else j.cast(pl.Int64)).alias("order"), named.cast(pl.String).alias("subject"),
-            ))  # fmt: skip
-        return pl.concat(parts) if parts else _NO_FIRED
+        (an expression, or a function of the rows that bit giving their subjects).
+
+        One query for all the rules of the type (the rows where any bit, each with the list of the
+        rules that bit, exploded), not a filter and a select a rule: on a small table each polars call
+        costs more than its rows. The pairs come rule after rule, each rule's in the frame's order."""
+        tests = self.by_type.get(on, ())
+        if not tests:
+            return _NO_FIRED
+        hit = frame.filter(pl.any_horizontal([f"r{i}" for i, _ in tests]))
+        if hit.height == 0:
+            return _NO_FIRED
+        named = pl.lit(subject(hit)) if callable(subject) else subject
+        bit = pl.concat_list([pl.when(pl.col(f"r{i}")).then(pl.lit(i, dtype=pl.Int64)) for i, _ in tests]).list.drop_nulls()
+        return hit.select(
+            "n", bit.alias("rule"), j.cast(pl.Int64).alias("j"),
+            (pl.lit(0, dtype=pl.Int64) if level else j.cast(pl.Int64)).alias("order"), named.cast(pl.String).alias("subject"),
+        ).explode("rule").sort("rule", maintain_order=True)  # fmt: skip
 
 
 _NO_FIRED = pl.DataFrame(schema={"n": pl.Int64, "rule": pl.Int64, "j": pl.Int64, "order": pl.Int64, "subject": pl.String})
