@@ -681,32 +681,31 @@ class _Order:
     """
 
     def __init__(self, frame: pl.DataFrame, key: str) -> None:
-        self.order = frame.select(pl.arg_sort_by([key, "n"])).to_series()
-        self.back = self.order.arg_sort()
-        self.starts = frame.get_column(key).gather(self.order).is_first_distinct()
-        self.group = self.starts.cast(pl.Int64).cum_sum()
-
-    def _restart(self, running: pl.Series) -> pl.Series:
-        return pl.select(pl.when(self.starts).then(running).otherwise(None).forward_fill()).to_series()
+        # each method is one polars query (a Series method is one each): a small table pays per query
+        order = pl.arg_sort_by([key, "n"])
+        starts = pl.col(key).gather(order).is_first_distinct()
+        self.order, self.back, self.starts, self.group = frame.select(
+            order.alias("order"), order.arg_sort().alias("back"), starts.alias("starts"), starts.cast(pl.Int64).cum_sum().alias("group")
+        ).get_columns()
 
     def before_sum(self, values: pl.Series) -> pl.Series:
         """The sum of the group's earlier values (0 for its first row)."""
-        v = values.gather(self.order).cast(pl.Int64)
+        v = pl.lit(values).gather(pl.lit(self.order)).cast(pl.Int64)
         c = v.cum_sum() - v
-        return (c - self._restart(c)).gather(self.back)
+        restart = pl.when(pl.lit(self.starts)).then(c).otherwise(None).forward_fill()
+        return pl.select((c - restart).gather(pl.lit(self.back))).to_series().alias(values.name)
 
     def before_extreme(self, values: pl.Series, *, low: bool, none: int, width: int) -> pl.Series:
         """The least (``low``) or greatest of the group's earlier values, ``none`` for its first row.
 
         Values lie in ``0 .. 2**width``; each group is moved ``2**width`` beyond the ones before it
         (below them for the least), so that one cumulative extreme restarts at every group."""
-        v = values.gather(self.order).cast(pl.Int64)
-        shift = self.group * (1 << width)
+        v = pl.lit(values).gather(pl.lit(self.order)).cast(pl.Int64)
+        shift = pl.lit(self.group) * (1 << width)
         moved = (v - shift) if low else (v + shift)
         running = (moved.cum_min() if low else moved.cum_max()).shift(1)
         back = (running + shift) if low else (running - shift)
-        out = pl.select(pl.when(self.starts).then(none).otherwise(back)).to_series()
-        return out.gather(self.back)
+        return pl.select(pl.when(pl.lit(self.starts)).then(none).otherwise(back).gather(pl.lit(self.back))).to_series()
 
 
 _KEPT = ("n", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen", "accident_day", "filed_day")
@@ -837,12 +836,12 @@ def _sums_by_parent(values: pl.Series, parents: pl.Series, count: int) -> pl.Ser
 
 def _summer(parents: pl.Series, count: int) -> Callable[[pl.Series], pl.Series]:
     """:func:`_sums_by_parent` over ``parents``, its runs' bounds found once for several columns of values."""
-    bounds = parents.search_sorted(pl.int_range(count + 1, eager=True, dtype=pl.Int64), side="left").cast(pl.Int64)
-    ends, starts = bounds.slice(1), bounds.slice(0, count)
+    bounds = pl.lit(parents).search_sorted(pl.int_range(count + 1, dtype=pl.Int64), side="left").cast(pl.Int64)
+    ends, starts = pl.select(bounds.slice(1).alias("ends"), bounds.slice(0, count).alias("starts")).get_columns()
 
-    def sums(values: pl.Series) -> pl.Series:
-        total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
-        return total.gather(ends) - total.gather(starts)
+    def sums(values: pl.Series) -> pl.Series:  # one query (a small table pays per query)
+        total = pl.lit(0, dtype=pl.Int64).append(pl.lit(values).cast(pl.Int64).cum_sum())
+        return pl.select(total.gather(pl.lit(ends)) - total.gather(pl.lit(starts))).to_series().alias("")
 
     return sums
 
@@ -850,8 +849,9 @@ def _summer(parents: pl.Series, count: int) -> Callable[[pl.Series], pl.Series]:
 def _blocks(count: int) -> Callable[[pl.Series], pl.Series]:
     """The sum over each of ``count`` parents of values given in blocks of ``count``, one a child (the documents)."""
     def sums(values: pl.Series) -> pl.Series:
-        v = values.cast(pl.Int64)
-        return reduce(lambda a, b: a + b, [v.slice(k * count, count) for k in range(v.len() // count)] if count else [], pl.zeros(count, dtype=pl.Int64, eager=True))
+        v = pl.lit(values).cast(pl.Int64)
+        blocks = [v.slice(k * count, count) for k in range(values.len() // count)] if count else []
+        return pl.select(reduce(lambda a, b: a + b, blocks, pl.repeat(0, count, dtype=pl.Int64))).to_series()
 
     return sums
 
