@@ -259,38 +259,47 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     c = c.with_columns(edition_of(c).alias("edition"))
     bad = c.filter(~pl.col("ok"))
     raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
-    # A bad row's claim id among its member's other claims': its error may name it (a claim decided
-    # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
-    mine = c.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
-    again = bad.join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").get_column("len").fill_null(0) > 1
-    # The members of the bad rows that may read (or be read by) their member's history: by their key
-    # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
-    reads = [not _harmless(raw[n]) or shared for n, shared in zip(bad.get_column("n").to_list(), again.to_list())]
-    aside_m = set(bad.filter(pl.Series(reads, dtype=pl.Boolean)).get_column("m").drop_nulls().to_list())
-    if source.misfits:
-        ids = {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
-        aside_m |= set(c.filter(pl.col("member_id").is_in(list(ids))).get_column("m").drop_nulls().to_list())
+    # The queries below are independent: collected together (a small table pays per polars call).
+    lc = c.lazy()
     number = pl.col("id_number").str.to_uppercase()
     shared = (
-        c.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
+        lc.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
         .select(number.alias("key"), "m")
         .unique()
         .filter(pl.len().over("key") > 1)
-        .get_column("m")
+        .select("m")
     )
     per_member = (
-        c.filter(pl.col("m").is_not_null())
+        lc.filter(pl.col("m").is_not_null())
         .group_by("m")
         .agg((pl.len() > HISTORY_MAX).alias("long"), (pl.col("edition").n_unique() > 1).alias("editions"))
         .filter(pl.col("long") | pl.col("editions"))
-        .get_column("m")
+        .select("m")
     )
-    two_dates = c.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).get_column("m")
-    aside_m |= set(shared.to_list()) | set(per_member.to_list()) | set(two_dates.to_list())
+    two_dates = lc.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).select("m")
+    # A bad row's claim id among its member's other claims': its error may name it (a claim decided
+    # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
+    mine = lc.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
+    again = bad.lazy().join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").select(
+        pl.col("len").fill_null(0) > 1)  # fmt: skip
+    found = pl.collect_all([shared, per_member, two_dates, again])
+    # The members of the bad rows that may read (or be read by) their member's history: by their key
+    # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
+    reads = [not _harmless(raw[n]) or again for n, again in zip(bad.get_column("n").to_list(), found[3].to_series().to_list())]
+    aside_m = set(bad.filter(pl.Series(reads, dtype=pl.Boolean)).get_column("m").drop_nulls().to_list()) if any(reads) else set()
+    if source.misfits:
+        ids = {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
+        aside_m |= set(c.filter(pl.col("member_id").is_in(list(ids))).get_column("m").drop_nulls().to_list())
+    for members in found[:3]:
+        aside_m |= set(members.to_series().to_list())
     gone = pl.col("m").is_in(pl.Series(sorted(aside_m), dtype=flat.keys.schema["m"]).implode()).fill_null(False)
-    places = set(c.filter(gone | ~pl.col("ok")).get_column("n").to_list()) | set(source.misfits)
-    flat.alone = frozenset(c.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).get_column("n").to_list())
-    keep = c.filter(pl.col("ok") & ~gone).select("n", "edition")
+    places, alone, keep = pl.collect_all([
+        lc.filter(gone | ~pl.col("ok")).select("n"),
+        lc.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).select("n"),
+        lc.filter(pl.col("ok") & ~gone).select("n", "edition"),
+    ])  # fmt: skip
+    flat.alone = frozenset(alone.to_series().to_list())
+    places = set(places.to_series().to_list()) | set(source.misfits)
     return keep, places
 
 
