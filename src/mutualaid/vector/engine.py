@@ -180,17 +180,16 @@ def flatten(source: Source) -> Flat:
             _field("items", "medication_use").alias("medication_use"),
         )
     )  # fmt: skip
-    c, t, i = pl.collect_all([claims, treatments.drop("items"), items])
     # An empty or null list explodes to one null row, which is no treatment or item: its place (the
     # range of an empty list's places exploded) is null. A null inside a list has a place; it is kept,
     # and fails the checks.
-    i = i.filter(pl.col("i").is_not_null())
-    t_real = t.filter(pl.col("t").is_not_null())
+    c, t_real, i = pl.collect_all([claims, treatments.drop("items").filter(pl.col("t").is_not_null()), items.filter(pl.col("i").is_not_null())])
 
     # the bulk checks
     codes = checks.diagnosis_codes_ok(t_real.get_column("diagnoses").explode().unique())
     ws = checks.ws218_codes_ok(t_real.get_column("ws218").unique())
-    t_checked = t_real.with_columns(
+    # the rest in one query (a small table pays per polars call)
+    t_checked = t_real.lazy().with_columns(
         (
             checks.treatments_ok()
             & pl.col("diagnoses").list.eval(pl.element().replace_strict(codes, default=False, return_dtype=pl.Boolean)).list.all().fill_null(False)
@@ -198,13 +197,13 @@ def flatten(source: Source) -> Flat:
         ).alias("ok")
     )
     filed = c.get_column("filed_day").gather(_parent(c.get_column("n"), i.get_column("n")))  # each item's claim's
-    i_checked = i.with_columns(filed.alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
-    c_checked = c.with_columns(
+    i_checked = i.lazy().with_columns(filed.alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
+    c_checked = c.lazy().with_columns(
         checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
     ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
     bad_t = t_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     bad_i = i_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
-    item_total = t_real.group_by("n").agg(pl.col("item_count").sum().alias("items_expected"))
+    item_total = t_real.lazy().group_by("n").agg(pl.col("item_count").sum().alias("items_expected"))
     ok = (
         c_checked.select("n", "ok", "treatment_count")
         .join(bad_t, on="n", how="left")
@@ -223,13 +222,14 @@ def flatten(source: Source) -> Flat:
         )
         .sort("n")
     )
-    keys = c.select(
+    keys = c.lazy().select(
         "n",
         pl.col("member_id").rank("dense").alias("m"),
         pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
         pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
     ).with_columns(pl.col("s").is_duplicated().alias("resent"))
-    return Flat(c, t_real, i_checked.drop("ok"), ok, keys)
+    i_checked, ok, keys = pl.collect_all([i_checked.drop("ok"), ok, keys])
+    return Flat(c, t_real, i_checked, ok, keys)
 
 
 # --- which members the vectorised path decides --------------------------------------------------------
