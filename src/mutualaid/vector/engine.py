@@ -52,7 +52,7 @@ from ..door import _oversized, read
 from ..ledger import member_of
 from ..rules import rules_for
 from . import checks
-from .columns import Source
+from .columns import Source, collect_all, flags
 
 HISTORY_MAX = 10_000
 """A member with more claims than a history may hold goes to the per-claim path (the ledger's folds)."""
@@ -183,7 +183,8 @@ def flatten(source: Source) -> Flat:
     # An empty or null list explodes to one null row, which is no treatment or item: its place (the
     # range of an empty list's places exploded) is null. A null inside a list has a place; it is kept,
     # and fails the checks.
-    c, t_real, i = pl.collect_all([claims, treatments.drop("items").filter(pl.col("t").is_not_null()), items.filter(pl.col("i").is_not_null())])
+    size = source.total
+    c, t_real, i = collect_all([claims, treatments.drop("items").filter(pl.col("t").is_not_null()), items.filter(pl.col("i").is_not_null())], size)
 
     # the bulk checks
     codes = checks.diagnosis_codes_ok(t_real.get_column("diagnoses").explode().unique())
@@ -228,7 +229,7 @@ def flatten(source: Source) -> Flat:
         pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
         pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
     ).with_columns(pl.col("s").is_duplicated().alias("resent"))
-    i_checked, ok, keys = pl.collect_all([i_checked.drop("ok"), ok, keys])
+    i_checked, ok, keys = collect_all([i_checked.drop("ok"), ok, keys], size)
     return Flat(c, t_real, i_checked, ok, keys)
 
 
@@ -282,7 +283,7 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     mine = lc.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
     again = bad.lazy().join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").select(
         pl.col("len").fill_null(0) > 1)  # fmt: skip
-    found = pl.collect_all([shared, per_member, two_dates, again])
+    found = collect_all([shared, per_member, two_dates, again], c.height)
     # The members of the bad rows that may read (or be read by) their member's history: by their key
     # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
     reads = [not _harmless(raw[n]) or again for n, again in zip(bad.get_column("n").to_list(), found[3].to_series().to_list())]
@@ -293,11 +294,11 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     for members in found[:3]:
         aside_m |= set(members.to_series().to_list())
     gone = pl.col("m").is_in(pl.Series(sorted(aside_m), dtype=flat.keys.schema["m"]).implode()).fill_null(False)
-    places, alone, keep = pl.collect_all([
+    places, alone, keep = collect_all([
         lc.filter(gone | ~pl.col("ok")).select("n"),
         lc.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).select("n"),
         lc.filter(pl.col("ok") & ~gone).select("n", "edition"),
-    ])  # fmt: skip
+    ], c.height)  # fmt: skip
     flat.alone = frozenset(alone.to_series().to_list())
     places = set(places.to_series().to_list()) | set(source.misfits)
     return keep, places
@@ -762,7 +763,7 @@ def _first_guess(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame, edition: 
     found = flat.cache.get(key)
     if found is None or found[0] is not rows:
         lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
-        frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
+        frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect(optimizations=flags(static.height))
         deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
         entered = frame.select(deny | ~pend).to_series()
         error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
@@ -923,7 +924,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
         pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
     ).with_columns(_member_before_sum("paid_scope").alias("past_paid_in_cap_scope_fen"))  # fmt: skip
     days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
-    frame = _claim_rules(frame.lazy(), days, edition, rules).collect()
+    frame = _claim_rules(frame.lazy(), days, edition, rules).collect(optimizations=flags(state.height))
     if edition.accumulate_same_accident:
         mine = frame.select(pl.when(pl.col("entered")).then(pl.col("counted_fen")).otherwise(0)).to_series()
         frame = frame.with_columns(by_accident.before_sum(mine).alias("past_counted_fen"))
@@ -940,7 +941,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
     outcome = pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as"))
     return lazy.with_columns(decided_as.alias("decided_as")).with_columns(outcome.alias("outcome")).with_columns(
         pl.when(pl.col("outcome") == "approved").then(pl.col("payout_fen")).otherwise(0).alias("payout_out")
-    ).collect()
+    ).collect(optimizations=flags(state.height))
 
 
 def edition_of_rows(plan: Optional[Edition]):
