@@ -404,11 +404,12 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     claim_n = claims.get_column("n")
 
     circumstance = (
-        claims.select("n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.col("circumstances").alias("code"))
+        claims.lazy().select("n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.col("circumstances").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
         .with_columns((_place_in_run("n") + 1).alias("j"))
+        .collect(optimizations=flags(claims.height))  # each chain one query (a small table pays per query)
     )
     circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), circumstance.get_column("cp"), claims.height)
     documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
@@ -422,7 +423,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     of_claim = _parent(claim_n, t.get_column("n"))
     key = pl.col("diagnoses").list.join("\x00")
     treatment = (
-        t.with_columns(
+        t.lazy().with_columns(
             (1 + circ_count.gather(of_claim)).alias("first"),
             _sums_by_parent(items.get_column("out_of_pocket_fen").fill_null(0), of_treatment, t.height).alias("out_of_pocket_fen"),
         )
@@ -440,9 +441,10 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             key.alias("diagnosis_key"),
             pl.col("out_of_pocket_fen"),
         )
+        .collect(optimizations=flags(claims.height))
     )  # fmt: skip
     item = (
-        items.with_columns(
+        items.lazy().with_columns(
             treatment.get_column("j").gather(of_treatment).alias("tj"),
             claims.get_column("accident_day").gather(of_claim.gather(of_treatment)).alias("accident_day"),
             of_treatment.alias("tp"),
@@ -456,6 +458,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             pl.when(pl.col("category") == "medication").then(pl.col("medication_use").fill_null("prescribed")).otherwise(pl.lit("")).alias("medication_use"),
             "out_of_pocket_fen",
         )
+        .collect(optimizations=flags(claims.height))
     )  # fmt: skip
     return claim, circumstance, documents, treatment, item
 
