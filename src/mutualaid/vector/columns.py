@@ -172,7 +172,10 @@ def flags(claims: int) -> pl.QueryOptFlags:
 
 
 def collect_all(frames: list, claims: int) -> list[pl.DataFrame]:
-    """``pl.collect_all`` with :func:`flags`."""
+    """``pl.collect_all`` with :func:`flags`; a small table's queries one after the other (collected
+    together, they are handed to polars' threads, which costs more than they do)."""
+    if claims <= SMALL:
+        return [frame.collect(optimizations=_EAGER) for frame in frames]
     return pl.collect_all(frames, optimizations=flags(claims))
 
 
