@@ -551,9 +551,13 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
     frames = {"circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
     per_claim = {on: _blocks(count) if on == "document" else _summer(f.get_column("cp"), count) for on, f in frames.items()}
 
+    wanted = {on: [e for e in ("deny", "pend", "exclude") if e != "exclude" or on in ("circumstance", "document")] for on in frames}
+    # each frame's effects in one query (a literal broadcast where no rule of the type has the effect)
+    anys = {on: f.lazy().with_columns([rules.any_of(on, e).alias(f"_{e}") for e in wanted[on]]).collect(optimizations=flags(count))
+            for on, f in frames.items()}  # fmt: skip
+
     def anywhere(on: str, effect: str) -> pl.Series:
-        values = frames[on].with_columns(rules.any_of(on, effect).alias("_any")).get_column("_any")  # a literal broadcast
-        return per_claim[on](values) > 0
+        return per_claim[on](anys[on].get_column(f"_{effect}")) > 0
 
     t_excluded = treatment.with_columns(rules.any_of("treatment", "exclude").alias("_any")).get_column("_any").gather(item.get_column("tp"))
     countable = item.with_columns(pl.when(rules.any_of("item", "exclude") | t_excluded).then(0).otherwise(pl.col("out_of_pocket_fen")).alias("_c")).get_column("_c")
