@@ -816,20 +816,22 @@ def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series, by_acci
         accident = out.select(pl.col("counted_fen")).to_series() + by_accident.before_sum(mine)
     else:
         accident = out.get_column("counted_fen")
-    tiers = out.select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
-        vectorised(ASSESSED[0])(edition)["tier_fen"].alias("tier_fen"))  # art5.2's tier of each total  # fmt: skip
+    size = flags(out.height)  # each chain below one query (a small table pays per query)
+    tiers = out.lazy().select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
+        vectorised(ASSESSED[0])(edition)["tier_fen"].alias("tier_fen")).collect(optimizations=size)  # art5.2's tier of each total  # fmt: skip
     now = tiers.get_column("tier_fen")
     tier = out.with_columns(now.alias("tier_now")).select(pl.when(payable).then(pl.col("tier_now")).otherwise(0)).to_series()
     best = by_accident.before_extreme(tier, low=False, none=0, width=34)
-    frame = out.select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"), now.alias("now"))
+    frame = out.lazy().select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"), now.alias("now"))
     frame = frame.with_columns(pl.when(pl.col("tier") > pl.col("best")).then(pl.col("tier") - pl.col("best")).otherwise(0).alias("due"))
     frame = frame.with_columns(pl.when(pl.col("in_scope")).then(pl.col("due")).otherwise(0).alias("scoped"))
     frame = frame.with_columns((pl.lit(edition.cap_fen) - _member_before_sum("scoped")).alias("left"))
-    paid = frame.select(pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))).to_series()
+    paid = pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))
     # a claim the rules pend is denied, and so enters, when art5.2 or art5.3 would deny it: no tier,
     # nothing due beyond what the accident was paid, or nothing left of the cap
-    denied = frame.select((pl.col("now") == 0) | (pl.col("now") <= pl.col("best")) | (pl.col("left") <= 0)).to_series()
-    return paid, denied
+    denied = (pl.col("now") == 0) | (pl.col("now") <= pl.col("best")) | (pl.col("left") <= 0)
+    got = frame.select(paid.alias("literal"), denied.alias("now")).collect(optimizations=size)
+    return got.get_column("literal"), got.get_column("now")
 
 
 def _before_in_run(name: str, key: str) -> pl.Expr:
