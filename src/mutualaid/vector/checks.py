@@ -84,27 +84,31 @@ def born_days(*columns: pl.Series) -> list[pl.Series]:
     check character compared by its place in the check string, the birth date looked up among the few
     distinct ``YYYYMMDD`` values. (A slice of text a digit, or the distinct numbers mapped back, costs
     two to three times as much over a million claims.)"""
-    body = pl.col("body")
-    total = reduce(lambda a, b: a + b, [(body // 10 ** (16 - k)) % 10 * w for k, w in enumerate(_WEIGHTS)])
-    out = []
-    for c in columns:
-        staged = (
-            pl.DataFrame([c.alias("v")])
-            .with_columns(
-                pl.when(pl.col("v").str.contains(ID_NUMBER)).then(pl.col("v").str.slice(0, 17).str.to_integer(strict=False)).alias("body"),
-                pl.col("v").str.slice(17, 1).replace_strict({ch: k for k, ch in enumerate(_CHECK)}, default=None, return_dtype=pl.Int64).alias("check"),
-            )
-            .with_columns((total % 11 == pl.col("check")).alias("holds"), ((body // 1000) % 100_000_000).alias("ymd"))
-        )
-        days = {}
-        for ymd in staged.get_column("ymd").drop_nulls().unique().to_list():
-            try:
-                days[ymd] = dt.date(ymd // 10000, ymd // 100 % 100, ymd % 100).toordinal()
-            except ValueError:  # digits 7-14 that are no date: the number does not hold
-                pass
-        born = pl.when(pl.col("holds")).then(pl.col("ymd").replace_strict(days, default=None, return_dtype=pl.Int64))
-        out.append(staged.select(born).to_series().alias(f"{c.name}_born"))
-    return out
+    # the columns stacked into one, worked out in one pass, and cut apart again: on a small table
+    # each polars call costs more than its rows
+    sizes = [c.len() for c in columns]
+    staged = pl.DataFrame([pl.concat([c.alias("v") for c in columns])]).with_columns(_STAGED).with_columns(_HOLDS)
+    days = {}
+    for ymd in staged.get_column("ymd").drop_nulls().unique().to_list():
+        try:
+            days[ymd] = dt.date(ymd // 10000, ymd // 100 % 100, ymd % 100).toordinal()
+        except ValueError:  # digits 7-14 that are no date: the number does not hold
+            pass
+    born = staged.select(pl.when(pl.col("holds")).then(pl.col("ymd").replace_strict(days, default=None, return_dtype=pl.Int64))).to_series()
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]
+    return [born.slice(start, size).alias(f"{c.name}_born") for c, start, size in zip(columns, starts, sizes)]
+
+
+_BODY = pl.col("body")
+_STAGED = (
+    pl.when(pl.col("v").str.contains(ID_NUMBER)).then(pl.col("v").str.slice(0, 17).str.to_integer(strict=False)).alias("body"),
+    pl.col("v").str.slice(17, 1).replace_strict({ch: k for k, ch in enumerate(_CHECK)}, default=None, return_dtype=pl.Int64).alias("check"),
+)
+_HOLDS = (
+    (reduce(lambda a, b: a + b, [(_BODY // 10 ** (16 - k)) % 10 * w for k, w in enumerate(_WEIGHTS)]) % 11 == pl.col("check")).alias("holds"),
+    ((_BODY // 1000) % 100_000_000).alias("ymd"),
+)
+"""The staged columns of :func:`born_days`, built once."""
 
 
 def id_number_ok(born: pl.Expr, filed_day: pl.Expr) -> pl.Expr:

@@ -25,6 +25,7 @@ import polars as pl
 from ..rules import rules_for
 from ..whatif.comparison import Comparison
 from ..whatif.rows import Compared, Side
+from .columns import flags
 from .engine import Decided
 from .run import compare_parts
 
@@ -53,7 +54,7 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     both = base.select("n", *columns).hstack(other.select(pl.col(columns).name.suffix("_b")))
     moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
     ids = moved.get_column("n")
-    a, b = _pairs(first, ids), _pairs(second, ids)
+    a, b = _pairs(first, ids).lazy(), _pairs(second, ids).lazy()  # what follows is one query (a small table pays per query)
     clause = {rule: c for rule, (c, _) in meaning.items()}
     effect = {rule: e for rule, (_, e) in meaning.items()}
     only = pl.concat(
@@ -75,7 +76,7 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
         .otherwise(pl.concat_list([pl.struct(clause=pl.lit("art5.2"), rule=pl.lit("top-up"), under=pl.lit(""))]))
     )  # fmt: skip
     out = (
-        moved.join(per_row, on="n", how="left", maintain_order="left")
+        moved.lazy().join(per_row, on="n", how="left", maintain_order="left")
         .join(capped, on="n", how="left", maintain_order="left")
         .with_columns(
             pl.col("only").fill_null(pl.lit([], dtype=pl.List(_CAUSE))),
@@ -93,7 +94,8 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     )
     several = pl.col("causes").list.len() > 1  # a list of one cause is its own sorted set: only the others are sorted
     # both parts keep the rows' order (a left join keeps its left side's): merged, not sorted again
-    return out.filter(~several).merge_sorted(out.filter(several).with_columns(pl.col("causes").list.unique().list.sort()), key="n")
+    merged = out.filter(~several).merge_sorted(out.filter(several).with_columns(pl.col("causes").list.unique().list.sort()), key="n")
+    return merged.collect(optimizations=flags(base.height))
 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:

@@ -52,7 +52,7 @@ from ..door import _oversized, read
 from ..ledger import member_of
 from ..rules import rules_for
 from . import checks
-from .columns import Source
+from .columns import Source, collect_all, flags
 
 HISTORY_MAX = 10_000
 """A member with more claims than a history may hold goes to the per-claim path (the ledger's folds)."""
@@ -180,17 +180,17 @@ def flatten(source: Source) -> Flat:
             _field("items", "medication_use").alias("medication_use"),
         )
     )  # fmt: skip
-    c, t, i = pl.collect_all([claims, treatments.drop("items"), items])
     # An empty or null list explodes to one null row, which is no treatment or item: its place (the
     # range of an empty list's places exploded) is null. A null inside a list has a place; it is kept,
     # and fails the checks.
-    i = i.filter(pl.col("i").is_not_null())
-    t_real = t.filter(pl.col("t").is_not_null())
+    size = source.total
+    c, t_real, i = collect_all([claims, treatments.drop("items").filter(pl.col("t").is_not_null()), items.filter(pl.col("i").is_not_null())], size)
 
     # the bulk checks
     codes = checks.diagnosis_codes_ok(t_real.get_column("diagnoses").explode().unique())
     ws = checks.ws218_codes_ok(t_real.get_column("ws218").unique())
-    t_checked = t_real.with_columns(
+    # the rest in one query (a small table pays per polars call)
+    t_checked = t_real.lazy().with_columns(
         (
             checks.treatments_ok()
             & pl.col("diagnoses").list.eval(pl.element().replace_strict(codes, default=False, return_dtype=pl.Boolean)).list.all().fill_null(False)
@@ -198,13 +198,13 @@ def flatten(source: Source) -> Flat:
         ).alias("ok")
     )
     filed = c.get_column("filed_day").gather(_parent(c.get_column("n"), i.get_column("n")))  # each item's claim's
-    i_checked = i.with_columns(filed.alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
-    c_checked = c.with_columns(
+    i_checked = i.lazy().with_columns(filed.alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
+    c_checked = c.lazy().with_columns(
         checks.born_days(c.get_column("id_number"), c.get_column("payee_holder_id_number"))
     ).with_columns(checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))
     bad_t = t_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
     bad_i = i_checked.group_by("n").agg((~pl.col("ok")).any().alias("bad"), pl.len().alias("count"))
-    item_total = t_real.group_by("n").agg(pl.col("item_count").sum().alias("items_expected"))
+    item_total = t_real.lazy().group_by("n").agg(pl.col("item_count").sum().alias("items_expected"))
     ok = (
         c_checked.select("n", "ok", "treatment_count")
         .join(bad_t, on="n", how="left")
@@ -223,13 +223,14 @@ def flatten(source: Source) -> Flat:
         )
         .sort("n")
     )
-    keys = c.select(
+    keys = c.lazy().select(
         "n",
         pl.col("member_id").rank("dense").alias("m"),
         pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
         pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
     ).with_columns(pl.col("s").is_duplicated().alias("resent"))
-    return Flat(c, t_real, i_checked.drop("ok"), ok, keys)
+    i_checked, ok, keys = collect_all([i_checked.drop("ok"), ok, keys], size)
+    return Flat(c, t_real, i_checked, ok, keys)
 
 
 # --- which members the vectorised path decides --------------------------------------------------------
@@ -259,38 +260,47 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     c = c.with_columns(edition_of(c).alias("edition"))
     bad = c.filter(~pl.col("ok"))
     raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
-    # A bad row's claim id among its member's other claims': its error may name it (a claim decided
-    # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
-    mine = c.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
-    again = bad.join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").get_column("len").fill_null(0) > 1
-    # The members of the bad rows that may read (or be read by) their member's history: by their key
-    # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
-    reads = [not _harmless(raw[n]) or shared for n, shared in zip(bad.get_column("n").to_list(), again.to_list())]
-    aside_m = set(bad.filter(pl.Series(reads, dtype=pl.Boolean)).get_column("m").drop_nulls().to_list())
-    if source.misfits:
-        ids = {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
-        aside_m |= set(c.filter(pl.col("member_id").is_in(list(ids))).get_column("m").drop_nulls().to_list())
+    # The queries below are independent: collected together (a small table pays per polars call).
+    lc = c.lazy()
     number = pl.col("id_number").str.to_uppercase()
     shared = (
-        c.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
+        lc.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
         .select(number.alias("key"), "m")
         .unique()
         .filter(pl.len().over("key") > 1)
-        .get_column("m")
+        .select("m")
     )
     per_member = (
-        c.filter(pl.col("m").is_not_null())
+        lc.filter(pl.col("m").is_not_null())
         .group_by("m")
         .agg((pl.len() > HISTORY_MAX).alias("long"), (pl.col("edition").n_unique() > 1).alias("editions"))
         .filter(pl.col("long") | pl.col("editions"))
-        .get_column("m")
+        .select("m")
     )
-    two_dates = c.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).get_column("m")
-    aside_m |= set(shared.to_list()) | set(per_member.to_list()) | set(two_dates.to_list())
+    two_dates = lc.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).select("m")
+    # A bad row's claim id among its member's other claims': its error may name it (a claim decided
+    # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
+    mine = lc.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
+    again = bad.lazy().join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").select(
+        pl.col("len").fill_null(0) > 1)  # fmt: skip
+    found = collect_all([shared, per_member, two_dates, again], c.height)
+    # The members of the bad rows that may read (or be read by) their member's history: by their key
+    # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
+    reads = [not _harmless(raw[n]) or again for n, again in zip(bad.get_column("n").to_list(), found[3].to_series().to_list())]
+    aside_m = set(bad.filter(pl.Series(reads, dtype=pl.Boolean)).get_column("m").drop_nulls().to_list()) if any(reads) else set()
+    if source.misfits:
+        ids = {member_of(claim) for claim in source.raw(source.misfits).values()} - {None}
+        aside_m |= set(c.filter(pl.col("member_id").is_in(list(ids))).get_column("m").drop_nulls().to_list())
+    for members in found[:3]:
+        aside_m |= set(members.to_series().to_list())
     gone = pl.col("m").is_in(pl.Series(sorted(aside_m), dtype=flat.keys.schema["m"]).implode()).fill_null(False)
-    places = set(c.filter(gone | ~pl.col("ok")).get_column("n").to_list()) | set(source.misfits)
-    flat.alone = frozenset(c.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).get_column("n").to_list())
-    keep = c.filter(pl.col("ok") & ~gone).select("n", "edition")
+    places, alone, keep = collect_all([
+        lc.filter(gone | ~pl.col("ok")).select("n"),
+        lc.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).select("n"),
+        lc.filter(pl.col("ok") & ~gone).select("n", "edition"),
+    ], c.height)  # fmt: skip
+    flat.alone = frozenset(alone.to_series().to_list())
+    places = set(places.to_series().to_list()) | set(source.misfits)
     return keep, places
 
 
@@ -394,11 +404,12 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     claim_n = claims.get_column("n")
 
     circumstance = (
-        claims.select("n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.col("circumstances").alias("code"))
+        claims.lazy().select("n", pl.int_range(pl.len(), dtype=pl.Int64).alias("cp"), pl.col("circumstances").alias("code"))
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .unique(subset=["n", "code"], keep="first", maintain_order=True)
         .with_columns((_place_in_run("n") + 1).alias("j"))
+        .collect(optimizations=flags(claims.height))  # each chain one query (a small table pays per query)
     )
     circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), circumstance.get_column("cp"), claims.height)
     documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
@@ -412,7 +423,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     of_claim = _parent(claim_n, t.get_column("n"))
     key = pl.col("diagnoses").list.join("\x00")
     treatment = (
-        t.with_columns(
+        t.lazy().with_columns(
             (1 + circ_count.gather(of_claim)).alias("first"),
             _sums_by_parent(items.get_column("out_of_pocket_fen").fill_null(0), of_treatment, t.height).alias("out_of_pocket_fen"),
         )
@@ -430,9 +441,10 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             key.alias("diagnosis_key"),
             pl.col("out_of_pocket_fen"),
         )
+        .collect(optimizations=flags(claims.height))
     )  # fmt: skip
     item = (
-        items.with_columns(
+        items.lazy().with_columns(
             treatment.get_column("j").gather(of_treatment).alias("tj"),
             claims.get_column("accident_day").gather(of_claim.gather(of_treatment)).alias("accident_day"),
             of_treatment.alias("tp"),
@@ -446,6 +458,7 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
             pl.when(pl.col("category") == "medication").then(pl.col("medication_use").fill_null("prescribed")).otherwise(pl.lit("")).alias("medication_use"),
             "out_of_pocket_fen",
         )
+        .collect(optimizations=flags(claims.height))
     )  # fmt: skip
     return claim, circumstance, documents, treatment, item
 
@@ -476,16 +489,23 @@ class _Compiled:
 
     def fired(self, frame: pl.DataFrame, on: str, *, j: Any, subject: Any, level: bool) -> pl.DataFrame:
         """The (claim, rule) pairs that bit on ``on`` facts: ``n``, ``rule``, ``j``, ``order`` (0 on the claim's level, else ``j``), ``subject``
-        (an expression, or a function of the rows that bit giving their subjects)."""
-        parts = []
-        for i, _ in self.by_type.get(on, ()):
-            hit = frame.filter(pl.col(f"r{i}"))
-            named = pl.lit(subject(hit)) if callable(subject) else subject
-            parts.append(hit.select(
-                "n", pl.lit(i, dtype=pl.Int64).alias("rule"), j.cast(pl.Int64).alias("j"),
-                (pl.lit(0, dtype=pl.Int64) if level else j.cast(pl.Int64)).alias("order"), named.cast(pl.String).alias("subject"),
-            ))  # fmt: skip
-        return pl.concat(parts) if parts else _NO_FIRED
+        (an expression, or a function of the rows that bit giving their subjects).
+
+        One query for all the rules of the type (the rows where any bit, each with the list of the
+        rules that bit, exploded), not a filter and a select a rule: on a small table each polars call
+        costs more than its rows. The pairs come rule after rule, each rule's in the frame's order."""
+        tests = self.by_type.get(on, ())
+        if not tests:
+            return _NO_FIRED
+        hit = frame.filter(pl.any_horizontal([f"r{i}" for i, _ in tests]))
+        if hit.height == 0:
+            return _NO_FIRED
+        named = pl.lit(subject(hit)) if callable(subject) else subject
+        bit = pl.concat_list([pl.when(pl.col(f"r{i}")).then(pl.lit(i, dtype=pl.Int64)) for i, _ in tests]).list.drop_nulls()
+        return hit.select(
+            "n", bit.alias("rule"), j.cast(pl.Int64).alias("j"),
+            (pl.lit(0, dtype=pl.Int64) if level else j.cast(pl.Int64)).alias("order"), named.cast(pl.String).alias("subject"),
+        ).explode("rule").sort("rule", maintain_order=True)  # fmt: skip
 
 
 _NO_FIRED = pl.DataFrame(schema={"n": pl.Int64, "rule": pl.Int64, "j": pl.Int64, "order": pl.Int64, "subject": pl.String})
@@ -531,9 +551,13 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
     frames = {"circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
     per_claim = {on: _blocks(count) if on == "document" else _summer(f.get_column("cp"), count) for on, f in frames.items()}
 
+    wanted = {on: [e for e in ("deny", "pend", "exclude") if e != "exclude" or on in ("circumstance", "document")] for on in frames}
+    # each frame's effects in one query (a literal broadcast where no rule of the type has the effect)
+    anys = {on: f.lazy().with_columns([rules.any_of(on, e).alias(f"_{e}") for e in wanted[on]]).collect(optimizations=flags(count))
+            for on, f in frames.items()}  # fmt: skip
+
     def anywhere(on: str, effect: str) -> pl.Series:
-        values = frames[on].with_columns(rules.any_of(on, effect).alias("_any")).get_column("_any")  # a literal broadcast
-        return per_claim[on](values) > 0
+        return per_claim[on](anys[on].get_column(f"_{effect}")) > 0
 
     t_excluded = treatment.with_columns(rules.any_of("treatment", "exclude").alias("_any")).get_column("_any").gather(item.get_column("tp"))
     countable = item.with_columns(pl.when(rules.any_of("item", "exclude") | t_excluded).then(0).otherwise(pl.col("out_of_pocket_fen")).alias("_c")).get_column("_c")
@@ -674,32 +698,31 @@ class _Order:
     """
 
     def __init__(self, frame: pl.DataFrame, key: str) -> None:
-        self.order = frame.select(pl.arg_sort_by([key, "n"])).to_series()
-        self.back = self.order.arg_sort()
-        self.starts = frame.get_column(key).gather(self.order).is_first_distinct()
-        self.group = self.starts.cast(pl.Int64).cum_sum()
-
-    def _restart(self, running: pl.Series) -> pl.Series:
-        return pl.select(pl.when(self.starts).then(running).otherwise(None).forward_fill()).to_series()
+        # each method is one polars query (a Series method is one each): a small table pays per query
+        order = pl.arg_sort_by([key, "n"])
+        starts = pl.col(key).gather(order).is_first_distinct()
+        self.order, self.back, self.starts, self.group = frame.select(
+            order.alias("order"), order.arg_sort().alias("back"), starts.alias("starts"), starts.cast(pl.Int64).cum_sum().alias("group")
+        ).get_columns()
 
     def before_sum(self, values: pl.Series) -> pl.Series:
         """The sum of the group's earlier values (0 for its first row)."""
-        v = values.gather(self.order).cast(pl.Int64)
+        v = pl.lit(values).gather(pl.lit(self.order)).cast(pl.Int64)
         c = v.cum_sum() - v
-        return (c - self._restart(c)).gather(self.back)
+        restart = pl.when(pl.lit(self.starts)).then(c).otherwise(None).forward_fill()
+        return pl.select((c - restart).gather(pl.lit(self.back))).to_series().alias(values.name)
 
     def before_extreme(self, values: pl.Series, *, low: bool, none: int, width: int) -> pl.Series:
         """The least (``low``) or greatest of the group's earlier values, ``none`` for its first row.
 
         Values lie in ``0 .. 2**width``; each group is moved ``2**width`` beyond the ones before it
         (below them for the least), so that one cumulative extreme restarts at every group."""
-        v = values.gather(self.order).cast(pl.Int64)
-        shift = self.group * (1 << width)
+        v = pl.lit(values).gather(pl.lit(self.order)).cast(pl.Int64)
+        shift = pl.lit(self.group) * (1 << width)
         moved = (v - shift) if low else (v + shift)
         running = (moved.cum_min() if low else moved.cum_max()).shift(1)
         back = (running + shift) if low else (running - shift)
-        out = pl.select(pl.when(self.starts).then(none).otherwise(back)).to_series()
-        return out.gather(self.back)
+        return pl.select(pl.when(pl.lit(self.starts)).then(none).otherwise(back).gather(pl.lit(self.back))).to_series()
 
 
 _KEPT = ("n", "outcome", "payout_out", "tier_fen", "error", "counted_fen", "accident_fen", "cap_left_fen", "accident_day", "filed_day")
@@ -747,7 +770,7 @@ def _first_guess(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame, edition: 
     found = flat.cache.get(key)
     if found is None or found[0] is not rows:
         lazy = static.lazy().with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
-        frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect()
+        frame = _claim_rules(lazy, static.select("accident_day"), edition, rules).collect(optimizations=flags(static.height))
         deny, pend = pl.col("deny_rows") | pl.col("deny_claim"), pl.col("pend_rows") | pl.col("pend_claim")
         entered = frame.select(deny | ~pend).to_series()
         error = _refused(frame, orders[1], entered, pl.Series([False] * frame.height))
@@ -793,20 +816,22 @@ def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series, by_acci
         accident = out.select(pl.col("counted_fen")).to_series() + by_accident.before_sum(mine)
     else:
         accident = out.get_column("counted_fen")
-    tiers = out.select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
-        vectorised(ASSESSED[0])(edition)["tier_fen"].alias("tier_fen"))  # art5.2's tier of each total  # fmt: skip
+    size = flags(out.height)  # each chain below one query (a small table pays per query)
+    tiers = out.lazy().select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
+        vectorised(ASSESSED[0])(edition)["tier_fen"].alias("tier_fen")).collect(optimizations=size)  # art5.2's tier of each total  # fmt: skip
     now = tiers.get_column("tier_fen")
     tier = out.with_columns(now.alias("tier_now")).select(pl.when(payable).then(pl.col("tier_now")).otherwise(0)).to_series()
     best = by_accident.before_extreme(tier, low=False, none=0, width=34)
-    frame = out.select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"), now.alias("now"))
+    frame = out.lazy().select("m", "in_scope").with_columns(tier.alias("tier"), best.alias("best"), now.alias("now"))
     frame = frame.with_columns(pl.when(pl.col("tier") > pl.col("best")).then(pl.col("tier") - pl.col("best")).otherwise(0).alias("due"))
     frame = frame.with_columns(pl.when(pl.col("in_scope")).then(pl.col("due")).otherwise(0).alias("scoped"))
     frame = frame.with_columns((pl.lit(edition.cap_fen) - _member_before_sum("scoped")).alias("left"))
-    paid = frame.select(pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))).to_series()
+    paid = pl.when(pl.col("left") <= 0).then(0).when(pl.col("due") < pl.col("left")).then(pl.col("due")).otherwise(pl.col("left"))
     # a claim the rules pend is denied, and so enters, when art5.2 or art5.3 would deny it: no tier,
     # nothing due beyond what the accident was paid, or nothing left of the cap
-    denied = frame.select((pl.col("now") == 0) | (pl.col("now") <= pl.col("best")) | (pl.col("left") <= 0)).to_series()
-    return paid, denied
+    denied = (pl.col("now") == 0) | (pl.col("now") <= pl.col("best")) | (pl.col("left") <= 0)
+    got = frame.select(paid.alias("literal"), denied.alias("now")).collect(optimizations=size)
+    return got.get_column("literal"), got.get_column("now")
 
 
 def _before_in_run(name: str, key: str) -> pl.Expr:
@@ -830,12 +855,12 @@ def _sums_by_parent(values: pl.Series, parents: pl.Series, count: int) -> pl.Ser
 
 def _summer(parents: pl.Series, count: int) -> Callable[[pl.Series], pl.Series]:
     """:func:`_sums_by_parent` over ``parents``, its runs' bounds found once for several columns of values."""
-    bounds = parents.search_sorted(pl.int_range(count + 1, eager=True, dtype=pl.Int64), side="left").cast(pl.Int64)
-    ends, starts = bounds.slice(1), bounds.slice(0, count)
+    bounds = pl.lit(parents).search_sorted(pl.int_range(count + 1, dtype=pl.Int64), side="left").cast(pl.Int64)
+    ends, starts = pl.select(bounds.slice(1).alias("ends"), bounds.slice(0, count).alias("starts")).get_columns()
 
-    def sums(values: pl.Series) -> pl.Series:
-        total = pl.concat([pl.Series([0], dtype=pl.Int64), values.cast(pl.Int64).cum_sum()])
-        return total.gather(ends) - total.gather(starts)
+    def sums(values: pl.Series) -> pl.Series:  # one query (a small table pays per query)
+        total = pl.lit(0, dtype=pl.Int64).append(pl.lit(values).cast(pl.Int64).cum_sum())
+        return pl.select(total.gather(pl.lit(ends)) - total.gather(pl.lit(starts))).to_series().alias("")
 
     return sums
 
@@ -843,8 +868,9 @@ def _summer(parents: pl.Series, count: int) -> Callable[[pl.Series], pl.Series]:
 def _blocks(count: int) -> Callable[[pl.Series], pl.Series]:
     """The sum over each of ``count`` parents of values given in blocks of ``count``, one a child (the documents)."""
     def sums(values: pl.Series) -> pl.Series:
-        v = values.cast(pl.Int64)
-        return reduce(lambda a, b: a + b, [v.slice(k * count, count) for k in range(v.len() // count)] if count else [], pl.zeros(count, dtype=pl.Int64, eager=True))
+        v = pl.lit(values).cast(pl.Int64)
+        blocks = [v.slice(k * count, count) for k in range(values.len() // count)] if count else []
+        return pl.select(reduce(lambda a, b: a + b, blocks, pl.repeat(0, count, dtype=pl.Int64))).to_series()
 
     return sums
 
@@ -907,7 +933,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
         pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
     ).with_columns(_member_before_sum("paid_scope").alias("past_paid_in_cap_scope_fen"))  # fmt: skip
     days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
-    frame = _claim_rules(frame.lazy(), days, edition, rules).collect()
+    frame = _claim_rules(frame.lazy(), days, edition, rules).collect(optimizations=flags(state.height))
     if edition.accumulate_same_accident:
         mine = frame.select(pl.when(pl.col("entered")).then(pl.col("counted_fen")).otherwise(0)).to_series()
         frame = frame.with_columns(by_accident.before_sum(mine).alias("past_counted_fen"))
@@ -924,7 +950,7 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
     outcome = pl.when(pl.col("error").is_not_null()).then(pl.lit("error")).otherwise(pl.col("decided_as"))
     return lazy.with_columns(decided_as.alias("decided_as")).with_columns(outcome.alias("outcome")).with_columns(
         pl.when(pl.col("outcome") == "approved").then(pl.col("payout_fen")).otherwise(0).alias("payout_out")
-    ).collect()
+    ).collect(optimizations=flags(state.height))
 
 
 def edition_of_rows(plan: Optional[Edition]):
