@@ -229,8 +229,8 @@ def flatten(source: Source) -> Flat:
         pl.concat_str("member_id", pl.lit("\x00"), "accident_id").rank("dense").alias("a"),
         pl.concat_str("member_id", pl.lit("\x00"), "claim_id").rank("dense").alias("s"),
     ).with_columns(pl.col("s").is_duplicated().alias("resent"))
-    i_checked, ok, keys = collect_all([i_checked.drop("ok"), ok, keys], size)
-    return Flat(c, t_real, i_checked, ok, keys)
+    items_out, ok_out, keys_out = collect_all([i_checked.drop("ok"), ok, keys], size)
+    return Flat(c, t_real, items_out, ok_out, keys_out)
 
 
 # --- which members the vectorised path decides --------------------------------------------------------
@@ -294,14 +294,13 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     for members in found[:3]:
         aside_m |= set(members.to_series().to_list())
     gone = pl.col("m").is_in(pl.Series(sorted(aside_m), dtype=flat.keys.schema["m"]).implode()).fill_null(False)
-    places, alone, keep = collect_all([
+    aside, alone, keep = collect_all([
         lc.filter(gone | ~pl.col("ok")).select("n"),
         lc.filter(~pl.col("ok") & ~gone & pl.col("m").is_not_null()).select("n"),
         lc.filter(pl.col("ok") & ~gone).select("n", "edition"),
     ], c.height)  # fmt: skip
     flat.alone = frozenset(alone.to_series().to_list())
-    places = set(places.to_series().to_list()) | set(source.misfits)
-    return keep, places
+    return keep, set(aside.to_series().to_list()) | set(source.misfits)
 
 
 def _harmless(claim: Any) -> bool:
