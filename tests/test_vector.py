@@ -70,7 +70,7 @@ def tables(draw, max_members: int = 4) -> list:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tables(), editions())
 def test_polars_decides_every_table_as_native_does(claims, edition):
     native = frame.decide(claims, plan=edition, errors="record")
@@ -78,7 +78,7 @@ def test_polars_decides_every_table_as_native_does(claims, edition):
     assert_same_tables(native, polars)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tables(max_members=3), editions(), editions())
 def test_polars_compares_editions_as_native_does(claims, a, b):
     b = b.replace(id="what-if-b")
