@@ -491,7 +491,6 @@ def _history_checks(
     # edition's period: each of validate's own checks runs only where its cheap test trips (each
     # returns None otherwise). The top tier and the cap are art5's to judge, entry by entry.
     period = edition.period if edition is not None else None
-    start, end = (period.start, period.end) if period is not None else (None, None)
     above_top_tier, above_cap = art5.history_above_top_tier, art5.history_above_cap  # art5's, looked up once a history
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
@@ -510,7 +509,7 @@ def _history_checks(
         paid = h.paid
         if paid is None:
             continue
-        ed = edition if start is not None and end is not None and start <= day <= end else editions.for_history_day(day)
+        ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
         if ed is None:
             continue
         fen = int(paid.scaleb(2))
