@@ -64,38 +64,43 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
         pl.col("rule").replace_strict(clause, return_dtype=pl.String).alias("clause"),
         (pl.col("rule").replace_strict(effect, return_dtype=pl.String) != "note").alias("moves_money"),
     )  # fmt: skip
-    per_row = only.group_by("n").agg(
-        pl.struct("clause", "rule", "under").unique().alias("only"), pl.col("moves_money").any().alias("moves_money")
-    )
+    per_row = only.group_by("n").agg(pl.col("moves_money").any().alias("moves_money"), pl.len().alias("only"))
     capped = a.filter(pl.col("rule") == "cap.limits_payout").select("n").unique().with_columns(pl.lit(True).alias("capped"))
-    tier = pl.struct(clause=pl.lit("art5.2"), rule=pl.lit("tier"), under=pl.lit(""))
-    arithmetic = (
-        pl.when(pl.col("tier_amount_fen") != pl.col("tier_amount_fen_b")).then(pl.concat_list([pl.col("only"), tier]))
-        .when(pl.col("only").list.len() > 0).then(pl.col("only"))
-        .when(pl.col("capped")).then(pl.concat_list([pl.struct(clause=pl.lit("art5.3"), rule=pl.lit("cap"), under=pl.lit(""))]))
-        .otherwise(pl.concat_list([pl.struct(clause=pl.lit("art5.2"), rule=pl.lit("top-up"), under=pl.lit(""))]))
-    )  # fmt: skip
-    out = (
-        moved.lazy().join(per_row, on="n", how="left", maintain_order="left")
-        .join(capped, on="n", how="left", maintain_order="left")
-        .with_columns(
-            pl.col("only").fill_null(pl.lit([], dtype=pl.List(_CAUSE))),
-            pl.col("moves_money").fill_null(False),
-            pl.col("capped").fill_null(False),
+    # What each moved row's causes are made of: bad input under one edition only names it (whatif.why.why);
+    # else the rules that bit under one edition only, and when those are notes only, the arithmetic.
+    row = (
+        moved.lazy().join(per_row, on="n", how="left").join(capped, on="n", how="left")
+        .select(
+            "n",
+            (pl.col("error").is_not_null() & pl.col("error_b").is_null()).alias("input_a"),
+            (pl.col("error").is_null() & pl.col("error_b").is_not_null()).alias("input_b"),
+            pl.col("moves_money").fill_null(False), pl.col("only").fill_null(0), pl.col("capped").fill_null(False),
+            (pl.col("tier_amount_fen") != pl.col("tier_amount_fen_b")).alias("tier_moved"),
+            "error", "error_b",
         )
-        .with_columns(
-            pl.when(pl.col("error").is_not_null() & pl.col("error_b").is_null())
-            .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error"), under=pl.lit("A"))]))
-            .when(pl.col("error").is_null() & pl.col("error_b").is_not_null())
-            .then(pl.concat_list([pl.struct(clause=pl.lit("input"), rule=pl.col("error_b"), under=pl.lit("B"))]))
-            .when(pl.col("moves_money")).then(pl.col("only")).otherwise(arithmetic).alias("causes")
-        )  # bad input under one edition only names it (whatif.why.why)
-        .select("n", "causes", (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
-    )
-    several = pl.col("causes").list.len() > 1  # a list of one cause is its own sorted set: only the others are sorted
-    # both parts keep the rows' order (a left join keeps its left side's): merged, not sorted again
-    merged = out.filter(~several).merge_sorted(out.filter(several).with_columns(pl.col("causes").list.unique().list.sort()), key="n")
-    return merged.collect(optimizations=flags(base.height))
+        .with_columns((~pl.col("input_a") & ~pl.col("input_b")).alias("rules"))
+        .with_columns((pl.col("rules") & ~pl.col("moves_money")).alias("arithmetic"))
+    )  # fmt: skip
+
+    def cause(where: pl.Expr, clause_: Any, rule: Any, under: str) -> pl.LazyFrame:
+        return row.filter(where).select("n", pl.lit(clause_).alias("clause"), (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"), pl.lit(under).alias("under"))
+
+    arithmetic = pl.col("arithmetic") & ~pl.col("tier_moved") & (pl.col("only") == 0)
+    every = pl.concat([
+        only.join(row.filter(pl.col("rules")).select("n"), on="n", how="semi").select("n", "clause", "rule", "under"),
+        cause(pl.col("input_a"), "input", pl.col("error"), "A"),
+        cause(pl.col("input_b"), "input", pl.col("error_b"), "B"),
+        cause(pl.col("arithmetic") & pl.col("tier_moved"), "art5.2", "tier", ""),
+        cause(arithmetic & pl.col("capped"), "art5.3", "cap", ""),
+        cause(arithmetic & ~pl.col("capped"), "art5.2", "top-up", ""),
+    ])  # fmt: skip
+    # each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
+    # each row's list of structs costs ten times as much)
+    causes = every.unique().sort("n", "clause", "rule", "under").group_by("n", maintain_order=True).agg(
+        pl.struct("clause", "rule", "under").alias("causes"))
+    out = moved.lazy().join(causes, on="n", how="left", maintain_order="left").select(
+        "n", pl.col("causes").fill_null(pl.lit([], dtype=pl.List(_CAUSE))), (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
+    return out.collect(optimizations=flags(base.height))
 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:
