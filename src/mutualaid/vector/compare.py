@@ -47,16 +47,19 @@ def _pairs(decided: Decided, ids: pl.Series) -> pl.DataFrame:
 
 def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, str]]) -> pl.DataFrame:
     """For each row that moved between ``first`` and ``second`` (same rows, same order): ``n`` and
-    ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them."""
+    ``causes``, a sorted list of (clause, rule, under) structs, as :func:`mutualaid.whatif.causes` gives them;
+    ``change_fen``, the payout's change; and ``label``, the causes' clauses as one label (:func:`mutualaid.whatif.why.clause_label`)."""
     base, other = _filled(first.frame), _filled(second.frame)
     columns = ("outcome", "payout_fen", "tier_amount_fen", "error")
     assert base.height == other.height  # the same rows in the same order: side by side, no join
     both = base.select("n", *columns).hstack(other.select(pl.col(columns).name.suffix("_b")))
     moved = both.filter((pl.col("outcome") != pl.col("outcome_b")) | (pl.col("payout_fen") != pl.col("payout_fen_b")))
     ids = moved.get_column("n")
-    a, b = _pairs(first, ids).lazy(), _pairs(second, ids).lazy()  # what follows is one query (a small table pays per query)
+    a, b = _pairs(first, ids), _pairs(second, ids)
     clause = {rule: c for rule, (c, _) in meaning.items()}
     effect = {rule: e for rule, (_, e) in meaning.items()}
+    size = flags(base.height)
+    # Each step collected: the frames below are read more than once, and a lazy plan would work them out again for each reader.
     only = pl.concat(
         [a.join(b, on=["n", "rule", "subject"], how="anti").with_columns(pl.lit("A").alias("under")),
          b.join(a, on=["n", "rule", "subject"], how="anti").with_columns(pl.lit("B").alias("under"))]
@@ -69,7 +72,7 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     # What each moved row's causes are made of: bad input under one edition only names it (whatif.why.why);
     # else the rules that bit under one edition only, and when those are notes only, the arithmetic.
     row = (
-        moved.lazy().join(per_row, on="n", how="left").join(capped, on="n", how="left")
+        moved.lazy().join(per_row.lazy(), on="n", how="left").join(capped.lazy(), on="n", how="left")
         .select(
             "n",
             (pl.col("error").is_not_null() & pl.col("error_b").is_null()).alias("input_a"),
@@ -80,9 +83,10 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
         )
         .with_columns((~pl.col("input_a") & ~pl.col("input_b")).alias("rules"))
         .with_columns((pl.col("rules") & ~pl.col("moves_money")).alias("arithmetic"))
+        .collect(optimizations=size)
     )  # fmt: skip
 
-    def cause(where: pl.Expr, clause_: Any, rule: Any, under: str) -> pl.LazyFrame:
+    def cause(where: pl.Expr, clause_: Any, rule: Any, under: str) -> pl.DataFrame:
         return row.filter(where).select("n", pl.lit(clause_).alias("clause"), (pl.lit(rule) if isinstance(rule, str) else rule).alias("rule"), pl.lit(under).alias("under"))
 
     arithmetic = pl.col("arithmetic") & ~pl.col("tier_moved") & (pl.col("only") == 0)
@@ -96,11 +100,17 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     ])  # fmt: skip
     # each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
     # each row's list of structs costs ten times as much)
-    causes = every.unique().sort("n", "clause", "rule", "under").group_by("n", maintain_order=True).agg(
-        pl.struct("clause", "rule", "under").alias("causes"))
-    out = moved.lazy().join(causes, on="n", how="left", maintain_order="left").select(
-        "n", pl.col("causes").fill_null(pl.lit([], dtype=pl.List(_CAUSE))), (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"))
-    return out.collect(optimizations=flags(base.height))
+    # each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
+    # each row's list of structs costs ten times as much); and its label, its clauses sorted, made
+    # unique and joined (whatif.why.clause_label), to total the cost by
+    ordered = every.unique().sort("n", "clause", "rule", "under")
+    causes = ordered.group_by("n", maintain_order=True).agg(pl.struct("clause", "rule", "under").alias("causes"))
+    labels = ordered.select("n", "clause").unique(maintain_order=True).group_by("n", maintain_order=True).agg(pl.col("clause").str.join(" + ").alias("label"))
+    out = moved.lazy().join(causes.lazy(), on="n", how="left", maintain_order="left").join(labels.lazy(), on="n", how="left", maintain_order="left").select(
+        "n", pl.col("causes").fill_null(pl.lit([], dtype=pl.List(_CAUSE))), (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"),
+        pl.when(pl.col("label").fill_null("") == "").then(pl.lit("?")).otherwise(pl.col("label")).alias("label"),
+    )  # fmt: skip
+    return out.collect(optimizations=size)
 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:
@@ -178,20 +188,8 @@ def _add_bulk(comparison: PolarsComparison) -> None:
         for cause, count in moved.select(pl.col("causes").explode()).drop_nulls().group_by("causes").len().iter_rows():
             key = (cause["clause"], cause["rule"], cause["under"])
             by_cause[key] = by_cause.get(key, 0) + count
-        # each row's label (whatif.why.clause_label): its clauses sorted, made unique, joined; the rows
-        # exploded and sorted, not each row's list sorted (a list a row costs ten times as much)
-        clauses = (
-            moved.select("n", pl.col("causes").list.eval(pl.element().struct.field("clause")).alias("clause"))
-            .explode("clause")
-            .unique()
-            .sort("n", "clause", nulls_last=True)
-            .group_by("n", maintain_order=True)
-            .agg(pl.col("clause").str.join(" + ").alias("label"))
-        )
-        labels = moved.select("n", "change_fen").join(clauses, on="n", how="left", maintain_order="left").with_columns(
-            pl.when(pl.col("label").fill_null("") == "").then(pl.lit("?")).otherwise(pl.col("label")).alias("label"))  # fmt: skip
         cost = totals.cost_by_clause[k - 1]
-        for label, change in labels.group_by("label").agg(pl.col("change_fen").sum()).iter_rows():
+        for label, change in moved.group_by("label").agg(pl.col("change_fen").sum()).iter_rows():
             cost[label] = cost.get(label, 0) + int(change)
 
 
