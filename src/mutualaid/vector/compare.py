@@ -103,12 +103,21 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
     # each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
     # each row's list of structs costs ten times as much); and its label, its clauses sorted, made
     # unique and joined (whatif.why.clause_label), to total the cost by
+    # unique and joined (whatif.why.clause_label), to total the cost by: a bit a clause, or-ed by row,
+    # and each set of bits named once (a few clauses, a few sets; not a text joined a row)
     ordered = every.unique().sort("n", "clause", "rule", "under")
-    causes = ordered.group_by("n", maintain_order=True).agg(pl.struct("clause", "rule", "under").alias("causes"))
-    labels = ordered.select("n", "clause").unique(maintain_order=True).group_by("n", maintain_order=True).agg(pl.col("clause").str.join(" + ").alias("label"))
-    out = moved.lazy().join(causes.lazy(), on="n", how="left", maintain_order="left").join(labels.lazy(), on="n", how="left", maintain_order="left").select(
+    clauses = sorted(ordered.get_column("clause").unique().to_list())
+    bits = {c: 1 << k for k, c in enumerate(clauses)}
+    causes = ordered.group_by("n", maintain_order=True).agg(
+        pl.struct("clause", "rule", "under").alias("causes"),
+        (pl.col("clause").replace_strict(bits, return_dtype=pl.Int64) if bits else pl.lit(0, dtype=pl.Int64)).bitwise_or().alias("clauses"),
+    )
+    named = {0: "?"} | {
+        mask: " + ".join(c for c in clauses if bits[c] & mask) for mask in causes.get_column("clauses").unique().to_list()
+    }  # fmt: skip
+    out = moved.lazy().join(causes.lazy(), on="n", how="left", maintain_order="left").select(
         "n", pl.col("causes").fill_null(pl.lit([], dtype=pl.List(_CAUSE))), (pl.col("payout_fen_b") - pl.col("payout_fen")).alias("change_fen"),
-        pl.when(pl.col("label").fill_null("") == "").then(pl.lit("?")).otherwise(pl.col("label")).alias("label"),
+        pl.col("clauses").fill_null(0).replace_strict(named, return_dtype=pl.String).alias("label"),
     )  # fmt: skip
     return out.collect(optimizations=size)
 

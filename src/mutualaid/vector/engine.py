@@ -378,13 +378,23 @@ def _facts(flat: Flat, rows: pl.DataFrame, edition: Edition) -> dict[str, pl.Dat
     return {"claim": claim, "circumstance": circumstance, "document": document, "treatment": treatment, "item": item}
 
 
+def _among(flat: Flat, rows: pl.DataFrame) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """A filter of a frame of ``flat`` (by its ``n``) to the claims of ``rows``: a mask by place, set at
+    ``rows``' places and gathered at the frame's, not a hash of a million places probed five million times."""
+    places = flat.claims.get_column("n")
+    size = cast(int, places.max()) + 1 if places.len() else 0
+    mask = pl.Series([False], dtype=pl.Boolean).extend_constant(False, size - 1) if size else pl.Series([], dtype=pl.Boolean)
+    mask.scatter(rows.get_column("n"), True)
+    return lambda frame: frame.filter(mask.gather(frame.get_column("n")))
+
+
 def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     """The facts' fields that no edition changes, for the rows ``rows`` (``j`` as if no document were required).
 
     Each field is computed as :mod:`mutualaid.compiled` computes it per claim (its ``_FIELDS``) and
     :func:`mutualaid.facts.derive` for the durable engine; tests/test_vector.py holds the three alike."""
-    chosen = pl.col("n").is_in(rows.get_column("n").implode())
-    claims = flat.claims.filter(chosen)  # each frame of flat is in place order (n, then t, then i)
+    chosen = _among(flat, rows)
+    claims = chosen(flat.claims)  # each frame of flat is in place order (n, then t, then i)
     since, verified = pl.col("union_member_since_day_abs"), pl.col("real_name_verified_day_abs")
     claim = claims.select(
         "n", "claim_id", "member_id", "accident_id",
@@ -413,11 +423,11 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
     circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), circumstance.get_column("cp"), claims.height)
     documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
 
-    t = flat.treatments.filter(chosen)
+    t = chosen(flat.treatments)
     keys = t.get_column("diagnoses").list.join("\x00").unique().to_list()
     primary = {key: who_code(key.split("\x00")[0]) for key in keys}
     kinds = {code: kind_of_ws218(code) for code in t.get_column("ws218").unique().to_list() if code is not None}
-    items = flat.items.filter(chosen)
+    items = chosen(flat.items)
     of_treatment = _parent(t.get_column("tr"), items.get_column("tr"))
     of_claim = _parent(claim_n, t.get_column("n"))
     key = pl.col("diagnoses").list.join("\x00")
@@ -569,7 +579,7 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
     )
     # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
     # every running sum is over small contiguous groups.
-    keys = flat.keys.filter(pl.col("n").is_in(rows.get_column("n").implode()))  # the claims' places, in place order
+    keys = _among(flat, rows)(flat.keys)  # the claims' places, in place order
     static = static.hstack(keys.drop("n")).sort("m", "n")
     flat.cache[key] = (rows, static, row_fired)
     return static, row_fired
