@@ -300,3 +300,24 @@ def test_a_comparison_in_parts_by_member_is_the_whole_comparison(stream, tmp_pat
     assert "error" in native.outcomes[BASE.id]  # the shared number was refused
     swept = whatif.sweep(str(path), BASE, changed, parts=3)
     assert list(swept["paid_fen"]) == [int(v * 100) for v in native.paid.values()]
+
+
+def test_a_round_takes_the_claim_stage_from_the_first_guess_only_when_it_reads_no_history(stream):
+    """The columns the claim stage adds are named in its order, and read the history (the accident's first
+    filing, art5.4) only where an edition lets a top-up off the deadline: 2022's top-ups meet it, so its
+    rounds take those columns from the first guess; an edition that exempts top-ups works them out again."""
+    from mutualaid.vector import engine
+    from mutualaid.vector.columns import read_claims
+
+    exempt = BASE.replace(id="top-ups-exempt", filing={**BASE.filing.model_dump(mode="json"), "top_ups_meet_deadline": False})
+    source = read_claims(stream)
+    flat = engine.flatten(source)
+    keep, _ = engine.routed(flat, source, engine.edition_of_rows(BASE))
+    for edition, reads in ((BASE, False), (exempt, True)):
+        rules = engine.compiled(edition)
+        static, _ = engine._row_rules(flat, keep, edition, rules)
+        frame = static.with_columns(pl.lit(0, dtype=pl.Int64).alias("past_first_filed_day"))
+        days = static.select("accident_day")
+        names, reads_history = engine._claim_columns(days, edition, rules)
+        added = engine._claim_rules(frame.lazy(), days, edition, rules).collect_schema().names()[len(frame.columns):]
+        assert names == added and reads_history is reads, edition.id

@@ -614,13 +614,18 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     # reproduces its guess ends it for its members. The members whose guess moved are decided again,
     # for ACCELERATED rounds against the arithmetic over their round's tiers, and past that against
     # the round's own output, which settles by the induction of the module docstring.
-    state = _guess(_first_guess(flat, rows, static, edition, rules, orders), static.columns, edition, orders)
+    first = _first_guess(flat, rows, static, edition, rules, orders)
+    names, reads_history = _claim_columns(static.select("accident_day"), edition, rules)
+    claim_stage = None if reads_history else first.select(names)  # what the whole frame's round takes as it is
+    state = _guess(first, static.columns, edition, orders)
+    del first
     done: list[pl.DataFrame] = []
     longest = _longest(flat, rows, static)
     kept = [*_KEPT, *(f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ()))]  # what the table reads
     rounds = 0
     while True:
-        out = _round(state, edition, rules, orders if state.height == static.height else None)
+        whole = state.height == static.height
+        out = _round(state, edition, rules, orders if whole else None, claim_stage if whole else None)
         rounds += 1
         new_entered = pl.col("outcome").is_in(["approved", "denied"])
         new_err = pl.col("outcome") == "error"
@@ -762,6 +767,27 @@ def _claim_rules(frame: pl.LazyFrame, days: pl.DataFrame, edition: Edition, rule
     return frame.with_columns(
         counted.alias("counted_fen"), rules.any_of("claim", "deny").alias("deny_claim"), rules.any_of("claim", "pend").alias("pend_claim")
     )
+
+
+_HISTORY_READ = "past_first_filed_day"
+"""What of a member's history the derivations and the claim rules may read: the accident's first
+filing (art5.4's top-ups filed late). The rest of the history is the assessment's."""
+
+
+def _claim_columns(days: pl.DataFrame, edition: Edition, rules: _Compiled) -> tuple[list[str], bool]:
+    """The columns :func:`_claim_rules` adds, in its order, and whether any of them reads the history
+    (:data:`_HISTORY_READ`, or a derived column that reads it). When none does, a round over the whole
+    frame takes them from the first guess, which worked them out over the same rows: an edition whose
+    top-ups meet the deadline like any filing (2022's) reads no history before the assessment."""
+    names, reads = [], {_HISTORY_READ}
+    for derived in DERIVED:
+        for name, expr in vectorised(derived)(days, edition).items():
+            names.append(name)
+            if reads & set(expr.meta.root_names()):
+                reads.add(name)
+    tests = rules.by_type.get("claim", ())
+    names += [f"r{i}" for i, _ in tests] + ["counted_fen", "deny_claim", "pend_claim"]
+    return names, len(reads) > 1 or any(reads & set(expr.meta.root_names()) for _, expr in tests)
 
 
 def _first_guess(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame, edition: Edition, rules: _Compiled, orders: tuple) -> pl.DataFrame:
@@ -925,9 +951,10 @@ def _refused(frame: pl.DataFrame, sends: _Sends, entered: pl.Series, err: pl.Ser
     return none.scatter(sends.rows, found)
 
 
-def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Optional[tuple]) -> pl.DataFrame:
+def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Optional[tuple], claim_stage: Optional[pl.DataFrame] = None) -> pl.DataFrame:
     """Decide every claim of ``state`` against the history its ``entered``, ``paid`` and ``err`` columns make
-    (``orders``: the permutations of its rows when it is the whole frame)."""
+    (``orders``: the permutations of its rows when it is the whole frame; ``claim_stage``: the columns of
+    :func:`_claim_rules` for its rows when they read no history, :func:`_claim_columns`)."""
     by_accident, by_send = orders or (_Order(state, "a"), _Sends(state))
     filed = state.select(pl.when(pl.col("entered")).then(pl.col("filed_day")).otherwise(_NONE_DAY)).to_series()
     first = by_accident.before_extreme(filed, low=True, none=_NONE_DAY, width=21)
@@ -937,8 +964,11 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
         by_accident.before_sum(state.get_column("paid")).alias("past_paid_for_accident_fen"),
         pl.when(pl.col("in_scope")).then(pl.col("paid")).otherwise(0).alias("paid_scope"),
     ).with_columns(_member_before_sum("paid_scope").alias("past_paid_in_cap_scope_fen"))  # fmt: skip
-    days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
-    frame = _claim_rules(frame.lazy(), days, edition, rules).collect(optimizations=flags(state.height))
+    if claim_stage is not None:
+        frame = frame.hstack(claim_stage)
+    else:
+        days = state.select("accident_day")  # what the derivations look up once (a few hundred dates)
+        frame = _claim_rules(frame.lazy(), days, edition, rules).collect(optimizations=flags(state.height))
     if edition.accumulate_same_accident:
         mine = frame.select(pl.when(pl.col("entered")).then(pl.col("counted_fen")).otherwise(0)).to_series()
         frame = frame.with_columns(by_accident.before_sum(mine).alias("past_counted_fen"))
