@@ -22,6 +22,7 @@ from . import __version__
 from .edition import Edition
 from .engine import engine_of
 from .compiled import Matched
+from .canonical import claim_json
 from .facts import ASSESSED, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, made
 from .quick_schema import quick_none_dropping
@@ -82,9 +83,10 @@ def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
     ``1200.00`` are both ``"1200.00"``; a lowercase x in a 身份证 number is X; null lists are
     empty), and the keys follow the models' field order, which ``schema_version`` pins.
     """
-    # The history as one list in one call: the same bytes as its entries joined by commas, for less.
-    # An empty history is ``[]`` (half the claims of a year have none: no call into the serializer).
-    return b"".join((b'{"claim":', claim.__pydantic_serializer__.to_json(claim), b',"history":', _history_json(history, exclude_none=True) if history else b"[]", b"}"))
+    # The claim written by msgspec, with pydantic-core's bytes (mutualaid.canonical). The history as
+    # one list in one call: the same bytes as its entries joined by commas, for less. An empty
+    # history is ``[]`` (half the claims of a year have none: no call into the serializer).
+    return b"".join((b'{"claim":', claim_json(claim), b',"history":', _history_json(history, exclude_none=True) if history else b"[]", b"}"))
 
 
 def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Record:

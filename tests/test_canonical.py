@@ -1,0 +1,105 @@
+"""The canonical input written by msgspec (issue 23, :mod:`mutualaid.canonical`): pydantic-core's
+bytes for every claim, and pydantic-core itself for whatever msgspec could write otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from pydantic_core import PydanticSerializationError, SchemaSerializer, core_schema as cs
+
+from mutualaid import Claim, testing as T
+from mutualaid.canonical import _encode, claim_json
+from mutualaid.model import Hospital, Item, Member
+from mutualaid.validate import parse
+
+from claimdata import base_claim
+
+
+def _pydantic(claim: Claim) -> bytes:
+    """The claim's bytes as the record always wrote them."""
+    return claim.__pydantic_serializer__.to_json(claim)
+
+
+@settings(max_examples=60, deadline=None)
+@given(T.claims_with_history())
+def test_a_validated_claim_is_written_with_pydantic_cores_bytes(pair):
+    model, _, _ = parse(*pair)
+    assert claim_json(model) == _pydantic(model)
+
+
+# Every text field a claim may hold free text in, filled with any text (no lone surrogate: that is no text).
+TEXT = st.text(max_size=60)
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=TEXT.filter(str.strip), hospital=TEXT, holder=TEXT.filter(bool), plan=TEXT)
+def test_free_text_is_escaped_as_pydantic_core_escapes_it(name, hospital, holder, plan):
+    c = base_claim()
+    c["member"]["name"] = name
+    c["treatments"][0]["hospital"]["name"] = hospital
+    c["payee"]["holder_name"] = holder
+    model = Claim.model_validate(c).model_copy(update={"plan": plan})  # plan names an edition; its text is any text
+    assert claim_json(model) == _pydantic(model)
+
+
+def test_every_code_point_is_written_as_pydantic_core_writes_it():
+    text = SchemaSerializer(cs.str_schema())
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert _encode("".join(points)) == text.to_json("".join(points))
+    for c in [*points[:0x80], "\u2028", "\u2029", "\ufeff", "\U0010ffff"]:  # each control and the odd ones alone
+        assert _encode(c) == text.to_json(c), repr(c)
+
+
+class _Text(str):
+    pass
+
+
+class _Amount(Decimal):
+    pass
+
+
+class _Day(dt.date):
+    pass
+
+
+class _Member(Member):
+    nickname: str = "阿四"
+
+
+def _holding(where: str, value) -> Claim:
+    """The usual claim validated with ``value`` in one place (a model instance is kept as given)."""
+    c = base_claim()
+    if where == "member":
+        c["member"] = value
+    elif where == "hospital":
+        c["treatments"][0]["hospital"] = value
+    else:
+        c["treatments"][0]["items"][0] = value
+    return Claim.model_validate(c)
+
+
+ODD = [
+    ("member", _Member(member_id="M-1", name="李四", occupation="courier")),  # a model's subclass, with a field more
+    ("member", Member.model_construct(member_id="M-1", name=_Text("李四"), occupation="courier")),
+    ("item", Item.model_construct(on=dt.date(2022, 3, 1), category="treatment", out_of_pocket=_Amount("1.00"))),
+    ("item", Item.model_construct(on=_Day(2022, 3, 1), category="treatment", out_of_pocket=Decimal("1.00"))),
+]
+
+
+@pytest.mark.parametrize("where,value", ODD)
+def test_what_msgspec_would_write_otherwise_is_written_by_pydantic_core(where, value):
+    model = _holding(where, value)
+    assert claim_json(model) == _pydantic(model)
+    with pytest.raises(TypeError):
+        _encode(model)  # msgspec alone is never asked to write it
+
+
+def test_a_string_that_is_no_text_fails_as_it_always_did():
+    model = _holding("hospital", Hospital.model_construct(name="\ud800"))
+    with pytest.raises(PydanticSerializationError):
+        _pydantic(model)
+    with pytest.raises(PydanticSerializationError):
+        claim_json(model)
