@@ -11,11 +11,15 @@ from hypothesis import given, settings, strategies as st
 from pydantic_core import PydanticSerializationError, SchemaSerializer, core_schema as cs
 
 from mutualaid import Claim, testing as T
-from mutualaid.canonical import _encode, claim_json
-from mutualaid.model import Hospital, Item, Member
+from mutualaid.canonical import _encode, _pydantic_history, claim_json, history_json
+from mutualaid.model import HistoryEntry, Hospital, Item, Member
 from mutualaid.validate import parse
 
 from claimdata import base_claim
+
+
+class _Text(str):
+    pass
 
 
 def _pydantic(claim: Claim) -> bytes:
@@ -26,8 +30,27 @@ def _pydantic(claim: Claim) -> bytes:
 @settings(max_examples=60, deadline=None)
 @given(T.claims_with_history())
 def test_a_validated_claim_is_written_with_pydantic_cores_bytes(pair):
-    model, _, _ = parse(*pair)
+    model, entries, _ = parse(*pair)
     assert claim_json(model) == _pydantic(model)
+    assert history_json(entries) == _pydantic_history(entries, exclude_none=True)
+
+
+def _entry(claim_id: str, filed_on=None) -> HistoryEntry:
+    return HistoryEntry(claim_id=claim_id, accident_id="A-1", accident_occurred_on="2022-03-01", counted_out_of_pocket="10.00", paid="5.00", filed_on=filed_on)
+
+
+HISTORIES = [
+    (_entry("H-1"), _entry("H-2", "2022-03-05"), _entry("H-3")),  # filed_on left out where absent, kept where given
+    (_entry("H-1", "2022-03-05"),),
+    (_entry('H-1,"filed_on":null}'), _entry("H:null")),  # the cut's text inside a string stays (it is escaped there)
+    (HistoryEntry.model_construct(claim_id="H-1", accident_id="A-1", accident_occurred_on=dt.date(2022, 3, 1), counted_out_of_pocket=None, paid=Decimal("1.00")),),
+    (_entry("H-1"), HistoryEntry.model_construct(claim_id=_Text("H-2"), accident_id="A-1", accident_occurred_on=dt.date(2022, 3, 1), counted_out_of_pocket=Decimal("1.00"), paid=Decimal("1.00"))),
+]
+
+
+@pytest.mark.parametrize("history", HISTORIES)
+def test_a_history_is_written_with_pydantic_cores_bytes(history):
+    assert history_json(history) == _pydantic_history(history, exclude_none=True)
 
 
 # Every text field a claim may hold free text in, filled with any text (no lone surrogate: that is no text).
@@ -51,10 +74,6 @@ def test_every_code_point_is_written_as_pydantic_core_writes_it():
     assert _encode("".join(points)) == text.to_json("".join(points))
     for c in [*points[:0x80], "\u2028", "\u2029", "\ufeff", "\U0010ffff"]:  # each control and the odd ones alone
         assert _encode(c) == text.to_json(c), repr(c)
-
-
-class _Text(str):
-    pass
 
 
 class _Amount(Decimal):

@@ -1,4 +1,4 @@
-"""The validated claim as the record hashes it, written by msgspec: pydantic-core's bytes, for less.
+"""The validated claim and history as the record hashes them, written by msgspec: pydantic-core's bytes, for less.
 
 The record's ``input_hash`` is the sha256 of :func:`mutualaid.decide.canonical_input`, whose claim
 part has always been pydantic-core's ``to_json`` of the validated :class:`~mutualaid.model.Claim`.
@@ -22,13 +22,18 @@ it always did. Validation puts only those plain types in a claim. A model built 
 (``model_construct``) could hold a ``float`` or ``bytes`` that msgspec writes its own way (``1e16``
 against pydantic-core's ``1e+16``; base64): such a model is outside the contract, which is about
 the models validation makes (``docs/interpretations.md``).
+
+The history is written the same way (:func:`history_json`), its entries' ``filed_on`` left out
+where it is None, as pydantic-core's ``exclude_none`` leaves it out.
 """
 
 from __future__ import annotations
 
 import msgspec
+from pydantic import TypeAdapter
 
-from .model import Accident, Claim, Hospital, Item, Member, Payee, Treatment
+from .model import Accident, Claim, HistoryEntry, Hospital, Item, Member, Payee, Treatment
+from .quick_schema import quick_none_dropping
 
 _INPUT_MODELS = frozenset((Claim, Member, Accident, Treatment, Hospital, Item, Payee))
 
@@ -44,7 +49,20 @@ def _fields(value: object) -> dict:
     raise _NotPlain(type(value).__name__)
 
 
+def _entry_fields(value: object) -> dict:
+    """:func:`_fields` for a history: a :class:`HistoryEntry`'s fields, or a refusal."""
+    if type(value) is HistoryEntry:
+        return value.__dict__
+    raise _NotPlain(type(value).__name__)
+
+
 _encode = msgspec.json.Encoder(enc_hook=_fields).encode
+_encode_history = msgspec.json.Encoder(enc_hook=_entry_fields).encode
+_pydantic_history = quick_none_dropping(TypeAdapter(tuple[HistoryEntry, ...]).core_schema).to_json
+"""The history as the record always wrote it, with ``exclude_none=True``: the bytes of
+``TypeAdapter(tuple[HistoryEntry, ...]).dump_json``, since an entry's only None field,
+``filed_on``, is the one its ``exclude_if`` hook drops (tests/test_replay.py pins them)."""
+_NO_FILING = b',"filed_on":null}'
 
 
 def claim_json(claim: Claim) -> bytes:
@@ -53,3 +71,19 @@ def claim_json(claim: Claim) -> bytes:
         return _encode(claim)
     except (TypeError, UnicodeEncodeError):
         return claim.__pydantic_serializer__.to_json(claim)
+
+
+def history_json(history: tuple[HistoryEntry, ...]) -> bytes:
+    """``_pydantic_history(history, exclude_none=True)``'s bytes.
+
+    msgspec writes each entry's fields, ``filed_on`` last (the fields' order); where it is None,
+    ``,"filed_on":null}`` is cut to ``}``. That text is the end of an entry and nothing else: a
+    ``"`` inside a JSON string is always escaped, so ``,"`` never stands inside one. Any other
+    ``:null`` left (a None in another field, which validation never leaves) sends the history to
+    pydantic-core, as does any value msgspec could write otherwise (see the module's docstring).
+    """
+    try:
+        written = _encode_history(history).replace(_NO_FILING, b"}")
+    except (TypeError, UnicodeEncodeError):
+        return _pydantic_history(history, exclude_none=True)
+    return written if b":null" not in written else _pydantic_history(history, exclude_none=True)

@@ -22,18 +22,14 @@ from . import __version__
 from .edition import Edition
 from .engine import engine_of
 from .compiled import Matched
-from .canonical import claim_json
+from .canonical import claim_json, history_json
 from .facts import ASSESSED, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, made
-from .quick_schema import quick_none_dropping
-from .validate import _history_adapter, parse
+from .validate import parse
 
 _YUAN: dict[int, Decimal] = {}
 _NONE: frozenset = frozenset()
 _ASSESS = tuple(a.assess for a in ASSESSED)
-_history_json = quick_none_dropping(_history_adapter.core_schema).to_json
-"""The history as the record writes it: ``_history_adapter.dump_json``'s bytes, since an entry's
-only None field, ``filed_on``, is the one its ``exclude_if`` hook drops (tests/test_replay.py pins them)."""
 
 
 def _yuan(fen: int) -> Decimal:
@@ -83,10 +79,10 @@ def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
     ``1200.00`` are both ``"1200.00"``; a lowercase x in a 身份证 number is X; null lists are
     empty), and the keys follow the models' field order, which ``schema_version`` pins.
     """
-    # The claim written by msgspec, with pydantic-core's bytes (mutualaid.canonical). The history as
-    # one list in one call: the same bytes as its entries joined by commas, for less. An empty
-    # history is ``[]`` (half the claims of a year have none: no call into the serializer).
-    return b"".join((b'{"claim":', claim_json(claim), b',"history":', _history_json(history, exclude_none=True) if history else b"[]", b"}"))
+    # The claim and the history written by msgspec, with pydantic-core's bytes (mutualaid.canonical);
+    # the history as one list in one call. An empty history is ``[]`` (half the claims of a year
+    # have none: no call into the serializer).
+    return b"".join((b'{"claim":', claim_json(claim), b',"history":', history_json(history) if history else b"[]", b"}"))
 
 
 def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Record:
