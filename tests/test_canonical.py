@@ -35,6 +35,10 @@ def test_a_validated_claim_is_written_with_pydantic_cores_bytes(pair):
     assert history_json(entries) == _pydantic_history(entries, exclude_none=True)
 
 
+class _Entry(HistoryEntry):
+    note: str = "a field more"
+
+
 def _entry(claim_id: str, filed_on=None) -> HistoryEntry:
     return HistoryEntry(claim_id=claim_id, accident_id="A-1", accident_occurred_on="2022-03-01", counted_out_of_pocket="10.00", paid="5.00", filed_on=filed_on)
 
@@ -44,6 +48,7 @@ HISTORIES = [
     (_entry("H-1", "2022-03-05"),),
     (_entry('H-1,"filed_on":null}'), _entry("H:null")),  # the cut's text inside a string stays (it is escaped there)
     (HistoryEntry.model_construct(claim_id="H-1", accident_id="A-1", accident_occurred_on=dt.date(2022, 3, 1), counted_out_of_pocket=None, paid=Decimal("1.00")),),
+    (_entry("H-1"), _Entry(claim_id="H-2", accident_id="A-1", accident_occurred_on="2022-03-01", counted_out_of_pocket="1.00", paid="1.00")),
     (_entry("H-1"), HistoryEntry.model_construct(claim_id=_Text("H-2"), accident_id="A-1", accident_occurred_on=dt.date(2022, 3, 1), counted_out_of_pocket=Decimal("1.00"), paid=Decimal("1.00"))),
 ]
 

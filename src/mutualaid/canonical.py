@@ -30,7 +30,7 @@ where it is None, as pydantic-core's ``exclude_none`` leaves it out.
 from __future__ import annotations
 
 import msgspec
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from .model import Accident, Claim, HistoryEntry, Hospital, Item, Member, Payee, Treatment
 from .quick_schema import quick_none_dropping
@@ -49,15 +49,12 @@ def _fields(value: object) -> dict:
     raise _NotPlain(type(value).__name__)
 
 
-def _entry_fields(value: object) -> dict:
-    """:func:`_fields` for a history: a :class:`HistoryEntry`'s fields, or a refusal."""
-    if type(value) is HistoryEntry:
-        return value.__dict__
-    raise _NotPlain(type(value).__name__)
-
-
 _encode = msgspec.json.Encoder(enc_hook=_fields).encode
-_encode_history = msgspec.json.Encoder(enc_hook=_entry_fields).encode
+_encode_history = msgspec.json.Encoder(enc_hook=vars(BaseModel)["__dict__"].__get__).encode
+"""For a history of entries of exactly :class:`HistoryEntry` (checked first, all at once): its hook
+is the models' ``__dict__`` descriptor, which refuses any object that is no model (a subclass of
+``str``, ``Decimal`` or ``date``) with no call into Python an entry."""
+_ENTRIES = {HistoryEntry}
 _pydantic_history = quick_none_dropping(TypeAdapter(tuple[HistoryEntry, ...]).core_schema).to_json
 """The history as the record always wrote it, with ``exclude_none=True``: the bytes of
 ``TypeAdapter(tuple[HistoryEntry, ...]).dump_json``, since an entry's only None field,
@@ -80,8 +77,12 @@ def history_json(history: tuple[HistoryEntry, ...]) -> bytes:
     ``,"filed_on":null}`` is cut to ``}``. That text is the end of an entry and nothing else: a
     ``"`` inside a JSON string is always escaped, so ``,"`` never stands inside one. Any other
     ``:null`` left (a None in another field, which validation never leaves) sends the history to
-    pydantic-core, as does any value msgspec could write otherwise (see the module's docstring).
+    pydantic-core, as does an entry of a subclass and any value msgspec could write otherwise (see
+    the module's docstring). A model held in an entry's field (only ``model_construct`` puts one
+    there) would be written from its ``__dict__``.
     """
+    if set(map(type, history)) != _ENTRIES:  # a subclass of HistoryEntry, or something else
+        return _pydantic_history(history, exclude_none=True)
     try:
         written = _encode_history(history).replace(_NO_FILING, b"}")
     except (TypeError, UnicodeEncodeError):
