@@ -117,7 +117,7 @@ ODD = [
 def test_what_msgspec_would_write_otherwise_is_written_by_pydantic_core(where, value):
     model = _holding(where, value)
     assert claim_json(model) == _pydantic(model)
-    with pytest.raises(TypeError):
+    with pytest.raises((TypeError, AttributeError)):
         _encode(model)  # msgspec alone is never asked to write it
 
 

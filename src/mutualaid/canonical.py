@@ -14,14 +14,16 @@ encoder writes the same text from the models' ``__dict__``, in the same order, a
   ``\\u00xx``, everything else, non-ASCII included, as its UTF-8 (every code point is checked in
   ``tests/test_canonical.py``).
 
-Whatever else a claim holds is written by pydantic-core as before: :func:`_fields` gives msgspec
-the fields of the input models of exactly their classes only, and refuses any other object msgspec
-cannot write itself (a subclass of ``str``, ``int``, ``Decimal`` or ``date``, a subclass of a
-model); a string that is no text (a lone surrogate) fails in msgspec and then in pydantic-core, as
-it always did. Validation puts only those plain types in a claim. A model built without validation
+Whatever else a claim holds is written by pydantic-core as before: msgspec's hook gives it the
+fields of the input models of exactly their classes only (``__canonical__``, below), and fails on
+any other object msgspec cannot write itself (a subclass of ``str``, ``int``, ``Decimal`` or
+``date``, a subclass of a model); a string that is no text (a lone surrogate) fails in msgspec and
+then in pydantic-core, as it always did. Validation puts only those plain types in a claim. A model built without validation
 (``model_construct``) could hold a ``float`` or ``bytes`` that msgspec writes its own way (``1e16``
 against pydantic-core's ``1e+16``; base64): such a model is outside the contract, which is about
-the models validation makes (``docs/interpretations.md``).
+the models validation makes (``docs/interpretations.md``), as is an input model held where the
+contract has a value or another model (only ``model_construct`` puts one there), which msgspec
+writes with all its fields.
 
 The history is written the same way (:func:`history_json`), its entries' ``filed_on`` left out
 where it is None, as pydantic-core's ``exclude_none`` leaves it out.
@@ -29,44 +31,36 @@ where it is None, as pydantic-core's ``exclude_none`` leaves it out.
 
 from __future__ import annotations
 
+import operator
+
 import msgspec
 from pydantic import BaseModel, TypeAdapter
 
 from .model import Accident, Claim, HistoryEntry, Hospital, Item, Member, Payee, Treatment
 from .quick_schema import quick_none_dropping
 
-_INPUT_MODELS = frozenset((Claim, Member, Accident, Treatment, Hospital, Item, Payee))
+# Each input model's fields, for msgspec with no call into Python: ``model.__canonical__`` is the
+# models' own ``__dict__`` descriptor (C code), set on these classes alone. A subclass of one has
+# its own ``__canonical__``, which raises (mutualaid.model._Input), and any other object has none.
+_FIELDS = vars(BaseModel)["__dict__"]
+for _model in (Claim, Member, Accident, Treatment, Hospital, Item, Payee, HistoryEntry):
+    type.__setattr__(_model, "__canonical__", _FIELDS)
 
-
-class _NotPlain(TypeError):
-    """A value of a claim that msgspec could write otherwise than pydantic-core."""
-
-
-def _fields(value: object) -> dict:
-    """msgspec's hook for what it cannot write itself: an input model's fields, or a refusal."""
-    if type(value) in _INPUT_MODELS:
-        return value.__dict__
-    raise _NotPlain(type(value).__name__)
-
-
-_encode = msgspec.json.Encoder(enc_hook=_fields).encode
-_encode_history = msgspec.json.Encoder(enc_hook=vars(BaseModel)["__dict__"].__get__).encode
-"""For a history of entries of exactly :class:`HistoryEntry` (checked first, all at once): its hook
-is the models' ``__dict__`` descriptor, which refuses any object that is no model (a subclass of
-``str``, ``Decimal`` or ``date``) with no call into Python an entry."""
-_ENTRIES = {HistoryEntry}
+_encode = msgspec.json.Encoder(enc_hook=operator.attrgetter("__canonical__")).encode
 _pydantic_history = quick_none_dropping(TypeAdapter(tuple[HistoryEntry, ...]).core_schema).to_json
 """The history as the record always wrote it, with ``exclude_none=True``: the bytes of
 ``TypeAdapter(tuple[HistoryEntry, ...]).dump_json``, since an entry's only None field,
 ``filed_on``, is the one its ``exclude_if`` hook drops (tests/test_replay.py pins them)."""
 _NO_FILING = b',"filed_on":null}'
+_ODD = (TypeError, AttributeError, UnicodeEncodeError)
+"""What msgspec raises where a claim or history holds something it would write otherwise."""
 
 
 def claim_json(claim: Claim) -> bytes:
     """``claim.__pydantic_serializer__.to_json(claim)``'s bytes (see the module's docstring)."""
     try:
         return _encode(claim)
-    except (TypeError, UnicodeEncodeError):
+    except _ODD:
         return claim.__pydantic_serializer__.to_json(claim)
 
 
@@ -78,13 +72,10 @@ def history_json(history: tuple[HistoryEntry, ...]) -> bytes:
     ``"`` inside a JSON string is always escaped, so ``,"`` never stands inside one. Any other
     ``:null`` left (a None in another field, which validation never leaves) sends the history to
     pydantic-core, as does an entry of a subclass and any value msgspec could write otherwise (see
-    the module's docstring). A model held in an entry's field (only ``model_construct`` puts one
-    there) would be written from its ``__dict__``.
+    the module's docstring).
     """
-    if set(map(type, history)) != _ENTRIES:  # a subclass of HistoryEntry, or something else
-        return _pydantic_history(history, exclude_none=True)
     try:
-        written = _encode_history(history).replace(_NO_FILING, b"}")
-    except (TypeError, UnicodeEncodeError):
+        written = _encode(history).replace(_NO_FILING, b"}")
+    except _ODD:
         return _pydantic_history(history, exclude_none=True)
     return written if b":null" not in written else _pydantic_history(history, exclude_none=True)
