@@ -58,9 +58,9 @@ def adjudicate(
     (durable_rules' Rete network, the reference; ``pip install 'mutualaid[durable]'``).
 
     ``record=False`` leaves out :attr:`Decision.record` (the library version and the hashes of the
-    edition and the input, for ``mutualaid replay``): hashing the canonical input is about a seventh
-    of the cost of a decision (11 of 78 µs, ``benchmarks/floor.py``), which a what-if run over a
-    year of claims need not pay.
+    edition and the input, for ``mutualaid replay``): writing and hashing the canonical input is
+    about a tenth of the cost of a decision (``benchmarks/bench_cost.py``'s third figure), which a
+    what-if run over a year of claims need not pay.
 
     The function is pure: the same input gives the same decision, and the input is never changed.
     Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
