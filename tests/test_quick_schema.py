@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from mutualaid import Claim, HistoryEntry, InvalidClaim
-from mutualaid.decide import _history_json
+from mutualaid.canonical import _pydantic_history, history_json
 from mutualaid.validate import _history_adapter, _quick_claim, _quick_history, parse
 
 from claimdata import ID, ID_X, base_claim, hist
@@ -90,8 +90,9 @@ def test_the_quick_reader_is_built_from_its_own_schema():
 def test_the_record_writes_the_history_as_its_adapter_does():
     history = _history_adapter.validate_python((hist("H-1", "A-1", "2022-03-01", "1.00", "1.00"), hist("H-2", "A-1", "2022-03-01", "1.00", "1.00", filed_on="2022-03-05")))
     assert all(type(h) is HistoryEntry for h in history)
-    written = _history_json(history, exclude_none=True)
+    written = _pydantic_history(history, exclude_none=True)
     assert written == _history_adapter.dump_json(history) and written.count(b'"filed_on"') == 1
+    assert history_json(history) == written
 
 
 class _Text(str):

@@ -22,17 +22,14 @@ from . import __version__
 from .edition import Edition
 from .engine import engine_of
 from .compiled import Matched
+from .canonical import claim_json, history_json
 from .facts import ASSESSED, derive
 from .model import SCHEMA_VERSION, Claim, Decision, HistoryEntry, Record, made
-from .quick_schema import quick_none_dropping
-from .validate import _history_adapter, parse
+from .validate import parse
 
 _YUAN: dict[int, Decimal] = {}
 _NONE: frozenset = frozenset()
 _ASSESS = tuple(a.assess for a in ASSESSED)
-_history_json = quick_none_dropping(_history_adapter.core_schema).to_json
-"""The history as the record writes it: ``_history_adapter.dump_json``'s bytes, since an entry's
-only None field, ``filed_on``, is the one its ``exclude_if`` hook drops (tests/test_replay.py pins them)."""
 
 
 def _yuan(fen: int) -> Decimal:
@@ -61,9 +58,9 @@ def adjudicate(
     (durable_rules' Rete network, the reference; ``pip install 'mutualaid[durable]'``).
 
     ``record=False`` leaves out :attr:`Decision.record` (the library version and the hashes of the
-    edition and the input, for ``mutualaid replay``): hashing the canonical input is about a seventh
-    of the cost of a decision (11 of 78 µs, ``benchmarks/floor.py``), which a what-if run over a
-    year of claims need not pay.
+    edition and the input, for ``mutualaid replay``): writing and hashing the canonical input is
+    about a tenth of the cost of a decision (``benchmarks/bench_cost.py``'s third figure), which a
+    what-if run over a year of claims need not pay.
 
     The function is pure: the same input gives the same decision, and the input is never changed.
     Bad input raises :class:`~mutualaid.errors.InvalidClaim`, naming every offending field.
@@ -82,9 +79,10 @@ def canonical_input(claim: Claim, history: tuple[HistoryEntry, ...]) -> bytes:
     ``1200.00`` are both ``"1200.00"``; a lowercase x in a 身份证 number is X; null lists are
     empty), and the keys follow the models' field order, which ``schema_version`` pins.
     """
-    # The history as one list in one call: the same bytes as its entries joined by commas, for less.
-    # An empty history is ``[]`` (half the claims of a year have none: no call into the serializer).
-    return b"".join((b'{"claim":', claim.__pydantic_serializer__.to_json(claim), b',"history":', _history_json(history, exclude_none=True) if history else b"[]", b"}"))
+    # The claim and the history written by msgspec, with pydantic-core's bytes (mutualaid.canonical);
+    # the history as one list in one call. An empty history is ``[]`` (half the claims of a year
+    # have none: no call into the serializer).
+    return b"".join((b'{"claim":', claim_json(claim), b',"history":', history_json(history) if history else b"[]", b"}"))
 
 
 def record_of(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -> Record:

@@ -30,6 +30,7 @@ from .icd10 import who_code
 from .model import Claim, HistoryEntry
 from .rule import Assessed, Derived
 from .rules import art5_1, art5_2, art5_3, art5_4
+from .values import FEN
 
 DERIVED: tuple[Derived, ...] = (art5_4.DERIVED, art5_1.DERIVED)
 """What the articles derive for a claim, each declared in its article's module; added in this order."""
@@ -130,20 +131,32 @@ def summary(claim: Claim, history: tuple[HistoryEntry, ...], edition: Edition) -
     accumulate = edition.accumulate_same_accident
     whole_member = edition.cap.scope == "member"
     start, end = edition.period.start, edition.period.end
-    for entry in history:  # fen() inline: this loop runs once a history entry
+    for entry in history:  # fen() inline, each amount's fen read from FEN once seen: this loop runs once a history entry
+        paid = entry.paid
         if entry.accident_id == accident_id:
             top_up = True
             if accumulate:
-                counted += int(entry.counted_out_of_pocket.scaleb(2))
-            paid_accident += int(entry.paid.scaleb(2))
+                counted += _fen(entry.counted_out_of_pocket)
+            paid_accident += _fen(paid)
             filed = entry.filed_on
             if filed is not None:
                 day = filed.toordinal()
                 if not first_filed or day < first_filed:
                     first_filed = day
         if whole_member or start <= entry.accident_occurred_on <= end:
-            paid_scope += int(entry.paid.scaleb(2))
+            try:
+                paid_scope += FEN[paid] if type(paid) is Decimal else int(paid.scaleb(2))
+            except TypeError:  # a signalling NaN is no key; scaleb raises as it always did
+                paid_scope += int(paid.scaleb(2))
     return HistorySummary(top_up, counted, paid_accident, paid_scope, first_filed)
+
+
+def _fen(amount: Decimal) -> int:
+    """``fen(amount)``, read from :data:`~mutualaid.values.FEN` once seen (the walk's rarer amounts)."""
+    try:
+        return FEN[amount] if type(amount) is Decimal else int(amount.scaleb(2))
+    except TypeError:  # a signalling NaN is no key; scaleb raises as it always did
+        return int(amount.scaleb(2))
 
 
 class Facts(NamedTuple):

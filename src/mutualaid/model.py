@@ -71,8 +71,26 @@ def _null_is_absent(default):
     return BeforeValidator(lambda v: default if v is None else v)
 
 
+class _Subclass:
+    """The ``__canonical__`` of every subclass of ``_Input``: no fields to write (:mod:`mutualaid.canonical`)."""
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        raise TypeError(f"{getattr(cls, '__name__', cls)} is not one of the input models itself")
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, hide_input_in_errors=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Each new model's ``__canonical__`` refuses; :mod:`mutualaid.canonical` then gives the input
+        models themselves their fields' dict (a subclass of one, which pydantic writes with its
+        parent's fields only, keeps refusing)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        type.__setattr__(cls, "__canonical__", _SUBCLASS)
+
+
+_SUBCLASS = _Subclass()
 
 
 class Member(_Input):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from decimal import Decimal
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -29,7 +30,7 @@ from .pydantic_errors import _field_error  # noqa: F401 - the service codes its 
 from .pydantic_errors import pydantic_errors as _pydantic_errors, pydantic_errors_up_to as _pydantic_errors_up_to
 from .quick_schema import quick
 from .rules import art5
-from .values import to_date, to_money
+from .values import FEN, to_date, to_money
 
 _entry_adapter = TypeAdapter(HistoryEntry)
 _history_adapter = TypeAdapter(Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_MAX)])
@@ -512,7 +513,10 @@ def _history_checks(
         ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
         if ed is None:
             continue
-        fen = int(paid.scaleb(2))
+        try:  # FEN: each amount's fen once (mutualaid.values); anything else as scaleb always read it
+            fen = FEN[paid] if type(paid) is Decimal else int(paid.scaleb(2))
+        except TypeError:  # a signalling NaN is no key; scaleb raises as it always did
+            fen = int(paid.scaleb(2))
         on_accident = paid_by_accident[aid] = paid_by_accident.get(aid, 0) + fen
         if e := above_top_tier(n, aid, on_accident, ed):
             errors.append(replace(e, value=shown(paid)) if e.value is None else e)  # the entry's own payment
