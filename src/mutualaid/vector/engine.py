@@ -580,7 +580,7 @@ def _row_rules(flat: Flat, rows: pl.DataFrame, edition: Edition, rules: _Compile
     # Rows grouped by member (integer keys, each member's claims together, in filing order), so that
     # every running sum is over small contiguous groups.
     keys = _among(flat, rows)(flat.keys)  # the claims' places, in place order
-    static = static.hstack(keys.drop("n")).sort("m", "n")
+    static = static.hstack(keys.drop("n")).sort("m", "n").with_row_index("at")  # a row's place, for _settled
     flat.cache[key] = (rows, static, row_fired)
     return static, row_fired
 
@@ -619,24 +619,22 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     claim_stage = None if reads_history else first.select(names)  # what the whole frame's round takes as it is
     state = _guess(first, static.columns, edition, orders)
     del first
-    done: list[pl.DataFrame] = []
+    rounds_out: list[pl.DataFrame] = []  # each round's rows: the whole frame's, then the moved members' again
     longest = _longest(flat, rows, static)
-    kept = [*_KEPT, *(f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ()))]  # what the table reads
     rounds = 0
     while True:
         whole = state.height == static.height
         out = _round(state, edition, rules, orders if whole else None, claim_stage if whole else None)
+        rounds_out.append(out)
         rounds += 1
         new_entered = pl.col("outcome").is_in(["approved", "denied"])
         new_err = pl.col("outcome") == "error"
         same = (new_entered == pl.col("entered")) & (pl.col("payout_out") == pl.col("paid")) & (new_err == pl.col("err"))
         moved = out.filter(~same).get_column("m").unique().implode()
         if moved.list.len().item() == 0:
-            done.append(out.select(kept))
             break
         if rounds > longest + ACCELERATED + 2:  # pragma: no cover - the induction in the module docstring rules it out
             raise RuntimeError("the polars engine's history did not settle; please report this claim stream")
-        done.append(out.select("m", *kept).filter(~pl.col("m").is_in(moved)).drop("m"))
         out = out.filter(pl.col("m").is_in(moved))
         if rounds < ACCELERATED:  # the next guess: how each claim was decided, and the issue's arithmetic
             state = _guess(out, static.columns, edition, None)
@@ -646,8 +644,9 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     # facts are in that order), rather than sorted with them.
     # Only the table's columns are sorted into place order; the rules that bit are read unsorted.
     names = flat.cache[id(rows)][1][0].select("claim_id", "member_id", "accident_id")
-    unsorted = pl.concat(done, how="diagonal_relaxed")
-    result = unsorted.select(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error")).sort("n").hstack(names)
+    tested = [f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ())] if lists or pairs else []
+    unsorted = _settled(rounds_out, [*(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error")), *tested])
+    result = unsorted.select(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error"))[_in_place(flat, rows)].hstack(names)
 
     if not lists:  # the pairs as they are: a comparison orders nothing, and reads the claims that moved
         slim = result.select(
@@ -692,6 +691,22 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
         .with_columns(pl.col("rules").list.len().cast(pl.Int64).alias("reasons"))
     )  # fmt: skip
     return Decided(edition, frame, rounds)
+
+
+def _settled(rounds_out: list[pl.DataFrame], columns: list[str]) -> pl.DataFrame:
+    """Each row's ``columns`` as its member's last round left them, in the whole frame's order: the first
+    round's columns, with each later round's rows written over theirs by their place (``at``), not the
+    rows that settled filtered out of each round and the rest sorted back into place."""
+    first = rounds_out[0]
+    if len(rounds_out) == 1:
+        return first.select(columns)
+    out = []
+    for name in columns:
+        column = first.get_column(name).clone()
+        for later in rounds_out[1:]:
+            column.scatter(later.get_column("at"), later.get_column(name).cast(column.dtype))
+        out.append(column)
+    return pl.DataFrame(out)
 
 
 ACCELERATED = 4
@@ -754,8 +769,13 @@ def _orders(flat: Flat, rows: pl.DataFrame, static: pl.DataFrame) -> tuple["_Ord
     key = ("orders", id(rows))
     found = flat.cache.get(key)
     if found is None or found[0] is not rows:
-        found = flat.cache[key] = (rows, _Order(static, "a"), _Sends(static))
+        found = flat.cache[key] = (rows, _Order(static, "a"), _Sends(static), static.get_column("n").arg_sort())
     return found[1], found[2]
+
+
+def _in_place(flat: Flat, rows: pl.DataFrame) -> pl.Series:
+    """The gather that puts the whole frame's rows (by member, then filing) into place order (:func:`_orders`' fourth)."""
+    return cast(pl.Series, flat.cache[("orders", id(rows))][3])
 
 
 def _claim_rules(frame: pl.LazyFrame, days: pl.DataFrame, edition: Edition, rules: _Compiled) -> pl.LazyFrame:
