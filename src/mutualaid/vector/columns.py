@@ -201,6 +201,10 @@ class Source:
             self._collected = self.frame.collect(optimizations=flags(self.total))
         return self._collected
 
+    def release(self) -> None:
+        """Let the frame read into memory go (:meth:`raw` reads it again if asked)."""
+        self._collected = None
+
     def raw(self, places: Iterable[int]) -> dict[int, Any]:
         places = sorted(set(places))
         if not places:

@@ -194,6 +194,8 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
     comparison), and what it returns is kept in ``Compared.against``.
     """
     source, flat, keep, aside = _read(claims, editions_[0])
+    raw = source.raw(aside)
+    source.release()  # the claims as read are no longer needed: the editions' rounds take their memory
     parts: list[Decided] = []
     found = []
     first: Optional[Decided] = None
@@ -205,7 +207,6 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
             found.append(against(first, part))
         parts.append(Decided(part.edition, part.frame.select([c for c in SLIM if c in part.frame.columns]), part.rounds))
     del first
-    raw = source.raw(aside)
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
     by_hand = {c.line - 1: c for c in worker([(n + 1, _validated(raw[n])) for n in sorted(raw) if n not in flat.alone])}
     by_hand.update(_alone(flat.alone & set(raw), raw, editions_))
