@@ -124,7 +124,7 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
 
 def _filled(side: pl.DataFrame) -> pl.DataFrame:
     """A bad claim's row pays 0 and has no tier in a comparison's sums (as :class:`mutualaid.whatif.Side` holds it)."""
-    return side.with_columns(pl.col("payout_fen").fill_null(0), pl.col("tier_amount_fen").fill_null(0))
+    return side.with_columns(pl.col("payout_fen").fill_null(0), *([pl.col("tier_amount_fen").fill_null(0)] if "tier_amount_fen" in side.columns else []))
 
 
 def _meaning(editions: tuple) -> dict[str, tuple[str, str]]:

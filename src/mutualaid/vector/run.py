@@ -141,8 +141,20 @@ class Compared:
     """What ``compare_frames``' ``against`` found for each edition after the first."""
 
 
-SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "tier_amount_fen", "error")
-"""What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty)."""
+SLIM = ("n", "claim_id", "member_id", "outcome", "payout_fen", "error")
+"""What a comparison keeps of each edition's table once its causes are found (a sweep holds twenty):
+the outcome as an enum, and the places and ids the first edition's (the same rows, in the same order)."""
+OUTCOMES = pl.Enum(["approved", "denied", "pending", "error"])
+"""A decision's outcome (``model.Outcome``), or ``error`` for bad input."""
+
+
+def _slim(frame: pl.DataFrame, first: Optional[pl.DataFrame]) -> pl.DataFrame:
+    """What a comparison keeps of an edition's table (:data:`SLIM`), sharing the first edition's places and ids."""
+    slim = frame.select(SLIM).with_columns(pl.col("outcome").cast(OUTCOMES))
+    if first is None:
+        return slim
+    assert slim.get_column("n").equals(first.get_column("n"))  # every edition decides the same rows, in place order
+    return slim.with_columns(first.get_column("n"), first.get_column("claim_id"), first.get_column("member_id"))
 
 
 def _validated(claim: Any) -> Any:
@@ -205,7 +217,7 @@ def compare_frames(claims: Any, editions_: tuple, against: Optional[Callable[[De
             first = part
         elif against is not None and first is not None:
             found.append(against(first, part))
-        parts.append(Decided(part.edition, part.frame.select([c for c in SLIM if c in part.frame.columns]), part.rounds))
+        parts.append(Decided(part.edition, _slim(part.frame, parts[0].frame if parts else None), part.rounds))
     del first
     worker = CompareSpec(tuple(editions_), "native").worker(0, 1)
     by_hand = {c.line - 1: c for c in worker([(n + 1, _validated(raw[n])) for n in sorted(raw) if n not in flat.alone])}
