@@ -171,22 +171,33 @@ def claims_ok(filed_day: pl.Expr) -> pl.Expr:
 
 def once_in_claim(n: pl.Series, ids: pl.Series) -> pl.Series:
     """Whether each treatment id is its claim's only one so spelled (``n`` the claim's place, rising),
-    as ``pl.len().over("n", "treatment_id") == 1`` says (a null id is as another null): the claim's
-    place and the id's hash packed into one integer, whose repeats are the only rows that may repeat
-    an id; the window is taken over those few. (A window over the text costs four times as much.)"""
-    if n.len() == 0:
-        return pl.Series("once", [], dtype=pl.Boolean)
-    bits = max(1, int(n.max()).bit_length())  # type: ignore[arg-type]  # places are integers from 0
+    as ``pl.len().over("n", "treatment_id") == 1`` says (a null id is as another null). A claim's rows
+    are one run: each row's id hash is compared with the rows a few places before it in the same claim
+    (as many places as the longest claim holds rows; a claim longer than :data:`_LAGS` takes a hash
+    of the claim and the id packed into one integer instead), and the window is taken over the few
+    rows whose hash repeats. (A window over the text costs ten times as much.)"""
     frame = pl.DataFrame([n.alias("n"), ids.alias("treatment_id")])
-    maybe = frame.select(
-        (pl.col("n").cast(pl.UInt64) * pl.lit(1 << (64 - bits), dtype=pl.UInt64) + pl.col("treatment_id").hash(24) // pl.lit(1 << bits, dtype=pl.UInt64))
-        .is_duplicated()
-    ).to_series()
-    if not maybe.any():
-        return (~maybe).alias("once")
-    rows = maybe.arg_true()
+    if frame.height == 0:
+        return pl.Series("once", [], dtype=pl.Boolean)
+    longest = frame.select(pl.col("n").rle().struct.field("len").max()).item()
+    h, same = pl.col("treatment_id").hash(24), pl.col("n")
+    if longest <= _LAGS:
+        maybe = pl.lit(False)
+        for lag in range(1, longest):
+            maybe = maybe | ((same == same.shift(lag)) & (h == h.shift(lag))).fill_null(False) | ((same == same.shift(-lag)) & (h == h.shift(-lag))).fill_null(False)
+    else:
+        bits = max(1, int(n.max()).bit_length())  # type: ignore[arg-type]  # places are integers from 0
+        maybe = (pl.col("n").cast(pl.UInt64) * pl.lit(1 << (64 - bits), dtype=pl.UInt64) + h // pl.lit(1 << bits, dtype=pl.UInt64)).is_duplicated()
+    maybe_s = frame.select(maybe.alias("maybe")).to_series()
+    if not maybe_s.any():
+        return (~maybe_s).alias("once")
+    rows = maybe_s.arg_true()
     again = frame[rows].select(pl.len().over("n", "treatment_id") == 1).to_series()  # every row of a repeated key is among them
-    return (~maybe).scatter(rows, again).alias("once")
+    return (~maybe_s).scatter(rows, again).alias("once")
+
+
+_LAGS = 16
+"""The longest claim (in treatment rows) whose ids :func:`once_in_claim` compares by place."""
 
 
 def treatments_ok(once: Optional[pl.Series] = None) -> pl.Expr:

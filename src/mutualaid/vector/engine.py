@@ -247,30 +247,43 @@ def _keys(c: pl.DataFrame, small: bool) -> pl.DataFrame:
     if small or c.select(pl.col("member_id").str.contains("\x00", literal=True).any()).item():
         return c.select("n", pl.col("member_id").rank("dense").alias("m"), *joined).with_columns(pl.col("s").is_duplicated().alias("resent"))
     m = c.select(pl.col("member_id").rank("dense")).to_series()
-    a, s = _within(m, c.get_column("accident_id")), _within(m, c.get_column("claim_id"))
-    return pl.DataFrame([c.get_column("n"), m.alias("m"), a.alias("a"), s.alias("s"), s.is_duplicated().alias("resent")])
+    (a, _), (s, resent) = _within(m, c.get_column("accident_id")), _within(m, c.get_column("claim_id"))
+    return pl.DataFrame([c.get_column("n"), m.alias("m"), a.alias("a"), s.alias("s"), resent.alias("resent")])
 
 
-def _within(m: pl.Series, text: pl.Series) -> pl.Series:
-    """A number (from 1) for each distinct (``m``, ``text``), null where either is: the member's key and
-    the text's hash packed into one integer, sorted, and numbered by run; the text is compared along the
-    sorted runs, and when two texts of a member share a hash (which the hash makes all but impossible),
-    the text itself is ranked. Sorting integers costs a fraction of sorting the text (two thirds of a
-    second at a million claims, for the accident and claim keys)."""
+def _within(m: pl.Series, text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """A number (from 1) for each distinct (``m``, ``text``), null where either is, and whether another
+    row has the same (as ``is_duplicated`` says: the rows where either is null are all alike). The
+    member's key and the text's hash are packed into one integer, sorted, and numbered by run; the text
+    is compared along the sorted runs, and when two texts of a member share a hash (which the hash makes
+    all but impossible), the text itself is ranked. Sorting integers costs a fraction of sorting the
+    text (two thirds of a second at a million claims, for the accident and claim keys)."""
     bits = max(1, int(cast(int, m.max() or 0)).bit_length())
     frame = pl.DataFrame([m.alias("m"), text.alias("v")])
     key = frame.select(
         pl.when(pl.col("m").is_not_null() & pl.col("v").is_not_null())
         .then(pl.col("m").cast(pl.UInt64) * pl.lit(1 << (64 - bits), dtype=pl.UInt64) + pl.col("v").hash(24) // pl.lit(1 << bits, dtype=pl.UInt64))
     ).to_series()
+    if key.len() == 0:
+        return key.cast(m.dtype), key.is_duplicated()
     order = key.arg_sort(nulls_last=True)
-    k, v = pl.lit(key).gather(pl.lit(order)), pl.lit(text).gather(pl.lit(order))
-    run = pl.select((k != k.shift(1)).fill_null(True).alias("start"), ((k == k.shift(1)) & (v != v.shift(1))).any().alias("clash"))
-    if run.get_column("clash")[0]:
-        return frame.select(pl.when(pl.col("m").is_not_null() & pl.col("v").is_not_null()).then(pl.struct("m", "v").rank("dense"))).to_series()
-    number = run.get_column("start").cast(m.dtype).cum_sum().cast(m.dtype)
-    placed = pl.repeat(0, key.len(), dtype=m.dtype, eager=True).scatter(order, number)  # back in the rows' order
-    return pl.select(pl.when(key.is_not_null()).then(pl.lit(placed))).to_series()
+    k = pl.lit(key).gather(pl.lit(order))
+    same = (k == k.shift(1)).fill_null(False)  # the row's key is the one before it (in key order)
+    run = pl.select(
+        same.alias("same"), (~same).cast(m.dtype).cum_sum().cast(m.dtype).alias("number"), (same | same.shift(-1, fill_value=False)).alias("repeated")
+    )
+    nulls = key.null_count()
+    # the texts of each row whose key is the one before it, compared with that row's
+    at = pl.lit(run.get_column("same").arg_true())
+    if pl.select((pl.lit(text).gather(pl.lit(order).gather(at)) != pl.lit(text).gather(pl.lit(order).gather(at - 1))).any()).item():
+        number = frame.select(pl.when(pl.col("m").is_not_null() & pl.col("v").is_not_null()).then(pl.struct("m", "v").rank("dense"))).to_series()
+    else:
+        placed = pl.repeat(0, key.len(), dtype=m.dtype, eager=True).scatter(order, run.get_column("number"))  # back in the rows' order
+        number = pl.select(pl.when(key.is_not_null()).then(pl.lit(placed))).to_series()
+    repeated = pl.repeat(False, key.len(), dtype=pl.Boolean, eager=True).scatter(order, run.get_column("repeated"))
+    if nulls > 1:
+        repeated = repeated | key.is_null()
+    return number, repeated
 
 
 # --- which members the vectorised path decides --------------------------------------------------------
