@@ -315,28 +315,15 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     raw = source.raw(bad.get_column("n").to_list()) if bad.height else {}
     # The queries below are independent: collected together (a small table pays per polars call).
     lc = c.lazy()
-    number = pl.col("id_number").str.to_uppercase()
-    shared = (
-        lc.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
-        .select(number.alias("key"), "m")
-        .unique()
-        .filter(pl.len().over("key") > 1)
-        .select("m")
-    )
-    per_member = (
-        lc.filter(pl.col("m").is_not_null())
-        .group_by("m")
-        .agg((pl.len() > HISTORY_MAX).alias("long"), (pl.col("edition").n_unique() > 1).alias("editions"))
-        .filter(pl.col("long") | pl.col("editions"))
-        .select("m")
-    )
-    two_dates = lc.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).select("m")
+    mine = lc.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
     # A bad row's claim id among its member's other claims': its error may name it (a claim decided
     # or pended). (An accident the history holds on another date sends the member aside: two_dates.)
-    mine = lc.filter(pl.col("m").is_in(bad.get_column("m").drop_nulls().implode()))
     again = bad.lazy().join(mine.group_by("m", "claim_id").len(), on=["m", "claim_id"], how="left", maintain_order="left").select(
         pl.col("len").fill_null(0) > 1)  # fmt: skip
-    found = collect_all([shared, per_member, two_dates, again], c.height)
+    if c.height <= SMALL:
+        found = collect_all([_shared(lc), *_spread_queries(lc), again], c.height)
+    else:  # integers, not text, grouped (a second at a million claims): see _spread_members
+        found = [*_spread_members(c), *collect_all([again], c.height)]
     # The members of the bad rows that may read (or be read by) their member's history: by their key
     # as written (the key validation keeps is that text or none, so a row with no valid key is alone).
     reads = [not _harmless(raw[n]) or again for n, again in zip(bad.get_column("n").to_list(), found[3].to_series().to_list())]
@@ -354,6 +341,60 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     ], c.height)  # fmt: skip
     flat.alone = frozenset(alone.to_series().to_list())
     return keep, set(aside.to_series().to_list()) | set(source.misfits)
+
+
+def _shared(lc: pl.LazyFrame) -> pl.LazyFrame:
+    """The members (``m``) whose 身份证 number (upper-cased, as a ledger keeps it) another member gives too."""
+    return (
+        lc.filter(pl.col("id_number").is_not_null() & pl.col("m").is_not_null())
+        .select(pl.col("id_number").str.to_uppercase().alias("key"), "m")
+        .unique()
+        .filter(pl.len().over("key") > 1)
+        .select("m")
+    )
+
+
+def _spread_queries(lc: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """The members with more claims than a history holds or claims under two editions, and those that give one accident two dates."""
+    per_member = (
+        lc.filter(pl.col("m").is_not_null())
+        .group_by("m")
+        .agg((pl.len() > HISTORY_MAX).alias("long"), (pl.col("edition").n_unique() > 1).alias("editions"))
+        .filter(pl.col("long") | pl.col("editions"))
+        .select("m")
+    )
+    two_dates = lc.filter(pl.col("a").is_not_null()).select("m", "a", "accident_day").unique().filter(pl.len().over("a") > 1).select("m")
+    return [per_member, two_dates]
+
+
+def _spread_members(c: pl.DataFrame) -> list[pl.DataFrame]:
+    """:func:`_shared` and :func:`_spread_queries` of a large table, each a group of integers holding
+    more than one value (:func:`_spread`): the number's hash and the member, the member and its
+    edition's code, the accident's key and its day. The hash only proposes: the numbers' text is
+    grouped over the rows whose hash another member's shares (few), as :func:`_shared` groups it."""
+    m = c.get_column("m")
+    bits = max(1, int(cast(int, m.max() or 0)).bit_length())
+    hashed = c.select(pl.when(pl.col("m").is_not_null() & pl.col("id_number").is_not_null()).then(pl.col("id_number").str.to_uppercase().hash(24) // pl.lit(1 << bits, dtype=pl.UInt64))).to_series()
+    maybe = _spread(hashed, m, bits)
+    shared = _shared(c.lazy().filter(pl.lit(hashed).is_in(maybe.implode()).fill_null(False))).collect(optimizations=flags(c.height)) if maybe.len() else c.select("m").clear()
+    names = c.get_column("edition").drop_nulls().unique().sort().to_list()
+    edition = c.select(pl.col("edition").replace_strict(names, range(1, len(names) + 1), default=0, return_dtype=pl.UInt64).fill_null(0)).to_series()
+    runs = m.drop_nulls().sort().rle()
+    long = runs.struct.field("value").filter(runs.struct.field("len") > HISTORY_MAX)
+    members = pl.concat([long, _spread(m, edition, max(1, len(names).bit_length())).cast(m.dtype)])
+    accident = c.get_column("a")
+    two = _spread(accident, c.get_column("accident_day").fill_null(0), 21)  # a day number is below 2**21
+    two_dates = c.select(pl.col("m").filter(pl.col("a").is_in(two.cast(accident.dtype).implode())).unique())
+    return [shared, members.unique().to_frame("m"), two_dates]
+
+
+def _spread(group: pl.Series, value: pl.Series, bits: int) -> pl.Series:
+    """The groups (not null) whose rows hold more than one distinct ``value`` (integers below ``2**bits``;
+    ``group`` below ``2**(64 - bits)``): the two packed into one integer, its distinct values, and the
+    groups among them that repeat."""
+    packed = pl.select((pl.lit(group).cast(pl.UInt64) * pl.lit(1 << bits, dtype=pl.UInt64) + pl.lit(value).cast(pl.UInt64)).drop_nulls().unique()).to_series()
+    groups = packed // (1 << bits)
+    return groups.filter(groups.is_duplicated()).unique()
 
 
 def _harmless(claim: Any) -> bool:
