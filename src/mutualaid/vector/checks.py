@@ -60,7 +60,13 @@ def fen(col: pl.Expr) -> pl.Expr:
     The shape is checked first; a text of that shape is then read exactly by polars' decimal cast, whose
     stored integer at two places is the amount in fen."""
     exact = col.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64, strict=False)
-    return pl.when(col.str.contains(AMOUNT)).then(exact)
+    return pl.when(amount_ok(col)).then(exact)
+
+
+def amount_ok(col: pl.Expr) -> pl.Expr:
+    """Whether :func:`fen` reads the amount (not null): its shape, which the decimal cast of seven digits
+    and two places always reads, so the cast is left out (it costs as much as the shape over three million items)."""
+    return col.str.contains(AMOUNT)
 
 
 def id_ok(col: pl.Expr) -> pl.Expr:
@@ -227,7 +233,7 @@ def items_ok() -> pl.Expr:
         & c("on_day").is_not_null() & (c("on_day") <= c("filed_day"))
         & in_(c("category"), CATEGORIES)
         & c("out_of_pocket_fen").is_not_null()
-        & optional(c("self_funded"), fen(c("self_funded")).is_not_null())
+        & optional(c("self_funded"), amount_ok(c("self_funded")))
         & optional(c("medication_use"), in_(c("medication_use"), USES) & (c("category") == "medication"))
     )  # fmt: skip
 

@@ -522,17 +522,18 @@ def _base_facts(flat: Flat, rows: pl.DataFrame) -> tuple:
         .with_columns((_place_in_run("n") + 1).alias("j"))
         .collect(optimizations=flags(claims.height))  # each chain one query (a small table pays per query)
     )
-    circ_count = _sums_by_parent(pl.Series([1] * circumstance.height, dtype=pl.Int64), circumstance.get_column("cp"), claims.height)
+    circ_count = _sums_by_parent(pl.repeat(1, circumstance.height, dtype=pl.Int64, eager=True), circumstance.get_column("cp"), claims.height)
     documents = claims.select("n", "documents").with_columns(circ_count.alias("circumstances"))
 
     t = chosen(flat.treatments, ["n", "t", "tr", "treatment_id", "grade", "ownership", "ws218", "hospital_kind", "diagnoses", "item_count"])
-    keys = t.get_column("diagnoses").list.join("\x00").unique().to_list()
+    joined = t.get_column("diagnoses").list.join("\x00")  # the diagnoses' key, joined once (a quarter of a second at a million claims)
+    keys = joined.unique().to_list()
     primary = {key: who_code(key.split("\x00")[0]) for key in keys}
     kinds = {code: kind_of_ws218(code) for code in t.get_column("ws218").unique().to_list() if code is not None}
     items = chosen(flat.items, ["n", "t", "tr", "i", "on_day", "category", "medication_use", "out_of_pocket_fen"])
     of_treatment = _parent(t.get_column("tr"), items.get_column("tr"))
     of_claim = _parent(claim_n, t.get_column("n"))
-    key = pl.col("diagnoses").list.join("\x00")
+    key = pl.lit(joined)
     treatment = (
         t.lazy().with_columns(
             (1 + circ_count.gather(of_claim)).alias("first"),
