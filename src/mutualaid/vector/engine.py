@@ -133,7 +133,8 @@ def flatten(source: Source) -> Flat:
     The source is read once (a Parquet file is decoded once, and kept for the per-claim path's rows);
     a list is exploded beside the range of its places (``t``, ``i``), so no window per claim is needed.
     ``tr`` numbers the treatment rows (rising, an item carries its treatment's), so that a fact finds
-    its parent row by a binary search (:func:`_parent`)."""
+    its parent row by its place (:func:`_parent`). Each claim's treatment and item rows are summed by
+    place (:func:`_summer`) into what the bulk checks say of the claim (:func:`_claim_ok`)."""
     lf = source.collected().lazy()
     day = checks.day
     claims = lf.select(
