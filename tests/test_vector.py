@@ -78,6 +78,46 @@ def test_polars_decides_every_table_as_native_does(claims, edition):
     assert_same_tables(native, polars)
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tables(), editions())
+def test_a_large_tables_forms_decide_as_native_does(claims, edition):
+    """The forms a table above ``SMALL`` claims takes (sums by place, keys and repeats by packed hashes,
+    integer groups in ``routed``), forced on the drawn tables: the same tables as the native engine's."""
+    from mutualaid.vector import engine
+
+    small = engine.SMALL
+    engine.SMALL = -1
+    try:
+        polars = frame.decide(claims, plan=edition, errors="record", engine="polars")
+    finally:
+        engine.SMALL = small
+    assert_same_tables(frame.decide(claims, plan=edition, errors="record"), polars)
+
+
+def test_the_large_forms_helpers_agree_with_the_texts_own():
+    from mutualaid.vector import checks, engine
+
+    m = pl.Series([1, 1, 1, 2, 2, None, 3, 3, 3, None, 1], dtype=pl.UInt32)
+    text = pl.Series(["x", "y", "x", "x", None, "x", "a", "a", "b", None, "y"])
+    number, repeated = engine._within(m, text)
+    rank = pl.DataFrame({"m": m, "t": text}).select(pl.when(pl.col("m").is_not_null() & pl.col("t").is_not_null()).then(pl.struct("m", "t").rank("dense")))
+    pairs = set(zip(rank.to_series().to_list(), number.to_list()))
+    assert len(pairs) == len({r for r, _ in pairs}) == len({k for _, k in pairs}) and (None, None) in pairs  # the same groups
+    assert repeated.to_list() == number.is_duplicated().to_list()
+    n = pl.Series([0, 0, 0, 1, 1, 2, 3, 3, 3, 3], dtype=pl.Int64)
+    ids = pl.Series(["T1", "T2", "T1", "T1", None, "T1", None, None, "T2", "T3"])
+    window = pl.DataFrame({"n": n, "treatment_id": ids}).select(pl.len().over("n", "treatment_id") == 1).to_series().to_list()
+    assert checks.once_in_claim(n, ids).to_list() == window
+    lags, checks._LAGS = checks._LAGS, 1  # a claim longer than the lags: the packed form
+    try:
+        assert checks.once_in_claim(n, ids).to_list() == window
+    finally:
+        checks._LAGS = lags
+    # every shape of an amount is read by the decimal cast that amount_ok leaves out
+    amounts = pl.DataFrame({"v": [i + f for i in ("0", "7", "10", "99", "1000000", "9999999") for f in ("", ".0", ".5", ".00", ".09", ".99")]})
+    assert amounts.select(checks.amount_ok(pl.col("v")).all() & checks.fen(pl.col("v")).is_not_null().all()).item()
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tables(max_members=3), editions(), editions())
 def test_polars_compares_editions_as_native_does(claims, a, b):
