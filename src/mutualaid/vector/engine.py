@@ -216,15 +216,15 @@ def flatten(source: Source) -> Flat:
         )  # fmt: skip
         items_out, ok_out = collect_all([i_checked.drop("ok"), ok], size)
         return Flat(c, t_real, items_out, ok_out, _keys(c, small))
-    t_ok, i_checked, c_ok = collect_all([t_checked.select("item_count", bad.alias("bad")), i_checked, c_checked], size)
+    t_ok, i_done, c_ok = collect_all([t_checked.select("item_count", bad.alias("bad")), i_checked, c_checked], size)
     # Over a large table, by the claim's place: differences of a cumulative sum over the rows (in place
     # order), not a group and a join by the claim's number (a second and a half at a million claims).
     per_t, per_i = _summer(_parent(c.get_column("n"), t_real.get_column("n")), c.height), _summer(of_i, c.height)
     one = pl.repeat(1, max(t_real.height, i.height), dtype=pl.Int64, eager=True)
     sums = [per_t(one.slice(0, t_real.height)), per_t(t_ok.get_column("bad")), per_t(t_ok.get_column("item_count").fill_null(0)),
-            per_i(one.slice(0, i.height)), per_i(i_checked.select(bad).to_series())]  # fmt: skip
+            per_i(one.slice(0, i.height)), per_i(i_done.select(bad).to_series())]  # fmt: skip
     ok_out = c_ok.select("n", _claim_ok(pl.col("ok"), *(pl.lit(v) for v in sums)))
-    items_out, keys_out = i_checked.drop("ok"), _keys(c, small)
+    items_out, keys_out = i_done.drop("ok"), _keys(c, small)
     return Flat(c, t_real, items_out, ok_out, keys_out)
 
 
