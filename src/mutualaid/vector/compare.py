@@ -98,13 +98,10 @@ def causes_frame(first: Decided, second: Decided, meaning: dict[str, tuple[str, 
         cause(arithmetic & pl.col("capped"), "art5.3", "cap", ""),
         cause(arithmetic & ~pl.col("capped"), "art5.2", "top-up", ""),
     ])  # fmt: skip
-    # each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
-    # each row's list of structs costs ten times as much)
-    # each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
-    # each row's list of structs costs ten times as much); and its label, its clauses sorted, made
-    # unique and joined (whatif.why.clause_label), to total the cost by
+    # Each row's causes a sorted set: the rows sorted and made unique before they are gathered (sorting
+    # each row's list of structs costs ten times as much). And its label, its clauses sorted, made
     # unique and joined (whatif.why.clause_label), to total the cost by: a bit a clause, or-ed by row,
-    # and each set of bits named once (a few clauses, a few sets; not a text joined a row)
+    # and each set of bits named once (a few clauses, a few sets; not a text joined a row).
     ordered = every.unique().sort("n", "clause", "rule", "under")
     clauses = sorted(ordered.get_column("clause").unique().to_list())
     bits = {c: 1 << k for k, c in enumerate(clauses)}
