@@ -618,7 +618,11 @@ class _Compiled:
         of the frame by its column, and ``j`` and ``subject`` are worked out on those rows only (few
         reasons name an item, of millions). The filters are one query (a small table pays per query)."""
         tests = self.by_type.get(on, ())
-        if not tests:
+        if not tests or frame.height == 0:
+            return _NO_FIRED
+        bit = frame.select(pl.col(f"r{i}").any() for i, _ in tests).row(0)  # most rules bite no row of a table
+        live = [i for (i, _), any_row in zip(tests, bit) if any_row]
+        if not live:
             return _NO_FIRED
         lazy = frame.lazy()
         where = j.cast(pl.Int64)
@@ -627,7 +631,7 @@ class _Compiled:
                 "n", pl.lit(i, dtype=pl.Int64).alias("rule"), where.alias("j"),
                 (pl.lit(0, dtype=pl.Int64) if level else where).alias("order"), subject.cast(pl.String).alias("subject"),
             )
-            for i, _ in tests
+            for i in live
         ]  # fmt: skip
         return pl.concat(each).collect(optimizations=flags(frame.height))
 
