@@ -598,6 +598,8 @@ class _Compiled:
             self.by_type.setdefault(rule.on, []).append((i, polars_expression(pattern["$and"][1])))
         self.ids = {i: r.id for i, r in enumerate(self.rules)}
         self.rows = {i: row for i, row in enumerate(self.rules.rows)}
+        self.assessed = [vectorised(assessed)(edition) for assessed in ASSESSED]
+        """Each assessment's columns as expressions, built once for the edition (a round and a guess read them)."""
 
     def effect(self, i: int) -> str:
         return self.rules[i].effect
@@ -988,7 +990,7 @@ def _telescoped(out: pl.DataFrame, edition: Edition, entered: pl.Series, by_acci
         accident = out.get_column("counted_fen")
     size = flags(out.height)  # each chain below one query (a small table pays per query)
     tiers = out.lazy().select(pl.col("m")).with_columns(accident.alias("accident_fen")).with_columns(
-        vectorised(ASSESSED[0])(edition)["tier_fen"].alias("tier_fen")).collect(optimizations=size)  # art5.2's tier of each total  # fmt: skip
+        compiled(edition).assessed[0]["tier_fen"].alias("tier_fen")).collect(optimizations=size)  # art5.2's tier of each total  # fmt: skip
     now = tiers.get_column("tier_fen")
     tier = out.with_columns(now.alias("tier_now")).select(pl.when(payable).then(pl.col("tier_now")).otherwise(0)).to_series()
     best = by_accident.before_extreme(tier, low=False, none=0, width=34)
@@ -1127,8 +1129,8 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
     else:
         frame = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("past_counted_fen"))
     lazy = frame.lazy()
-    for assessed in ASSESSED:  # the tier before the cap; each field may read the ones before it
-        for name, expr in vectorised(assessed)(edition).items():
+    for assessed in rules.assessed:  # the tier before the cap; each field may read the ones before it
+        for name, expr in assessed.items():
             lazy = lazy.with_columns(expr.alias(name))
     lazy = rules.tested(lazy, "assessment")
     deny = pl.col("deny_rows") | pl.col("deny_claim") | rules.any_of("assessment", "deny")
