@@ -736,8 +736,8 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
     # for ACCELERATED rounds against the arithmetic over their round's tiers, and past that against
     # the round's own output, which settles by the induction of the module docstring.
     first = _first_guess(flat, rows, static, edition, rules, orders)
-    names, reads_history = _claim_columns(static.select("accident_day"), edition, rules)
-    claim_stage = None if reads_history else first.select(names)  # what the whole frame's round takes as it is
+    stage_columns, reads_history = _claim_columns(static.select("accident_day"), edition, rules)
+    claim_stage = None if reads_history else first.select(stage_columns)  # what the whole frame's round takes as it is
     state = _guess(first, static.columns, edition, orders)
     del first
     rounds_out: list[pl.DataFrame] = []  # each round's rows: the whole frame's, then the moved members' again
@@ -762,12 +762,13 @@ def decide_edition(flat: Flat, rows: pl.DataFrame, edition: Edition, *, lists: b
         else:
             state = out.select([*static.columns, new_entered.alias("entered"), new_err.alias("err")]).with_columns(pl.col("payout_out").alias("paid"))
     # The rounds carry no text: the ids are put back once, beside the rows in place order (the claims'
-    # facts are in that order), rather than sorted with them.
-    # Only the table's columns are sorted into place order; the rules that bit are read unsorted.
+    # facts are in that order), rather than gathered with them. Only the table's columns are put into
+    # place order; the rules that bit are read in the rounds' order.
     names = flat.cache[id(rows)][1][0].select("claim_id", "member_id", "accident_id")
+    table = _KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error")
     tested = [f"r{i}" for on in ("claim", "assessment") for i, _ in rules.by_type.get(on, ())] if lists or pairs else []
-    unsorted = _settled(rounds_out, [*(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error")), *tested])
-    result = unsorted.select(_KEPT if lists else ("n", "outcome", "payout_out", "tier_fen", "error"))[_in_place(flat, rows)].hstack(names)
+    unsorted = _settled(rounds_out, [*table, *tested])
+    result = unsorted.select(table)[_in_place(flat, rows)].hstack(names)
 
     if not lists:  # the pairs as they are: a comparison orders nothing, and reads the claims that moved
         slim = result.select(
