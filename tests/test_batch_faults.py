@@ -7,7 +7,7 @@ random moment (a random delay, or once the ledger has grown to a random size). T
 again until it finishes. The final OUT and ledger must be byte-identical to an uninterrupted run's,
 and in them no member is over the cap and no claim is entered (so paid) twice.
 
-Bounded: a fixed number of kills per configuration (more with ``CI=true``), seeded, every process
+Bounded: a fixed number of kills per configuration (``MUTUALAID_FAULT_KILLS``, 4; more by hand), seeded, every process
 waited for with a timeout.
 """
 
