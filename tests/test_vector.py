@@ -172,6 +172,56 @@ def test_most_rows_are_decided_in_bulk_and_the_bad_ones_by_the_per_claim_path(st
     assert any(members[n] == members[k] for n in shape for k in kept if isinstance(members[n], str))
 
 
+def test_a_claim_naming_its_edition_and_a_lowercase_x_are_decided_in_bulk():
+    """Two spellings validation takes, which the bulk checks read as it does: a claim's own ``plan``
+    naming a registered edition (resolved alike: the claim's edition unless the caller gives one), and
+    a 身份证 number ending in a lowercase x (kept as X, so the member's and the payee's are still the
+    same number). A name no edition has is still the per-claim path's: its error row is native's."""
+    import copy
+
+    from mutualaid.vector.run import _read
+
+    claims = copy.deepcopy(generated_stream(60, 12, 11))
+    named, lower = set(), set()
+    for n, claim in enumerate(claims):
+        if n % 3 == 0:
+            claim["plan"] = "gd-nef-2022"
+            named.add(n)
+        number = claim["member"].get("id_number") or ""
+        if number.endswith("X"):
+            claim["member"]["id_number"] = number[:-1] + "x"
+            if n % 2 and claim.get("payee", {}).get("holder_id_number") == number:
+                claim["payee"]["holder_id_number"] = number[:-1] + "x"
+            lower.add(n)
+    claims[59]["plan"] = "gd-nef-2099"  # no such edition: validation names the field
+    late = copy.deepcopy(claims[0])  # an accident after the named edition's period: art4.1 under it
+    late.update(claim_id="C-LATE", filed_on="2023-03-10")
+    late["member"].update(member_id="M-LATE", id_number=None)
+    late["payee"]["holder_id_number"] = None
+    late["accident"].update(accident_id="A-LATE", occurred_on="2023-03-01")
+    for t in late["treatments"]:
+        for item in t["items"]:
+            item["on"] = "2023-03-02"
+    claims.insert(30, late)
+    named, lower = {n + (n >= 30) for n in named} | {30}, {n + (n >= 30) for n in lower}
+    assert lower
+    _, _, keep, aside = _read(claims, None)
+    plain = copy.deepcopy(claims)  # the same claims in the spellings the bulk checks always read
+    for n, claim in enumerate(plain):
+        claim.pop("plan", None) if n != 60 else None
+        for holder, key in ((claim["member"], "id_number"), (claim["payee"], "holder_id_number")):
+            holder[key] = holder[key] and holder[key].upper()
+    _, _, plain_keep, _ = _read(plain, None)
+    assert keep.get_column("n").to_list() == plain_keep.get_column("n").to_list()  # routed as those spellings are
+    assert (named | lower) & set(keep.get_column("n").to_list()) and 60 in aside
+    native = frame.decide(claims, errors="record")
+    assert native["error"][60] == "plan" and "period.accident_outside" in native["rules"][30]
+    assert_same_tables(native, frame.decide(claims, errors="record", engine="polars"), sample=10)
+    other = BASE.replace(id="cap-6000", cap={"amount": "6000.00"})
+    assert_same_tables(frame.decide(claims, plan=other, errors="record"), frame.decide(claims, plan=other, errors="record", engine="polars"))
+    assert whatif.compare(claims, BASE, other, engine="polars").totals.__dict__ == whatif.compare(claims, BASE, other).totals.__dict__
+
+
 def test_a_parquet_file_a_polars_frame_and_dicts_agree(stream, tmp_path):
     from mutualaid.vector import CLAIM_SCHEMA
     from mutualaid.vector.columns import plain

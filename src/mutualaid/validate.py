@@ -491,26 +491,28 @@ def _history_checks(
     # The usual entry is new, of a known accident date, filed after it and in the deciding
     # edition's period: each of validate's own checks runs only where its cheap test trips (each
     # returns None otherwise). The top tier and the cap are art5's to judge, entry by entry.
-    period = edition.period if edition is not None else None
+    start, end = (edition.period.start, edition.period.end) if edition is not None else (dt.date.max, dt.date.min)
     above_top_tier, above_cap = art5.history_above_top_tier, art5.history_above_cap  # art5's, looked up once a history
+    setdate = accident_dates.setdefault
     for n, h in enumerate(history):
         cid, aid, day = h.claim_id, h.accident_id, h.accident_occurred_on
-        if cid in ids and (e := claim_twice_in_history(n, cid, ids)):
-            errors.append(e)
-        if cid is not None:
+        if cid in ids:
+            if e := claim_twice_in_history(n, cid, ids):
+                errors.append(e)
+        elif cid is not None:
             ids.add(cid)
         if aid is None or day is None:
             continue
         filed = h.filed_on
         if filed is not None and filed < day and (e := filed_before_accident(filed, day, f"history.{n}.filed_on")):
             errors.append(e)
-        known = accident_dates.setdefault(aid, day)
+        known = setdate(aid, day)
         if known != day and (e := accident_dates_differ(n, aid, known, day)):
             errors.append(e)
         paid = h.paid
         if paid is None:
             continue
-        ed = edition if period is not None and period.start <= day <= period.end else editions.for_history_day(day)
+        ed = edition if edition is not None and start <= day <= end else editions.for_history_day(day)
         if ed is None:
             continue
         try:  # FEN: each amount's fen once (mutualaid.values); anything else as scaleb always read it

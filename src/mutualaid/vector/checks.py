@@ -6,8 +6,11 @@ plainest spelling (an id of printable ASCII, a date ``YYYY-MM-DD`` that exists b
 that is right, with a birth date no later than the filing, the lists' sizes, the dates against each
 other). A row that fails any of them is not refused here: it goes to the per-claim path, where
 :func:`mutualaid.validate.parse` either accepts a spelling these checks leave to it (a non-ASCII id,
-``"1200.000"``, a lowercase x) or names every bad field. So the bulk checks may be stricter than the
-contract, never looser, and the per-claim path stays the one place that words an error.
+``"1200.000"``) or names every bad field. What validation only normalises is normalised here
+alike, before the checks and the facts read it: a 身份证 number's lowercase x (:func:`id_number`);
+a claim's own ``plan`` is taken when it names a registered edition (:func:`claims_ok`). So the bulk
+checks may be stricter than the contract, never looser, and the per-claim path stays the one place
+that words an error.
 
 ICD-10 and WS 218 codes are read by the library's own readers (:func:`mutualaid.icd10.who_code`,
 :func:`mutualaid.hospitals.kind_of_ws218`), once for each distinct code.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import reduce
-from typing import Optional, get_args
+from typing import Optional, Sequence, get_args
 
 import polars as pl
 
@@ -67,6 +70,12 @@ def amount_ok(col: pl.Expr) -> pl.Expr:
     """Whether :func:`fen` reads the amount (not null): its shape, which the decimal cast of seven digits
     and two places always reads, so the cast is left out (it costs as much as the shape over three million items)."""
     return col.str.contains(AMOUNT)
+
+
+def id_number(col: pl.Expr) -> pl.Expr:
+    """A 身份证 number as validation keeps it (:func:`mutualaid.idcard.normalize_id_number`): upper-cased
+    when it ends in a lowercase x. A number that still fails :data:`ID_NUMBER` then is left to validation."""
+    return pl.when(col.str.ends_with("x")).then(col.str.to_uppercase()).otherwise(col)
 
 
 def id_ok(col: pl.Expr) -> pl.Expr:
@@ -150,15 +159,17 @@ def optional(col: pl.Expr, ok: pl.Expr) -> pl.Expr:
     return col.is_null() | ok
 
 
-def claims_ok(filed_day: pl.Expr) -> pl.Expr:
+def claims_ok(filed_day: pl.Expr, plans: Sequence[str] = ()) -> pl.Expr:
     """The claim's own fields (one row a claim, the flattened columns of :func:`mutualaid.vector.engine.flatten`,
-    with ``id_number_born`` and ``payee_holder_id_number_born`` from :func:`born_days`)."""
+    with ``id_number_born`` and ``payee_holder_id_number_born`` from :func:`born_days`). A claim may
+    name its edition by one of ``plans``, the ids of the registered editions, which validation
+    resolves alike (:func:`mutualaid.plan.resolve`); any other name is left to it."""
     c = pl.col
     list_ok = lambda name, values: optional(c(name), c(name).list.len() <= LIST_MAX) & c(name).list.eval(  # noqa: E731
         pl.element().is_in(values).fill_null(False)).list.all().fill_null(True)  # fmt: skip
     return (
         id_ok(c("claim_id")) & id_ok(c("member_id")) & id_ok(c("accident_id"))
-        & c("plan").is_null()  # a claim naming its edition: validation reads the name
+        & optional(c("plan"), in_(c("plan"), list(plans)))  # a claim naming a registered edition
         & c("member_ok") & c("accident_ok")
         & c("filed_day").is_not_null() & c("accident_day").is_not_null()
         & (c("filed_day") >= c("accident_day"))

@@ -141,11 +141,14 @@ def flatten(source: Source) -> Flat:
         "n", "claim_id", "plan", "filed_on",
         day(pl.col("filed_on")).alias("filed_day"),
         pl.col("member").is_not_null().alias("member_ok"),
-        *(_field("member", f).alias(f) for f in ("member_id", "name", "id_number", "union_member_since", "real_name_verified_on", "occupation")),
+        *(_field("member", f).alias(f) for f in ("member_id", "name", "union_member_since", "real_name_verified_on", "occupation")),
+        checks.id_number(_field("member", "id_number")).alias("id_number"),
         pl.col("accident").is_not_null().alias("accident_ok"),
         *(_field("accident", f).alias(f) for f in ("accident_id", "occurred_on", "cause", "circumstances")),
         "documents",
-        *(_field("payee", f).alias(f"payee_{f}") for f in ("holder_name", "holder_id_number", "account_number")),
+        _field("payee", "holder_name").alias("payee_holder_name"),
+        checks.id_number(_field("payee", "holder_id_number")).alias("payee_holder_id_number"),
+        _field("payee", "account_number").alias("payee_account_number"),
         pl.col("treatments").list.len().alias("treatment_count"),
     ).with_columns(
         day(pl.col("occurred_on")).alias("accident_day"),
@@ -204,7 +207,7 @@ def flatten(source: Source) -> Flat:
     i_checked = i.lazy().with_columns(c.get_column("filed_day").gather(of_i).alias("filed_day")).with_columns(checks.items_ok().alias("ok"))
     born = checks.born_days if small else checks.born_days_of
     c_checked = c.lazy().with_columns(born(c.get_column("id_number"), c.get_column("payee_holder_id_number"))).select(
-        "n", "treatment_count", checks.claims_ok(pl.col("filed_day")).fill_null(False).alias("ok"))  # fmt: skip
+        "n", "treatment_count", checks.claims_ok(pl.col("filed_day"), editions.ids()).fill_null(False).alias("ok"))  # fmt: skip
     bad = (~pl.col("ok")).fill_null(False).cast(pl.Int64)
     if small:  # one query: each claim's treatment and item rows grouped and joined by the claim's number
         ok = (
@@ -308,7 +311,7 @@ def routed(flat: Flat, source: Source, edition_of: Any) -> tuple[pl.DataFrame, s
     of grouping the ids' text over a million claims.
     """
     assert flat.claims.height == flat.ok.height == flat.keys.height  # all three in place order, a row a claim
-    c = flat.claims.select("n", "claim_id", "member_id", "accident_day", "id_number").hstack(
+    c = flat.claims.select("n", "claim_id", "member_id", "accident_day", "id_number", "plan").hstack(
         [flat.ok.get_column("ok").fill_null(False), flat.keys.get_column("m"), flat.keys.get_column("a")]
     )
     c = c.with_columns(edition_of(c).alias("edition"))
@@ -1144,13 +1147,14 @@ def _round(state: pl.DataFrame, edition: Edition, rules: _Compiled, orders: Opti
 
 
 def edition_of_rows(plan: Optional[Edition]):
-    """The edition of each bulk row: ``plan``, else the edition whose period holds its accident (a claim's own
-    ``plan`` sends it to the per-claim path)."""
+    """The edition of each bulk row, as validation resolves it (:func:`mutualaid.validate.parse`): ``plan``
+    (the claim's own ``plan`` is then not read), else the registered edition the claim names (the bulk
+    checks pass no other name), else the edition whose period holds its accident."""
     def of(c: pl.DataFrame) -> pl.Expr:
         if plan is not None:
             return pl.lit(plan.id)
         days = {d: editions.for_accident(dt.date.fromordinal(d)).id for d in c.get_column("accident_day").drop_nulls().unique().to_list()}
-        return pl.col("accident_day").replace_strict(days, default=None, return_dtype=pl.String)
+        return pl.coalesce(pl.col("plan"), pl.col("accident_day").replace_strict(days, default=None, return_dtype=pl.String))
 
     return of
 
