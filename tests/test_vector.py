@@ -129,6 +129,32 @@ def test_polars_compares_editions_as_native_does(claims, a, b):
     assert _columns(native.to_frame()) == _columns(polars.to_frame())
 
 
+def test_the_drawn_tables_go_mostly_through_the_bulk_path():
+    """The differential properties compare the polars engine only on the rows it decides in bulk; the
+    rest are the per-claim path's, the native engine's own. Over 60 drawn tables (derandomised), more
+    than two thirds of the rows are decided in bulk, and more than four tables in five hold such a
+    row: 216 of 280 rows, 57 of 60 tables. (Before the bulk checks read a claim's own ``plan`` and a
+    lowercase x as validation does: 57 rows, 32 tables.)"""
+    from hypothesis import Phase
+
+    from mutualaid.vector.run import _read
+
+    seen = {"rows": 0, "bulk": 0, "tables": 0, "with_bulk": 0}
+
+    @settings(max_examples=60, derandomize=True, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+    @given(tables(max_members=3), editions())
+    def count(claims, edition):
+        keep = _read(claims, edition)[2]
+        seen["rows"] += len(claims)
+        seen["bulk"] += keep.height
+        seen["tables"] += 1
+        seen["with_bulk"] += keep.height > 0
+
+    count()
+    assert seen["bulk"] > 2 / 3 * seen["rows"] and seen["with_bulk"] > 4 / 5 * seen["tables"], seen
+
+
 @pytest.fixture(scope="module")
 def stream() -> list[dict]:
     """600 claims of 150 members: top-ups, the cap, pending refilings, claim ids sent again, and rows
