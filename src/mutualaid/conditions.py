@@ -349,7 +349,11 @@ class _Binder:
             assert isinstance(left, ast.Name)
             rhs = self.term(right)
             cond = {left.id: rhs} if key == "$eq" else {key: {left.id: rhs}}
-        lint(cond, self.schema, where=f"`{ast.get_source_segment(self.text, node)}`")
+        try:
+            lint(cond, self.schema)
+        except ConditionError:  # linted again to name the comparison by its text, found for the message only
+            lint(cond, self.schema, where=f"`{ast.get_source_segment(self.text, node)}`")
+            raise
         return cond
 
     def is_field(self, node: ast.expr) -> bool:
