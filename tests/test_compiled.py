@@ -182,21 +182,3 @@ def test_a_condition_on_the_fact_type_compiles(on, when):
     compiled, generic = eng.match(model, entries), match(model, entries, edition, eng)
     assert compiled.fired == sorted(generic.fired)
     assert assemble("C", edition, compiled, eng) == assemble("C", edition, generic, eng)
-
-
-def test_an_editions_bound_patterns_are_made_once_and_shared():
-    """The native engine, its compiled pass and the polars engine read one edition's bound patterns,
-    made once (``engine.shared_patterns``, under the engines' own re-entrant lock: the engine is built
-    under it and asks for them), equal to binding the rules afresh."""
-    from mutualaid.engine import bound_patterns, engine_of, shared_patterns
-
-    edition = editions.get("gd-nef-2022").replace(id="shared-patterns", cap={"amount": "7000.00"})
-    engine_of("native", edition)  # builds the patterns inside the engine's build
-    rules = rules_for(edition)
-    first = shared_patterns(rules, edition)
-    assert first is shared_patterns(rules, edition)
-    assert list(first) == bound_patterns(rules, edition)
-    pl = pytest.importorskip("polars")  # noqa: F841 - the polars engine's expressions read the same tuple
-    from mutualaid.vector.engine import compiled
-
-    assert compiled(edition).patterns is first

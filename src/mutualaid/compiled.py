@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from .conditions import expression
-from .engine import shared_patterns
+from .engine import bound_patterns
 from .facts import ASSESSED, DERIVED, NO_HISTORY, SCHEMA, Facts, claim_fact, summary
 from .hospitals import kind_of_ws218
 from .icd10 import who_code
@@ -202,7 +202,7 @@ def _data(edition: "Edition") -> dict[str, Any]:
 
 def source(rules: Sequence["Rule"], edition: "Edition") -> str:
     """The Python source of ``edition``'s compiled pass (``mutualaid rules --compiled``)."""
-    return _Writer(rules, shared_patterns(rules, edition)).source(edition)
+    return _Writer(rules, bound_patterns(rules, edition)).source(edition)
 
 
 def compile_pass(rules: Sequence["Rule"], edition: "Edition", patterns: Sequence[dict] | None = None) -> Callable[[Any, tuple], Matched]:
@@ -211,7 +211,7 @@ def compile_pass(rules: Sequence["Rule"], edition: "Edition", patterns: Sequence
     The source is generated from linted conditions only (field names are identifiers of the fact
     schema, values go through ``repr``), so nothing a rule says can run as code.
     """
-    text = _Writer(rules, patterns if patterns is not None else shared_patterns(rules, edition)).source(edition)
+    text = _Writer(rules, patterns if patterns is not None else bound_patterns(rules, edition)).source(edition)
     namespace: dict[str, Any] = {
         **_data(edition),
         "edition": edition,

@@ -70,14 +70,6 @@ def bound_patterns(rules: Sequence[Rule], edition: Edition) -> list[dict]:
     return patterns
 
 
-def shared_patterns(rules: Sequence[Rule], edition: Edition) -> tuple[dict, ...]:
-    """:func:`bound_patterns`, made once for ``rules`` under ``edition`` and shared by what is built
-    from them (the native engine and its compiled pass, the polars engine's expressions): binding and
-    linting every condition costs milliseconds, which a sweep or a property test of generated
-    editions would pay once an engine. Shared: read the patterns, never change them."""
-    return per_edition("bound patterns", rules, edition, lambda: tuple(bound_patterns(rules, edition)))
-
-
 def bound_pattern(rule: Rule, params: Mapping[str, Any]) -> dict:
     """``rule``'s condition bound to an edition's parameters, with its type test first, as both
     engines receive it.
@@ -98,7 +90,7 @@ def bound_pattern(rule: Rule, params: Mapping[str, Any]) -> dict:
 
 
 _cache: dict[tuple, Any] = {}
-_lock = threading.RLock()  # re-entered: an engine built under it asks for its edition's shared patterns
+_lock = threading.Lock()
 
 
 def per_edition(kind: str, rules: Sequence[Rule], edition: Edition, build: Callable[[], Any]) -> Any:

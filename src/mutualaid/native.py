@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .compiled import compile_pass
 from .conditions import expression
 from .edition import Edition
-from .engine import Fired, shared_patterns
+from .engine import Fired, bound_patterns
 from .explain import Explainer
 from .rule import Rule
 from .rules import as_ruleset, params_of
@@ -44,7 +44,7 @@ class NativeEngine:
         self.rules = as_ruleset(rules)  # with the row of each rule, for the reasons' order
         self.edition = edition
         tests: dict[str, list[tuple[int, str]]] = {}
-        patterns = shared_patterns(self.rules, edition)
+        patterns = bound_patterns(self.rules, edition)
         for i, (rule, pattern) in enumerate(zip(self.rules, patterns)):
             tests.setdefault(rule.on, []).append((i, expression(pattern["$and"][1])))
         self._match = {t: _matcher(ts) for t, ts in tests.items()}

@@ -44,7 +44,7 @@ import polars as pl
 
 from ..conditions import ARITHMETIC, COMBINATIONS, COMPARISONS
 from ..edition import Edition, editions
-from ..engine import shared_patterns
+from ..engine import bound_patterns
 from ..facts import ASSESSED, DERIVED
 from ..hospitals import kind_of_ws218
 from ..icd10 import who_code
@@ -595,7 +595,7 @@ class _Compiled:
 
     def __init__(self, edition: Edition) -> None:
         self.rules = rules_for(edition)
-        self.patterns = shared_patterns(self.rules, edition)
+        self.patterns = bound_patterns(self.rules, edition)
         self.by_type: dict[str, list[tuple[int, pl.Expr]]] = {}
         for i, (rule, pattern) in enumerate(zip(self.rules, self.patterns)):
             self.by_type.setdefault(rule.on, []).append((i, polars_expression(pattern["$and"][1])))
