@@ -198,6 +198,28 @@ def test_most_rows_are_decided_in_bulk_and_the_bad_ones_by_the_per_claim_path(st
     assert any(members[n] == members[k] for n in shape for k in kept if isinstance(members[n], str))
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tables(), st.data())
+def test_without_plan_each_claim_is_decided_under_its_own_edition_as_native_does(claims, data):
+    """``plan=None``: a claim naming its edition, one naming none, and 身份证 numbers with a lowercase
+    x, drawn row by row: the edition each row is decided under, and every column, are native's."""
+    import copy
+
+    claims = copy.deepcopy(claims)
+    for claim in claims:
+        if isinstance(claim, dict):
+            named = data.draw(st.sampled_from(["keep", "none", "gd-nef-2022"]))
+            if named == "none":
+                claim.pop("plan", None)
+            elif named != "keep":
+                claim["plan"] = named
+            member = claim.get("member")
+            number = member.get("id_number") if isinstance(member, dict) else None
+            if isinstance(number, str) and number.endswith("X") and data.draw(st.booleans()):
+                member["id_number"] = number[:-1] + "x"
+    assert_same_tables(frame.decide(claims, errors="record"), frame.decide(claims, errors="record", engine="polars"))
+
+
 def test_a_claim_naming_its_edition_and_a_lowercase_x_are_decided_in_bulk():
     """Two spellings validation takes, which the bulk checks read as it does: a claim's own ``plan``
     naming a registered edition (resolved alike: the claim's edition unless the caller gives one), and
